@@ -1,0 +1,3 @@
+export * from "./dataset";
+export * from "./images";
+export * from "./modular";

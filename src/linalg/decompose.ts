@@ -1,0 +1,81 @@
+// Float64 decompositions over ml-matrix (a JAMA port). Correctness first; speed is
+// measured in the benchmark suite.
+import { EigenvalueDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { fail } from "../validate";
+import { Matrix, toMl } from "./convert";
+
+export interface SVDResult {
+  /** Left singular vectors, rows × k (k = min(rows, cols)), as columns. */
+  U: number[][];
+  /** Singular values, descending, length k. */
+  S: number[];
+  /** Right singular vectors, cols × k, as columns: m = U diag(S) Vᵀ. */
+  V: number[][];
+}
+
+export interface SVDOptions {
+  /** Compute U and V (default true); false returns empty arrays and is faster. */
+  vectors?: boolean;
+}
+
+function mlSvd(a: MlMatrix, vectors: boolean): SingularValueDecomposition {
+  // JAMA's SVD needs rows >= cols; handle wide matrices by transposing ourselves.
+  return new SingularValueDecomposition(a, {
+    computeLeftSingularVectors: vectors,
+    computeRightSingularVectors: vectors,
+    autoTranspose: false,
+  });
+}
+
+/** Thin SVD in float64: S descending, U and V with orthonormal columns. */
+export function svd(m: Matrix, opts: SVDOptions = {}): SVDResult {
+  if (opts == null || typeof opts !== "object") fail("opts", "must be an object");
+  for (const k of Object.keys(opts)) if (k !== "vectors") fail("opts", `unknown option "${k}" (known: vectors)`);
+  const vectors = opts.vectors ?? true;
+  const a = toMl(m, "m");
+  const wide = a.rows < a.columns;
+  const d = mlSvd(wide ? a.transpose() : a, vectors);
+  const k = Math.min(a.rows, a.columns);
+  const S = d.diagonal.slice(0, k).map((s) => Math.max(0, s));
+  if (!vectors) return { U: [], S, V: [] };
+  const left = d.leftSingularVectors.subMatrix(0, d.leftSingularVectors.rows - 1, 0, k - 1).to2DArray();
+  const right = d.rightSingularVectors.subMatrix(0, d.rightSingularVectors.rows - 1, 0, k - 1).to2DArray();
+  return wide ? { U: right, S, V: left } : { U: left, S, V: right };
+}
+
+/** Singular values only, descending. */
+export function singularValues(m: Matrix): number[] {
+  return svd(m, { vectors: false }).S;
+}
+
+export interface EighResult {
+  /** Eigenvalues in ascending order (as numpy.linalg.eigh). */
+  values: number[];
+  /** Eigenvectors as columns: vectors[i][j] is component i of the j-th eigenvector. */
+  vectors: number[][];
+}
+
+/** Symmetric eigendecomposition in float64; eigenvalues ascending, like numpy.linalg.eigh. */
+export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult {
+  for (const k of Object.keys(opts ?? {})) if (k !== "symmetryTol") fail("opts", `unknown option "${k}" (known: symmetryTol)`);
+  const a = toMl(m, "m");
+  if (a.rows !== a.columns) fail("m", `must be square, got ${a.rows}×${a.columns}`);
+  const tol = opts.symmetryTol ?? 1e-8;
+  const scale = Math.max(1e-300, a.max(), -a.min());
+  for (let i = 0; i < a.rows; i++) {
+    for (let j = i + 1; j < a.columns; j++) {
+      if (Math.abs(a.get(i, j) - a.get(j, i)) > tol * scale) {
+        fail("m", `must be symmetric: entry [${i}][${j}] = ${a.get(i, j)} but [${j}][${i}] = ${a.get(j, i)}`);
+      }
+    }
+  }
+  const d = new EigenvalueDecomposition(a, { assumeSymmetric: true });
+  const vals = d.realEigenvalues;
+  const vecs = d.eigenvectorMatrix;
+  // JAMA's tql2 already sorts ascending; sort defensively and permute vectors to match.
+  const order = vals.map((_, i) => i).sort((x, y) => vals[x] - vals[y]);
+  const values = order.map((i) => vals[i]);
+  const vectors: number[][] = [];
+  for (let r = 0; r < vecs.rows; r++) vectors.push(order.map((c) => vecs.get(r, c)));
+  return { values, vectors };
+}

@@ -1,0 +1,3 @@
+export * from "./losses";
+export * from "./mlp";
+export * from "./train";

@@ -1,0 +1,75 @@
+// Headless rendering: vega-lite → vega → SVG string; SVG → PNG with resvg and a fixed
+// font file, so the same spec gives byte-identical files on any machine.
+import * as fs from "fs";
+import * as path from "path";
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import { ensureDir, figuresDir } from "../io/paths";
+import { fail } from "../validate";
+import { displayBundle } from "./display";
+import type { VegaLiteSpec } from "./specs";
+import { FONT } from "./theme";
+
+const FONT_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/** Renders a vega-lite spec to an SVG string. */
+export async function toSVG(spec: VegaLiteSpec): Promise<string> {
+  if (spec == null || typeof spec !== "object") fail("spec", "must be a vega-lite spec object");
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const vg = vl.compile(spec as any).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises an SVG at 2× with DejaVu Sans (Debian package fonts-dejavu-core). */
+export function svgToPNG(svg: string): Uint8Array {
+  if (!fs.existsSync(FONT_FILE)) {
+    throw new Error(`svgToPNG: font ${FONT_FILE} is missing; install the Debian package fonts-dejavu-core`);
+  }
+  const r = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: 2 },
+    background: "white",
+    font: { loadSystemFonts: false, fontFiles: [FONT_FILE], defaultFontFamily: FONT, sansSerifFamily: FONT },
+  });
+  return r.render().asPng();
+}
+
+export interface SavedFigure {
+  svg: string;
+  png: string;
+  spec: string;
+}
+
+/** Writes figures/<name>.svg, .png and .vl.json; same spec → byte-identical files. */
+export async function save(spec: VegaLiteSpec, name: string, dir: string = figuresDir()): Promise<SavedFigure> {
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    fail("name", `"${name}" must be letters, digits, '.', '_' or '-' (it becomes a file name)`);
+  }
+  const svg = await toSVG(spec);
+  ensureDir(dir);
+  const out = { svg: path.join(dir, `${name}.svg`), png: path.join(dir, `${name}.png`), spec: path.join(dir, `${name}.vl.json`) };
+  fs.writeFileSync(out.svg, svg);
+  fs.writeFileSync(out.png, svgToPNG(svg));
+  fs.writeFileSync(out.spec, JSON.stringify(spec, null, 1) + "\n");
+  return out;
+}
+
+/**
+ * Shows a chart: in a notebook, inline SVG (classic Notebook) plus the vega-lite bundle
+ * (JupyterLab renders it interactively); elsewhere returns the SVG without printing.
+ * With `name`, also saves the figure files.
+ */
+export async function show(spec: VegaLiteSpec, name?: string): Promise<string> {
+  const svg = name ? fs.readFileSync((await save(spec, name)).svg, "utf8") : await toSVG(spec);
+  displayBundle({
+    "image/svg+xml": svg,
+    "application/vnd.vegalite.v5+json": spec,
+    "text/plain": `<chart${name ? " " + name : ""}>`,
+  });
+  return svg;
+}
