@@ -11,3 +11,4 @@ export * from "./plot";
 export * from "./experiments";
 export * from "./metrics/spectral";
 export { projectRoot, figuresDir, resultsDir } from "./io/paths";
+export * from "./metrics/stats";
