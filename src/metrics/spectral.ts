@@ -30,19 +30,19 @@ export function effectiveRank(singularValues: ArrayLike<number>, opts: { eps?: n
   return Math.exp(h);
 }
 
-/** Singular values of w, descending (float64). */
+/** Singular values of w, descending (float64). Errors name the argument "w". */
 export function spectrum(w: Matrix): number[] {
-  return singularValues(w);
+  return singularValues(toMl(w, "w"));
 }
 
 /** Largest singular value ‖W‖₂. */
 export function spectralNorm(w: Matrix): number {
-  return singularValues(w)[0];
+  return spectrum(w)[0];
 }
 
 /** Stable rank ‖W‖²_F / ‖W‖²₂ (1 ≤ stable rank ≤ rank). */
 export function stableRank(w: Matrix): number {
-  const s = singularValues(w);
+  const s = spectrum(w);
   if (s[0] === 0) fail("w", "is all zeros; its stable rank is undefined");
   let f = 0;
   for (const v of s) f += v * v;
@@ -54,7 +54,7 @@ export function stableRank(w: Matrix): number {
  * (uncentred) second-moment matrix when the rows of W are samples.
  */
 export function participationRatio(w: Matrix): number {
-  const s = singularValues(w);
+  const s = spectrum(w);
   let a = 0;
   let b = 0;
   for (const v of s) {
