@@ -12,3 +12,6 @@ export * from "./experiments";
 export * from "./metrics/spectral";
 export { projectRoot, figuresDir, resultsDir } from "./io/paths";
 export * from "./metrics/stats";
+export * from "./metrics/data-diet";
+export * from "./metrics/forgetting";
+export * from "./data/label-noise";
