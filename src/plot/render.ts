@@ -62,14 +62,14 @@ export async function save(spec: VegaLiteSpec, name: string, dir: string = figur
 /**
  * Shows a chart: in a notebook, inline SVG (classic Notebook) plus the vega-lite bundle
  * (JupyterLab renders it interactively); elsewhere returns the SVG without printing.
- * With `name`, also saves the figure files.
+ * With `name`, also saves the figure files. Returns nothing, so a trailing `await show(...)`
+ * in a cell prints nothing; use toSVG for the string.
  */
-export async function show(spec: VegaLiteSpec, name?: string): Promise<string> {
+export async function show(spec: VegaLiteSpec, name?: string): Promise<void> {
   const svg = name ? fs.readFileSync((await save(spec, name)).svg, "utf8") : await toSVG(spec);
   displayBundle({
     "image/svg+xml": svg,
     "application/vnd.vegalite.v5+json": spec,
     "text/plain": `<chart${name ? " " + name : ""}>`,
   });
-  return svg;
 }
