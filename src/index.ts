@@ -15,3 +15,8 @@ export * from "./metrics/stats";
 export * from "./metrics/data-diet";
 export * from "./metrics/forgetting";
 export * from "./data/label-noise";
+export * from "./metrics/probe";
+export * from "./metrics/linear-probe";
+export * from "./nn/vicreg";
+export { rankme } from "./experiments/rankme";
+export type { RankMeConfig, RankMeRun } from "./experiments/rankme";

@@ -7,6 +7,9 @@ import {
   effectiveRank, participationRatio, rankMe, relativeWeightChange, spectralNorm, spectrum, stableRank,
 } from "../../src/metrics/spectral";
 import { Rng } from "../../src/random";
+import { createSpectralProbe, spectrumMetrics } from "../../src/metrics/probe";
+import { ridgeProbe } from "../../src/metrics/linear-probe";
+import { augmentImages, vicregLoss } from "../../src/nn/vicreg";
 
 const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/spectral.json", "utf8"));
 
@@ -166,3 +169,180 @@ const bad: Array<[string, () => unknown, RegExp]> = [
   ["relativeWeightChange zero w0", () => relativeWeightChange([[0]], [[1]]), /w0: is all zeros/],
 ];
 for (const [name, fn, re] of bad) test(`rejects bad input: ${name}`, () => assert.throws(fn, re));
+
+// ---------------------------------------------------------------------------------------
+// Training probe (src/metrics/probe.ts)
+
+test("probe records every N steps, once per step, one row per target × metric", () => {
+  const a = gaussian(40, 6, 31);
+  const probe = createSpectralProbe({ every: 5, targets: { a: () => a, b: () => diag([3, 1]) }, metrics: ["rankMe", "stableRank"] });
+  const recorded: number[] = [];
+  for (let s = 0; s <= 12; s++) if (probe.maybeRecord(s)) recorded.push(s);
+  assert.equal(probe.maybeRecord(10), false, "same step twice");
+  assert.deepEqual(recorded, [0, 5, 10]);
+  assert.equal(probe.records, 3);
+  assert.equal(probe.rows().length, 3 * 2 * 2);
+  assert.ok(Number.isFinite(probe.seconds) && probe.seconds >= 0);
+  assert.deepEqual(probe.rows().slice(0, 4).map((r) => `${r.step}:${r.target}:${r.metric}`), ["0:a:rankMe", "0:a:stableRank", "0:b:rankMe", "0:b:stableRank"]);
+});
+
+const probeTargets: Array<[string, number[][]]> = [
+  ["tall 60×5 (Gram route)", gaussian(60, 5, 41)],
+  ["wide 4×30 (Gram route)", gaussian(4, 30, 42)],
+  ["square 7×7 (SVD route)", gaussian(7, 7, 43)],
+  ["rank-1 4×4", outer([1, 2, 3, 4], [2, -1, 0.5, 1])],
+];
+for (const [name, z] of probeTargets) {
+  test(`probe values equal the library functions: ${name}`, () => {
+    const probe = createSpectralProbe({ every: 1, targets: { z: () => z }, metrics: ["rankMe", "effectiveRank", "stableRank", "spectralNorm", "participationRatio"] });
+    probe.record(3);
+    const got = Object.fromEntries(probe.rows().map((r) => [r.metric, r.value]));
+    close(got.rankMe, rankMe(z), 1e-6, "rankMe");
+    close(got.effectiveRank, effectiveRank(spectrum(z)), 1e-6, "effectiveRank");
+    close(got.stableRank, stableRank(z), 1e-8, "stableRank");
+    close(got.spectralNorm, spectralNorm(z), 1e-8, "spectralNorm");
+    close(got.participationRatio, participationRatio(z), 1e-8, "participationRatio");
+  });
+}
+
+test("spectrumMetrics on diag(3,1) singular values: closed forms", () => {
+  const m = spectrumMetrics([3, 1]);
+  close(m.rankMe, 1.7547653, 5e-8, "rankMe");
+  close(m.stableRank, 10 / 9, 1e-12, "stableRank");
+  close(m.participationRatio, 100 / 82, 1e-12, "participationRatio");
+  close(m.spectralNorm, 3, 1e-12, "spectralNorm");
+});
+
+test("probe disposes tensors its targets create but not variables", () => {
+  const v = tf.variable(tf.tensor2d(gaussian(8, 3, 51)));
+  const before = tf.memory().numTensors;
+  const probe = createSpectralProbe({ every: 1, targets: { fresh: () => tf.tensor2d(gaussian(8, 3, 52)), weight: () => v as unknown as tf.Tensor2D } });
+  probe.record(0);
+  probe.record(1);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(v.isDisposed, false);
+  v.dispose();
+});
+
+const badProbe: Array<[string, () => unknown, RegExp]> = [
+  ["every 0", () => createSpectralProbe({ every: 0, targets: { a: () => I4 } }), /opts.every: must be a positive integer/],
+  ["empty targets", () => createSpectralProbe({ every: 1, targets: {} }), /opts.targets: is empty/],
+  ["non-function target", () => createSpectralProbe({ every: 1, targets: { a: I4 as never } }), /opts.targets: "a" must be a function/],
+  ["unknown metric", () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, metrics: ["rank" as never] }), /opts.metrics: unknown metric "rank"/],
+  ["unknown option", () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, evry: 2 } as never), /opts: unknown option "evry"/],
+  ["NaN from a target", () => createSpectralProbe({ every: 1, targets: { a: () => [[NaN]] } }).record(0), /targets.a\(\): entry \[0\]\[0\] is NaN/],
+];
+for (const [name, fn, re] of badProbe) test(`probe rejects bad input: ${name}`, () => assert.throws(fn, re));
+
+// ---------------------------------------------------------------------------------------
+// Ridge linear probe (src/metrics/linear-probe.ts)
+
+function clusters(n: number, seedValue: number, spread: number): { x: number[][]; y: number[] } {
+  const r = new Rng(seedValue);
+  const centres = [[4, 0], [0, 4], [-4, -4]];
+  const x: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    x.push(centres[c].map((v) => v + spread * r.normal()));
+    y.push(c);
+  }
+  return { x, y };
+}
+
+test("ridge probe solves the normal equations (XᵀX + λI)W = XᵀY with an unpenalised bias", () => {
+  const { x, y } = clusters(30, 61, 2);
+  const lambda = 3;
+  const { weights } = ridgeProbe(x, y, x, y, { lambda });
+  const a = x.map((r) => [...r, 1]);
+  const d = 3;
+  for (let i = 0; i < d; i++) {
+    for (let c = 0; c < 3; c++) {
+      let lhs = 0;
+      for (let j = 0; j < d; j++) lhs += a.reduce((s, row) => s + row[i] * row[j], 0) * weights[j][c];
+      if (i < d - 1) lhs += lambda * weights[i][c];
+      const rhs = a.reduce((s, row, k) => s + row[i] * (y[k] === c ? 1 : 0), 0);
+      close(lhs, rhs, 1e-8, `row ${i} class ${c}`);
+    }
+  }
+});
+
+test("ridge probe: separable clusters → accuracy 1; huge λ → the majority class", () => {
+  const tr = clusters(60, 62, 0.5);
+  const te = clusters(30, 63, 0.5);
+  const r = ridgeProbe(tr.x, tr.y, te.x, te.y);
+  assert.equal(r.accuracy, 1);
+  assert.equal(r.trainAccuracy, 1);
+  // With λ → ∞ only the bias is left; it predicts the most frequent train class (class 0 on ties → first max).
+  const trY = [...tr.y, 1, 1];
+  const trX = [...tr.x, [0, 4], [0, 4]];
+  const big = ridgeProbe(trX, trY, te.x, te.y, { lambda: 1e12 });
+  close(big.accuracy, te.y.filter((v) => v === 1).length / te.y.length, 1e-12, "majority accuracy");
+});
+
+const badRidge: Array<[string, () => unknown, RegExp]> = [
+  ["label count", () => ridgeProbe([[1], [2]], [0], [[1]], [0], { numClasses: 2 }), /trainY: has 1 entries; expected 2/],
+  ["column mismatch", () => ridgeProbe([[1], [2]], [0, 1], [[1, 2]], [0]), /testX: has 2 columns; trainX has 1/],
+  ["NaN feature", () => ridgeProbe([[1], [NaN]], [0, 1], [[1]], [0]), /trainX: entry \[1\]\[0\] is NaN/],
+  ["negative lambda", () => ridgeProbe([[1], [2]], [0, 1], [[1]], [0], { lambda: -1 }), /opts.lambda: must be a finite number >= 0/],
+  ["bad label", () => ridgeProbe([[1], [2]], [0, 1.5], [[1]], [0], { numClasses: 2 }), /trainY: entry 1 is 1.5/],
+  ["unknown option", () => ridgeProbe([[1], [2]], [0, 1], [[1]], [0], { l2: 1 } as never), /opts: unknown option "l2"/],
+];
+for (const [name, fn, re] of badRidge) test(`ridge probe rejects bad input: ${name}`, () => assert.throws(fn, re));
+
+// ---------------------------------------------------------------------------------------
+// VICReg loss and augmentations (src/nn/vicreg.ts)
+
+function lossParts(za: number[][], zb: number[][], w = { inv: 1, var: 1, cov: 1 }) {
+  const a = tf.tensor2d(za);
+  const b = tf.tensor2d(zb);
+  const p = vicregLoss(a, b, w);
+  const out = { loss: p.loss.dataSync()[0], inv: p.inv.dataSync()[0], var: p.var.dataSync()[0], cov: p.cov.dataSync()[0] };
+  tf.dispose([a, b, p.loss, p.inv, p.var, p.cov]);
+  return out;
+}
+
+test("VICReg loss terms match closed forms", () => {
+  // Columns (1,-1,1,-1)·2 and (1,1,-1,-1)·2: variance 16/3 each (std > 1 → var term 0),
+  // uncorrelated (cov term 0).
+  const z = [[2, 2], [-2, 2], [2, -2], [-2, -2]];
+  const p = lossParts(z, z);
+  close(p.inv, 0, 1e-7, "inv");
+  close(p.var, 0, 1e-7, "var");
+  close(p.cov, 0, 1e-6, "cov");
+  // Constant embeddings: var term = 1 − √1e-4 = 0.99 per branch.
+  const c = lossParts([[1, 1], [1, 1], [1, 1]], [[1, 1], [1, 1], [1, 1]]);
+  close(c.var, 0.99, 1e-5, "var of collapse");
+  // Perfectly correlated columns x, x with x = (1,-1,1,-1): C = [[4/3,4/3],[4/3,4/3]],
+  // off-diagonal Σ C² / d = 2·(16/9)/2 per branch, two branches.
+  const x = [[1, 1], [-1, -1], [1, 1], [-1, -1]];
+  close(lossParts(x, x).cov, 2 * (16 / 9), 1e-5, "cov of correlated columns");
+  // Invariance is the mean squared difference; loss is the weighted sum.
+  const q = lossParts([[0, 0], [1, 1]], [[1, 0], [1, 3]], { inv: 2, var: 0.5, cov: 3 });
+  close(q.inv, (1 + 0 + 0 + 4) / 4, 1e-6, "inv");
+  close(q.loss, 2 * q.inv + 0.5 * q.var + 3 * q.cov, 1e-5, "weighted sum");
+});
+
+test("augmentations: identity with all knobs off, zero-filled shift, seeded", () => {
+  const img = new Float32Array(2 * 16).map((_, i) => (i % 16) + 1);
+  const same = augmentImages(img, [1], new Rng(1), { height: 4, width: 4, shift: 0, dropout: 0, noise: 0 });
+  assert.deepEqual(Array.from(same), Array.from(img.subarray(16, 32)));
+  const shifted = augmentImages(img, [0, 1, 0], new Rng(2), { height: 4, width: 4, shift: 1, dropout: 0, noise: 0 });
+  for (let k = 0; k < 3; k++) {
+    const v = Array.from(shifted.subarray(16 * k, 16 * (k + 1)));
+    // Some shift (dy, dx) ∈ [−1, 1]² with zero fill reproduces it.
+    const ok = [-1, 0, 1].some((dy) => [-1, 0, 1].some((dx) => v.every((p, q) => {
+      const si = Math.floor(q / 4) - dy;
+      const sj = (q % 4) - dx;
+      return p === (si >= 0 && si < 4 && sj >= 0 && sj < 4 ? si * 4 + sj + 1 : 0);
+    })));
+    assert.ok(ok, `view ${k} is a zero-filled shift`);
+  }
+  const o = { height: 4, width: 4 };
+  const a = augmentImages(img, [0, 1], new Rng(3), o);
+  const b = augmentImages(img, [0, 1], new Rng(3), o);
+  assert.notDeepEqual(Array.from(a), Array.from(augmentImages(img, [0, 1], new Rng(4), o)));
+  assert.deepEqual(Array.from(a), Array.from(b));
+  assert.throws(() => augmentImages(img, [2], new Rng(1), { height: 4, width: 4 }), /rows: entry 0 is 2/);
+  assert.throws(() => augmentImages(img, [0], new Rng(1), { sigma: 1 } as never), /opts: unknown option "sigma"/);
+});
