@@ -47,6 +47,7 @@ fi
 # Notebooks import the library by its package name: node_modules/initlab → project root.
 ln -sfn .. node_modules/initlab
 
+bash scripts/build-native.sh $([ "$quiet" = 1 ] && echo --quiet)  # optional LAPACK addon; never fails set-up
 say "building (tsc)"
 npx tsc -p tsconfig.json
 

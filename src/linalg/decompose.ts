@@ -1,8 +1,57 @@
-// Float64 decompositions over ml-matrix (a JAMA port). Correctness first; speed is
-// measured in the benchmark suite.
+// Float64 decompositions: LAPACK (dgesdd / dsyevd through the optional native addon, see
+// lapack.ts) when it is built, else ml-matrix (a JAMA port, ~50× slower at 768). Both paths
+// return the same shapes and conventions; the benchmark suite measures them.
 import { EigenvalueDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
 import { fail } from "../validate";
 import { Matrix, toMl } from "./convert";
+import { lapack } from "./lapack";
+
+/** Row-major float64 copy of a validated ml-matrix (the addon's input form). */
+export function packRowMajor(a: MlMatrix): Float64Array {
+  const r = a.rows;
+  const c = a.columns;
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    const row = a.getRow(i);
+    for (let j = 0; j < c; j++) out[i * c + j] = row[j];
+  }
+  return out;
+}
+
+/** Rows of a row-major r×c buffer as nested arrays. */
+export function unpackRows(buf: Float64Array, r: number, c: number): number[][] {
+  const out: number[][] = new Array(r);
+  for (let i = 0; i < r; i++) out[i] = Array.from(buf.subarray(i * c, (i + 1) * c));
+  return out;
+}
+
+/** Transpose of a row-major r×c buffer, as nested c×r rows. */
+function unpackTransposed(buf: Float64Array, r: number, c: number): number[][] {
+  const out: number[][] = new Array(c);
+  for (let j = 0; j < c; j++) {
+    const row = new Array<number>(r);
+    for (let i = 0; i < r; i++) row[i] = buf[i * c + j];
+    out[j] = row;
+  }
+  return out;
+}
+
+function nativeSvd(a: MlMatrix, vectors: boolean): SVDResult | null {
+  const lib = lapack();
+  if (!lib) return null;
+  const m = a.rows;
+  const n = a.columns;
+  const k = Math.min(m, n);
+  let r;
+  try {
+    r = lib.svd(packRowMajor(a), m, n, vectors);
+  } catch {
+    return null; // dgesdd did not converge: let ml-matrix try
+  }
+  const S = Array.from(r.s, (s) => Math.max(0, s));
+  if (!vectors || !r.u || !r.vt) return { U: [], S, V: [] };
+  return { U: unpackRows(r.u, m, k), S, V: unpackTransposed(r.vt, k, n) };
+}
 
 export interface SVDResult {
   /** Left singular vectors, rows × k (k = min(rows, cols)), as columns. */
@@ -33,6 +82,8 @@ export function svd(m: Matrix, opts: SVDOptions = {}): SVDResult {
   for (const k of Object.keys(opts)) if (k !== "vectors") fail("opts", `unknown option "${k}" (known: vectors)`);
   const vectors = opts.vectors ?? true;
   const a = toMl(m, "m");
+  const fast = nativeSvd(a, vectors);
+  if (fast) return fast;
   const wide = a.rows < a.columns;
   const d = mlSvd(wide ? a.transpose() : a, vectors);
   const k = Math.min(a.rows, a.columns);
@@ -67,6 +118,17 @@ export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult
       if (Math.abs(a.get(i, j) - a.get(j, i)) > tol * scale) {
         fail("m", `must be symmetric: entry [${i}][${j}] = ${a.get(i, j)} but [${j}][${i}] = ${a.get(j, i)}`);
       }
+    }
+  }
+  const lib = lapack();
+  if (lib) {
+    const n = a.rows;
+    try {
+      const r = lib.eigh(packRowMajor(a), n);
+      // r.zt's row j is eigenvector j; dsyevd returns eigenvalues ascending.
+      return { values: Array.from(r.w), vectors: unpackTransposed(r.zt, n, n) };
+    } catch {
+      // dsyevd did not converge: fall through to ml-matrix
     }
   }
   const d = new EigenvalueDecomposition(a, { assumeSymmetric: true });

@@ -1,2 +1,5 @@
 export * from "./convert";
 export * from "./decompose";
+export { linalgPath, linalgPathReason, setLinalgPath } from "./lapack";
+export type { LinalgPath } from "./lapack";
+export * from "./randomized";

@@ -1,0 +1,212 @@
+// initlab's optional native linear algebra: a plain-C N-API addon over the system LAPACK
+// (Debian's OpenBLAS, the same library Debian's numpy links). It calls the Fortran LAPACK
+// symbols directly (dgesdd_, dsyevd_, dgemm_) so only libopenblas-dev is needed.
+//
+// All matrices cross the boundary as row-major Float64Arrays. A row-major m×n buffer is
+// the column-major n×m transpose, which the functions below exploit instead of copying.
+// Calls are synchronous: they block the event loop, like numpy blocks Python.
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+                    double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+                    int* iwork, int* info);
+extern void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+                    double* work, const int* lwork, int* iwork, const int* liwork, int* info);
+extern void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const double* alpha,
+                   const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
+                   const int* ldc);
+
+#define CHECK(call)                                                  \
+  do {                                                               \
+    if ((call) != napi_ok) {                                         \
+      napi_throw_error(env, NULL, "initlab lapack: N-API call failed"); \
+      return NULL;                                                   \
+    }                                                                \
+  } while (0)
+
+static napi_value throw_msg(napi_env env, const char* msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+// Reads a Float64Array argument; returns its data pointer and length.
+static int get_f64(napi_env env, napi_value v, double** data, size_t* len) {
+  napi_typedarray_type t;
+  size_t n;
+  void* p;
+  napi_value ab;
+  size_t off;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  if (napi_get_typedarray_info(env, v, &t, &n, &p, &ab, &off) != napi_ok || t != napi_float64_array) return 0;
+  *data = (double*)p;
+  *len = n;
+  return 1;
+}
+
+static int get_int(napi_env env, napi_value v, int* out) {
+  int32_t x;
+  if (napi_get_value_int32(env, v, &x) != napi_ok) return 0;
+  *out = x;
+  return 1;
+}
+
+// A new Float64Array of length n; *data points at its storage.
+static napi_value new_f64(napi_env env, size_t n, double** data) {
+  napi_value ab, ta;
+  void* p;
+  if (napi_create_arraybuffer(env, n * sizeof(double), &p, &ab) != napi_ok) return NULL;
+  if (napi_create_typedarray(env, napi_float64_array, n, ab, 0, &ta) != napi_ok) return NULL;
+  *data = (double*)p;
+  return ta;
+}
+
+// svd(a: Float64Array (row-major m×n), m, n, vectors: boolean)
+//   → { s: Float64Array(k), u: Float64Array(m×k row-major), vt: Float64Array(k×n row-major) }
+// LAPACK sees X = Aᵀ (n×m, column-major). X = Ux S VTx gives A = VTxᵀ S Uxᵀ, so
+// VTx's column-major k×m storage is U row-major m×k, and Ux's n×k storage is Vᵀ row-major k×n.
+static napi_value Svd(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return throw_msg(env, "svd: expected (a, m, n, vectors)");
+  double* a;
+  size_t len;
+  int m, n;
+  bool vectors;
+  if (!get_f64(env, argv[0], &a, &len)) return throw_msg(env, "svd: a must be a Float64Array");
+  if (!get_int(env, argv[1], &m) || !get_int(env, argv[2], &n) || m <= 0 || n <= 0 || (size_t)m * n != len)
+    return throw_msg(env, "svd: bad shape");
+  CHECK(napi_get_value_bool(env, argv[3], &vectors));
+  int k = m < n ? m : n;
+  int xr = n, xc = m;  // X = Aᵀ is n×m
+  double* x = (double*)malloc(sizeof(double) * len);
+  if (!x) return throw_msg(env, "svd: out of memory");
+  memcpy(x, a, sizeof(double) * len);  // dgesdd overwrites its input
+
+  double *s, *u = NULL, *vt = NULL;
+  napi_value js_s = new_f64(env, k, &s);
+  napi_value js_u = NULL, js_vt = NULL;
+  double* ux = NULL;  // Ux (n×k column-major) = Vᵀ row-major
+  double* vtx = NULL; // VTx (k×m column-major) = U row-major
+  if (vectors) {
+    js_u = new_f64(env, (size_t)m * k, &vtx);
+    js_vt = new_f64(env, (size_t)k * n, &ux);
+    u = ux;
+    vt = vtx;
+  }
+  if (!js_s || (vectors && (!js_u || !js_vt))) {
+    free(x);
+    return throw_msg(env, "svd: could not allocate results");
+  }
+  const char jobz = vectors ? 'S' : 'N';
+  int ldu = xr, ldvt = vectors ? k : 1, lwork = -1, infov = 0;
+  int ldu_use = vectors ? ldu : 1;
+  int* iwork = (int*)malloc(sizeof(int) * 8 * (size_t)k);
+  double wq;
+  dgesdd_(&jobz, &xr, &xc, x, &xr, s, u, &ldu_use, vt, &ldvt, &wq, &lwork, iwork, &infov);
+  if (infov == 0) {
+    lwork = (int)wq + 1;
+    double* work = (double*)malloc(sizeof(double) * (size_t)lwork);
+    if (!work || !iwork) {
+      free(work);
+      free(iwork);
+      free(x);
+      return throw_msg(env, "svd: out of memory");
+    }
+    dgesdd_(&jobz, &xr, &xc, x, &xr, s, u, &ldu_use, vt, &ldvt, work, &lwork, iwork, &infov);
+    free(work);
+  }
+  free(iwork);
+  free(x);
+  if (infov != 0) return throw_msg(env, infov > 0 ? "svd: dgesdd did not converge" : "svd: dgesdd bad argument");
+
+  napi_value out;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_set_named_property(env, out, "s", js_s));
+  if (vectors) {
+    CHECK(napi_set_named_property(env, out, "u", js_u));
+    CHECK(napi_set_named_property(env, out, "vt", js_vt));
+  }
+  return out;
+}
+
+// eigh(a: Float64Array (row-major symmetric n×n), n) → { w: Float64Array(n) ascending,
+//   zt: Float64Array(n×n) whose ROW j is eigenvector j (column-major Z read row-major) }
+static napi_value Eigh(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_msg(env, "eigh: expected (a, n)");
+  double* a;
+  size_t len;
+  int n;
+  if (!get_f64(env, argv[0], &a, &len)) return throw_msg(env, "eigh: a must be a Float64Array");
+  if (!get_int(env, argv[1], &n) || n <= 0 || (size_t)n * n != len) return throw_msg(env, "eigh: bad shape");
+  double *w, *z;
+  napi_value js_w = new_f64(env, n, &w);
+  napi_value js_z = new_f64(env, len, &z);
+  if (!js_w || !js_z) return throw_msg(env, "eigh: could not allocate results");
+  memcpy(z, a, sizeof(double) * len);  // symmetric: row-major = column-major
+  const char jobz = 'V', uplo = 'L';
+  int lwork = -1, liwork = -1, infov = 0, iwq = 0;
+  double wq;
+  dsyevd_(&jobz, &uplo, &n, z, &n, w, &wq, &lwork, &iwq, &liwork, &infov);
+  if (infov == 0) {
+    lwork = (int)wq + 1;
+    liwork = iwq;
+    double* work = (double*)malloc(sizeof(double) * (size_t)lwork);
+    int* iwork = (int*)malloc(sizeof(int) * (size_t)liwork);
+    if (!work || !iwork) {
+      free(work);
+      free(iwork);
+      return throw_msg(env, "eigh: out of memory");
+    }
+    dsyevd_(&jobz, &uplo, &n, z, &n, w, work, &lwork, iwork, &liwork, &infov);
+    free(work);
+    free(iwork);
+  }
+  if (infov != 0) return throw_msg(env, infov > 0 ? "eigh: dsyevd did not converge" : "eigh: dsyevd bad argument");
+  napi_value out;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_set_named_property(env, out, "w", js_w));
+  CHECK(napi_set_named_property(env, out, "zt", js_z));
+  return out;
+}
+
+// gemm(a (row-major m×k), b (row-major k×n), m, k, n) → c = a·b (row-major m×n).
+// Row-major C = A B is column-major Cᵀ = Bᵀ Aᵀ, i.e. dgemm on the buffers with swapped roles.
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) return throw_msg(env, "gemm: expected (a, b, m, k, n)");
+  double *a, *b, *c;
+  size_t la, lb;
+  int m, k, n;
+  if (!get_f64(env, argv[0], &a, &la) || !get_f64(env, argv[1], &b, &lb))
+    return throw_msg(env, "gemm: a and b must be Float64Arrays");
+  if (!get_int(env, argv[2], &m) || !get_int(env, argv[3], &k) || !get_int(env, argv[4], &n) || m <= 0 || k <= 0 ||
+      n <= 0 || (size_t)m * k != la || (size_t)k * n != lb)
+    return throw_msg(env, "gemm: bad shape");
+  napi_value js_c = new_f64(env, (size_t)m * n, &c);
+  if (!js_c) return throw_msg(env, "gemm: could not allocate result");
+  const char nt = 'N';
+  const double one = 1.0, zero = 0.0;
+  dgemm_(&nt, &nt, &n, &m, &k, &one, b, &n, a, &k, &zero, c, &n);
+  return js_c;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
+      {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
+      {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
