@@ -38,3 +38,5 @@ export { loraVsFullFt } from "./experiments/lora-vs-full-ft";
 export type { LoraVsFullFtConfig } from "./experiments/lora-vs-full-ft";
 export * from "./metrics/stablemax";
 export * from "./optim";
+export { grokking } from "./experiments/grokking";
+export type { GrokkingConfig } from "./experiments/grokking";

@@ -1,0 +1,307 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { backendReady } from "../../src/backend";
+import { Rng } from "../../src/random";
+import { crossEntropyPerExample } from "../../src/nn/losses";
+import {
+  collapseGap, FloatPrecision, nlmCosine, roundToPrecision, significandBits, softmaxCollapse, stablemax,
+  stablemaxCollapse, stablemaxCrossEntropy, stablemaxLoss,
+} from "../../src/metrics/stablemax";
+import { adamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
+import { grokking } from "../../src/experiments/grokking";
+
+const close = (a: number, b: number, tol: number, msg = "") => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const norm = (a: ArrayLike<number>) => Math.sqrt(dot(a, a));
+const randVec = (rng: Rng, n: number, scale = 1) => Array.from({ length: n }, () => rng.normal() * scale);
+const named = (arg: string) => (e: unknown) => e instanceof Error && e.name === "InitlabInputError" && e.message.startsWith(arg);
+
+test("StableMax hand check from the card: z=[2,0,−1] → [2/3, 2/9, 1/9], loss ln 1.5", () => {
+  const [p] = stablemax([[2, 0, -1]]);
+  [2 / 3, 2 / 9, 1 / 9].forEach((v, i) => close(p[i], v, 1e-15));
+  close(stablemaxCrossEntropy([[2, 0, -1]], [0])[0], Math.log(1.5), 1e-15);
+  close(Math.log(1.5), 0.405465, 1e-6);
+});
+
+test("[1e4, 0, 0]: StableMax loss ≈ 1.9996e-4 while softmax cross-entropy is exactly 0", async () => {
+  await backendReady();
+  const l = stablemaxCrossEntropy([[1e4, 0, 0]], [0])[0];
+  close(l, Math.log1p(2 / 10001), 1e-18);
+  close(l, 1.9996e-4, 5e-9);
+  const ce = tf.tidy(() => crossEntropyPerExample(tf.tensor2d([[1e4, 0, 0]]), [0]).dataSync()[0]);
+  assert.ok(ce === 0, `softmax CE ${ce}`); // −0 counts as exactly 0
+  // and in float64 too: exp(−1e4) underflows, so the softmax sum is exactly 1
+  assert.deepEqual(softmaxCollapse([[1e4, 0, 0]], [0], { precision: "float64" }), { collapsedFraction: 1, zeroLossFraction: 1 });
+});
+
+test("StableMax rows sum to 1 and probabilities are positive (seeded random logits)", () => {
+  const rng = new Rng(1);
+  for (let t = 0; t < 20; t++) {
+    const z = Array.from({ length: 8 }, () => randVec(rng, 5, 10 ** (t % 4)));
+    for (const row of stablemax(z)) {
+      close(row.reduce((a, b) => a + b, 0), 1, 1e-12);
+      assert.ok(row.every((v) => v > 0));
+    }
+  }
+});
+
+test("stablemaxLoss (tf, float32) matches the float64 metric and its finite-difference gradient", async () => {
+  await backendReady();
+  const rng = new Rng(2);
+  const z = Array.from({ length: 4 }, () => randVec(rng, 5, 3));
+  const y = [0, 3, 1, 4];
+  const mean = (m: number[][]) => stablemaxCrossEntropy(m, y).reduce((a, b) => a + b, 0) / m.length;
+  const [loss, grad] = tf.tidy(() => {
+    const t = tf.tensor2d(z);
+    const g = tf.grad((v: tf.Tensor) => stablemaxLoss(v as tf.Tensor2D, y))(t);
+    return [stablemaxLoss(t, y).dataSync()[0], g.arraySync() as number[][]];
+  });
+  close(loss, mean(z), 1e-6);
+  const h = 1e-6;
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
+    const zp = z.map((r) => [...r]);
+    const zm = z.map((r) => [...r]);
+    zp[i][j] += h;
+    zm[i][j] -= h;
+    close(grad[i][j], (mean(zp) - mean(zm)) / (2 * h), 1e-4, `d/dz[${i}][${j}]`);
+  }
+});
+
+test("softmaxCollapse on constructed logits: float32 absorbs at gap 17 but not 16", () => {
+  const z = [[17, 0, 0], [16, 0, 0], [0, 17, 0], [40, 0, 0]];
+  // rows 0, 2, 3 collapse; row 2's label is not the argmax, so its loss is 17, not 0
+  const r = softmaxCollapse(z, [0, 0, 0, 0]);
+  assert.equal(r.collapsedFraction, 3 / 4);
+  assert.equal(r.zeroLossFraction, 2 / 4);
+  const r64 = softmaxCollapse(z, [0, 0, 0, 0], { precision: "float64" });
+  assert.deepEqual(r64, { collapsedFraction: 1 / 4, zeroLossFraction: 1 / 4 });
+});
+
+test("collapse onset gap is ln2 × significand bits in every emulated format", () => {
+  for (const precision of ["bfloat16", "float16", "float32", "float64"] as FloatPrecision[]) {
+    const g = collapseGap(precision);
+    close(g, Math.LN2 * significandBits(precision), 1e-12);
+    assert.equal(softmaxCollapse([[g + 0.05, 0]], [0], { precision }).collapsedFraction, 1, `${precision} above`);
+    assert.equal(softmaxCollapse([[g - 0.05, 0]], [0], { precision }).collapsedFraction, 0, `${precision} below`);
+  }
+  close(collapseGap("float32"), 16.6355, 1e-4);
+  close(collapseGap("float64"), 36.7368, 1e-4);
+});
+
+test("float32 emulation agrees with tfjs float32 on random logits near the edge", async () => {
+  await backendReady();
+  const rng = new Rng(3);
+  const z = Array.from({ length: 400 }, () => {
+    const row = randVec(rng, 7, 0.5);
+    row[rng.int(7)] += 14 + 6 * rng.next(); // gaps straddling 16.6
+    return row;
+  });
+  const y = z.map((row) => row.indexOf(Math.max(...row)));
+  const [tfCollapsed, tfZero] = tf.tidy(() => {
+    const t = tf.tensor2d(z);
+    const s = tf.sum(tf.exp(tf.sub(t, tf.max(t, 1, true))), 1);
+    const ce = crossEntropyPerExample(t, y);
+    return [tf.mean(tf.equal(s, 1).toFloat()).dataSync()[0], tf.mean(tf.equal(ce, 0).toFloat()).dataSync()[0]];
+  });
+  const r = softmaxCollapse(z, y);
+  assert.ok(r.collapsedFraction > 0.1 && r.collapsedFraction < 0.9, `edge sample ${r.collapsedFraction}`);
+  close(r.collapsedFraction, tfCollapsed, 0.01);
+  close(r.zeroLossFraction, tfZero, 0.01);
+});
+
+test("roundToPrecision: hand values for float16 and bfloat16, float32 = Math.fround", () => {
+  const cases: [FloatPrecision, number, number][] = [
+    ["float16", 1 + 2 ** -11, 1], // tie → even
+    ["float16", 1 + 3 * 2 ** -11, 1 + 2 ** -9], // tie → even (up)
+    ["float16", 1 / 3, 0.333251953125],
+    ["float16", 65519, 65504],
+    ["float16", 65520, Infinity],
+    ["float16", -65520, -Infinity],
+    ["float16", 2 ** -24, 2 ** -24], // smallest subnormal
+    ["float16", 2 ** -25, 0], // tie → even (0)
+    ["float16", 3 * 2 ** -26, 2 ** -24],
+    ["bfloat16", 1 / 3, 0.333984375],
+    ["bfloat16", 1 + 2 ** -8, 1],
+    ["bfloat16", 1 + 3 * 2 ** -8, 1 + 2 ** -6],
+    ["bfloat16", -300.7, -300],
+    ["float64", 0.1, 0.1],
+  ];
+  for (const [p, x, want] of cases) assert.equal(roundToPrecision(x, p), want, `${p}(${x})`);
+  const rng = new Rng(4);
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  for (let i = 0; i < 2000; i++) {
+    const x = rng.normal() * 10 ** rng.int(12 - 6);
+    assert.equal(roundToPrecision(x, "float32"), Math.fround(x));
+    // bfloat16 reference by bit twiddling (round-to-nearest-even on the top 16 bits)
+    f32[0] = x;
+    u32[0] = ((u32[0] + 0x7fff + ((u32[0] >>> 16) & 1)) & 0xffff0000) >>> 0;
+    assert.equal(roundToPrecision(Math.fround(x), "bfloat16"), f32[0], `bf16(${x})`);
+  }
+});
+
+test("⊥Grad (arrays, float64): orthogonal to θ, norm preserved, over seeded random inputs", () => {
+  const rng = new Rng(5);
+  for (let t = 0; t < 50; t++) {
+    const n = 1 + rng.int(200);
+    const g = randVec(rng, n, 10 ** (rng.int(6) - 3));
+    const th = randVec(rng, n, 10 ** (rng.int(6) - 3));
+    const o = orthogonalGradient(g, th);
+    if (n === 1) { assert.deepEqual(o, [0]); continue; } // 1-D: g is always ∥ θ
+    assert.ok(Math.abs(dot(o, th)) <= 1e-12 * norm(o) * norm(th), `⊥ n=${n}`);
+    close(norm(o), norm(g), 1e-12 * norm(g));
+  }
+});
+
+test("⊥Grad (tensors, float32): orthogonal, norm preserved, matches the float64 array form", async () => {
+  await backendReady();
+  const rng = new Rng(6);
+  for (let t = 0; t < 20; t++) {
+    const rows = 1 + rng.int(30);
+    const cols = 2 + rng.int(30);
+    const g = randVec(rng, rows * cols);
+    const th = randVec(rng, rows * cols, 0.1);
+    const out = tf.tidy(() => {
+      const o = orthogonalGradient(tf.tensor2d(g, [rows, cols]), tf.tensor2d(th, [rows, cols]));
+      assert.deepEqual(o.shape, [rows, cols]);
+      return Array.from(o.dataSync());
+    });
+    const ref = orthogonalGradient(g, th);
+    out.forEach((v, k) => close(v, ref[k], 1e-4 * norm(g) / Math.sqrt(g.length) + 1e-5));
+    assert.ok(Math.abs(dot(out, th)) <= 1e-5 * norm(out) * norm(th));
+    close(norm(out), norm(g), 1e-5 * norm(g));
+  }
+});
+
+test("⊥Grad: g ∥ θ → 0 and zero inputs → 0, never NaN", async () => {
+  await backendReady();
+  const rng = new Rng(7);
+  for (const n of [2, 10, 1000, 20000]) {
+    const th = randVec(rng, n);
+    for (const c of [3, -0.01, 1e-6]) {
+      const g = th.map((v) => c * v);
+      assert.ok(orthogonalGradient(g, th).every((v) => v === 0), `array n=${n} c=${c}`);
+      const o = tf.tidy(() => Array.from(orthogonalGradient(tf.tensor1d(g), tf.tensor1d(th)).dataSync()));
+      assert.ok(o.every((v) => v === 0), `tensor n=${n} c=${c}: max ${Math.max(...o.map(Math.abs))}`);
+    }
+  }
+  const zeros = [0, 0, 0];
+  const g = [1, -2, 2];
+  for (const [gg, th, want] of [[zeros, zeros, zeros], [zeros, g, zeros], [g, zeros, g]] as const) {
+    assert.deepEqual(orthogonalGradient([...gg], [...th]), [...want]);
+    const o = tf.tidy(() => Array.from(orthogonalGradient(tf.tensor1d([...gg]), tf.tensor1d([...th])).dataSync()));
+    o.forEach((v, k) => { assert.ok(Number.isFinite(v)); close(v, want[k], 1e-6); });
+  }
+});
+
+test("nlmCosine against a hand computation; arrays, tensors and name maps", async () => {
+  await backendReady();
+  // g = [1, 2 | 2], θ = [2, 0 | 1]: g·θ = 4, ‖g‖ = 3, ‖θ‖ = √5 → cos(−g, θ) = −4/(3√5)
+  const want = -4 / (3 * Math.sqrt(5));
+  close(nlmCosine([[1, 2], [2]], [[2, 0], [1]]), want, 1e-15);
+  const c = tf.tidy(() => nlmCosine([tf.tensor2d([[1, 2]]), tf.tensor1d([2])], [tf.tensor2d([[2, 0]]), tf.tensor1d([1])]));
+  close(c, want, 1e-7);
+  const m = tf.tidy(() => nlmCosine({ a: tf.tensor1d([1, 2]), b: tf.tensor1d([2]) }, { a: tf.tensor1d([2, 0]), b: tf.tensor1d([1]) }));
+  close(m, want, 1e-7);
+  close(nlmCosine([[-2, -4]], [[1, 2]]), 1, 1e-15); // −g = 2θ: pure NLM direction
+  assert.equal(nlmCosine([[0, 0]], [[1, 2]]), 0);
+});
+
+test("AdamW / ⊥AdamW: two steps match a float64 PyTorch-style reference", async () => {
+  await backendReady();
+  const rng = new Rng(8);
+  const th0 = randVec(rng, 6);
+  const grads = [randVec(rng, 6), randVec(rng, 6)];
+  for (const orth of [false, true]) {
+    const cfg = { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-25, weightDecay: 0.1 };
+    // reference
+    const th = [...th0];
+    const m = new Array(6).fill(0);
+    const v = new Array(6).fill(0);
+    grads.forEach((g0, k) => {
+      const t = k + 1;
+      const g = orth ? orthogonalGradient(g0, th) : g0;
+      for (let i = 0; i < 6; i++) {
+        m[i] = 0.9 * m[i] + 0.1 * g[i];
+        v[i] = 0.99 * v[i] + 0.01 * g[i] * g[i];
+        th[i] *= 1 - cfg.lr * cfg.weightDecay;
+        th[i] -= (cfg.lr / (1 - 0.9 ** t)) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - 0.99 ** t) + cfg.eps);
+      }
+    });
+    const opt = orth ? orthoAdamW(cfg) : adamW(cfg);
+    assert.equal(opt.orthogonal, orth);
+    const w = tf.variable(tf.tensor2d(th0, [2, 3]), true, `adamw_test_${orth}`);
+    for (const g of grads) tf.tidy(() => opt.applyGradients({ [w.name]: tf.tensor2d(g, [2, 3]) }));
+    Array.from(w.dataSync()).forEach((x, i) => close(x, th[i], 1e-5, `orth=${orth} θ[${i}]`));
+    assert.equal(opt.step, 2);
+    w.dispose();
+    opt.dispose();
+  }
+});
+
+test("AdamW works through tf.Optimizer.minimize", async () => {
+  await backendReady();
+  const w = tf.variable(tf.tensor1d([3, -4]), true, "adamw_minimize");
+  const opt = new AdamW({ lr: 0.1 });
+  const first = tf.tidy(() => opt.minimize(() => tf.sum(tf.square(w)), true)!.dataSync()[0]);
+  for (let i = 0; i < 50; i++) tf.tidy(() => { opt.minimize(() => tf.sum(tf.square(w))); });
+  const last = tf.tidy(() => tf.sum(tf.square(w)).dataSync()[0]);
+  assert.equal(first, 25);
+  assert.ok(last < 5, `loss ${last}`);
+  w.dispose();
+  opt.dispose();
+});
+
+test("stablemaxCollapse: StableMax absorbs only at astronomically large logits", () => {
+  assert.deepEqual(stablemaxCollapse([[1e4, 0, 0], [100, -5, 3]], [0, 0]), { collapsedFraction: 0, zeroLossFraction: 0 });
+  // s = [1e9+1, 1, 1]: 2/1e9 is below half an ulp of 1 in float32
+  assert.deepEqual(stablemaxCollapse([[1e9, 0, 0]], [0]), { collapsedFraction: 1, zeroLossFraction: 1 });
+  assert.equal(stablemaxCollapse([[1e9, 0, 0]], [0], { precision: "float64" }).collapsedFraction, 0);
+});
+
+test("bad inputs are rejected with named errors", async () => {
+  await backendReady();
+  const cases: [string, () => unknown][] = [
+    ["logits", () => stablemax([[1, 2], [3]])],
+    ["logits", () => stablemax([1, 2] as unknown as number[][])],
+    ["logits", () => stablemax([])],
+    ["logits", () => stablemaxCrossEntropy([[1, NaN]], [0])],
+    ["logits", () => softmaxCollapse([[1, Infinity]], [0])],
+    ["labels", () => stablemaxCrossEntropy([[1, 2]], [2])],
+    ["labels", () => softmaxCollapse([[1, 2]], [-1])],
+    ["labels", () => softmaxCollapse([[1, 2]], [0, 1])],
+    ["labels", () => stablemaxCollapse([[1, 2]], [0.5])],
+    ["precision", () => softmaxCollapse([[1, 2]], [0], { precision: "float8" as FloatPrecision })],
+    ["opts", () => softmaxCollapse([[1, 2]], [0], { precison: "float16" } as never)],
+    ["precision", () => roundToPrecision(1, "half" as FloatPrecision)],
+    ["grad", () => orthogonalGradient([1, 2], [1])],
+    ["grad", () => orthogonalGradient([], [])],
+    ["grad", () => orthogonalGradient([1, NaN], [1, 2])],
+    ["param", () => orthogonalGradient([1, 2], [1, Infinity])],
+    ["grad", () => tf.tidy(() => orthogonalGradient(tf.ones([2, 3]), tf.ones([3, 2])))],
+    ["grad", () => tf.tidy(() => orthogonalGradient(tf.ones([2]), [1, 2] as unknown as tf.Tensor))],
+    ["grads", () => nlmCosine([[1, 2]], [[1, 2, 3]])],
+    ["grads", () => nlmCosine([[1, 2], [1]], [[1, 2]])],
+    ["grads", () => nlmCosine([[NaN]], [[1]])],
+    ["grads", () => nlmCosine([], [])],
+    ["logits", () => stablemaxLoss(tf.ones([3]) as unknown as tf.Tensor2D, [0])],
+    ["labels", () => tf.tidy(() => stablemaxLoss(tf.ones([2, 3]), [0, 3]))],
+    ["config.lr", () => new AdamW({ lr: -1 })],
+    ["config.beta2", () => new AdamW({ lr: 0.1, beta2: 1.5 })],
+    ["config", () => new AdamW({ lr: 0.1, betas: [0.9, 0.99] } as never)],
+  ];
+  for (const [arg, f] of cases) assert.throws(f, named(arg), `expected an error naming ${arg}`);
+});
+
+test("grokking experiment: presets are well formed and default fits the card's minimal experiment", () => {
+  for (const size of ["smoke", "default", "full"] as const) {
+    const c = grokking.presets[size];
+    assert.equal(c.weightDecay, 0);
+    assert.equal(c.eps, 1e-25);
+    assert.deepEqual([c.beta1, c.beta2], [0.9, 0.99]);
+  }
+  const d = grokking.presets.default;
+  assert.equal(d.p, 59);
+  assert.deepEqual(d.hidden, [128, 128]);
+});
