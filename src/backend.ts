@@ -1,6 +1,7 @@
 // Compute backend: tfjs-node-gpu, else tfjs-node, else wasm, else cpu, whichever loads
 // first. The node bindings are optional (their install downloads libtensorflow).
 import * as tf from "@tensorflow/tfjs";
+import { registerWasmKernels } from "./nn/wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -28,7 +29,10 @@ async function select(): Promise<BackendName> {
   }
   if (!forced || forced === "wasm") {
     require("@tensorflow/tfjs-backend-wasm");
-    if (await tf.setBackend("wasm")) return "wasm";
+    if (await tf.setBackend("wasm")) {
+      registerWasmKernels(); // missing gradients, fast transposed matmul
+      return "wasm";
+    }
   }
   await tf.setBackend("cpu");
   return "cpu";

@@ -58,14 +58,30 @@ export class MLP {
 
   /** Logits for a [batch, in] input. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    return this.forwardAll(x).logits;
+    this.checkInput(x);
+    // Fused matMul + bias (+ relu): one kernel per layer forward, fewer in the gradient.
+    // Same function as forwardAll; float32 rounding may differ in the last bit.
+    let h = x;
+    const L = this.weights.length;
+    for (let l = 0; l < L; l++) {
+      const hidden = l + 1 < L;
+      const relu = hidden && this.config.activation === "relu";
+      const bias = this.biases[l] ?? undefined;
+      h = tf.fused.matMul({ a: h, b: this.weights[l], bias, activation: relu ? "relu" : "linear" }) as tf.Tensor2D;
+      if (hidden && this.config.activation === "tanh") h = tf.tanh(h) as tf.Tensor2D;
+    }
+    return h;
+  }
+
+  private checkInput(x: tf.Tensor2D): void {
+    if (x.rank !== 2 || x.shape[1] !== this.config.sizes[0]) {
+      fail("x", `must be [batch, ${this.config.sizes[0]}], got [${x.shape}]`);
+    }
   }
 
   /** Logits plus every layer's input activation (a_0 = x, a_1, ...) and pre-activations. */
   forwardAll(x: tf.Tensor2D): { logits: tf.Tensor2D; inputs: tf.Tensor2D[]; pre: tf.Tensor2D[] } {
-    if (x.rank !== 2 || x.shape[1] !== this.config.sizes[0]) {
-      fail("x", `must be [batch, ${this.config.sizes[0]}], got [${x.shape}]`);
-    }
+    this.checkInput(x);
     const inputs: tf.Tensor2D[] = [];
     const pre: tf.Tensor2D[] = [];
     let h = x;

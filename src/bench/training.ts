@@ -1,0 +1,214 @@
+// Training-step benchmarks on the active backend (wasm by default): the MLP step the
+// library's trainClassifier runs, a tiny transformer with token embeddings (gather
+// gradient), a small conv net (conv2d filter gradient), and raw matmul throughput.
+// Timing: warm-up, then several timed blocks; we report the median block (the machine is
+// shared, so the minimum is noted too). Each block ends with one read, so queued work is
+// counted.
+import * as tf from "@tensorflow/tfjs";
+import { activeBackend, backendReady } from "../backend";
+import { MLP } from "../nn/mlp";
+import { fitBatch, makeOptimizer } from "../nn/train";
+import { Rng } from "../random";
+
+export interface BenchResult {
+  name: string;
+  /** Median milliseconds per step (per product for matmul). */
+  msPerStep: number;
+  backend: string;
+  notes?: string;
+}
+
+export interface BenchOptions {
+  /** Timed blocks (default 5) and steps per block (default depends on the bench). */
+  blocks?: number;
+  steps?: number;
+  warmup?: number;
+}
+
+interface Timing {
+  median: number;
+  min: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs `step` (which returns a tensor to dispose) in timed blocks; ms per step. */
+async function timeSteps(step: (i: number) => tf.Tensor, o: BenchOptions, stepsDefault: number): Promise<Timing> {
+  const blocks = o.blocks ?? 5;
+  const steps = o.steps ?? stepsDefault;
+  const warmup = o.warmup ?? 3;
+  let i = 0;
+  for (let w = 0; w < warmup; w++) step(i++).dispose();
+  const per: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const t0 = performance.now();
+    let last: tf.Tensor | null = null;
+    for (let s = 0; s < steps; s++) {
+      last?.dispose();
+      last = step(i++);
+    }
+    await last?.data();
+    last?.dispose();
+    per.push((performance.now() - t0) / steps);
+  }
+  return { median: median(per), min: Math.min(...per) };
+}
+
+function gaussian(rng: Rng, n: number, std = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
+  return a;
+}
+
+/** Multiply-add FLOPs (×2) of one MLP training step: forward, dX and dW products. */
+export function mlpStepFlops(sizes: number[], batch: number): number {
+  let f = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const mm = 2 * batch * sizes[l] * sizes[l + 1];
+    f += l === 0 ? 2 * mm : 3 * mm; // no input gradient for the first layer
+  }
+  return f;
+}
+
+/** 1024×1024 float32 matmul throughput (GFLOP/s in notes). */
+export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<BenchResult> {
+  await backendReady();
+  const rng = new Rng(1);
+  const a = tf.tensor2d(gaussian(rng, n * n), [n, n]);
+  const b = tf.tensor2d(gaussian(rng, n * n), [n, n]);
+  const t = await timeSteps(() => tf.matMul(a, b), { blocks: 5, steps: 3, warmup: 2, ...o }, 3);
+  a.dispose();
+  b.dispose();
+  const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
+  return {
+    name: `matmul ${n}x${n} float32`, msPerStep: t.median, backend: activeBackend(),
+    notes: `${gf(t.median).toFixed(1)} GFLOP/s (best block ${gf(t.min).toFixed(1)})`,
+  };
+}
+
+/** MLP 784-256-256-10 training step at batch 256 (forward, backward, Adam), as trainClassifier runs it. */
+export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?: number } = {}): Promise<BenchResult> {
+  await backendReady();
+  const sizes = o.sizes ?? [784, 256, 256, 10];
+  const batch = o.batch ?? 256;
+  const rng = new Rng(2);
+  const nData = batch * 8;
+  const xAll = tf.tensor2d(gaussian(rng, nData * sizes[0]), [nData, sizes[0]]);
+  const yAll = tf.tensor1d(Int32Array.from({ length: nData }, () => rng.int(sizes[sizes.length - 1])), "int32");
+  const model = new MLP({ sizes });
+  const opt = makeOptimizer("adam", 1e-3);
+  const perm = rng.permutation(nData);
+  const step = (i: number) => tf.tidy(() => {
+    const s = (i % 8) * batch;
+    const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
+    return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
+  });
+  const t = await timeSteps(step, o, 10);
+  model.dispose();
+  opt.dispose();
+  xAll.dispose();
+  yAll.dispose();
+  const gf = mlpStepFlops(sizes, batch) / t.median / 1e6;
+  return {
+    name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`, msPerStep: t.median, backend: activeBackend(),
+    notes: `${gf.toFixed(1)} GFLOP/s in its matmuls; best block ${t.min.toFixed(1)} ms`,
+  };
+}
+
+/** Parameters of a one-layer pre-norm transformer (vocab V, width d, 4d MLP). */
+function transformerParams(rng: Rng, V: number, d: number, T: number): Record<string, tf.Variable> {
+  const v = (shape: number[], std: number) => tf.variable(tf.tensor(gaussian(rng, shape.reduce((a, b) => a * b, 1), std), shape));
+  const s = 1 / Math.sqrt(d);
+  return {
+    tok: v([V, d], 0.02), pos: v([T, d], 0.02),
+    wq: v([d, d], s), wk: v([d, d], s), wv: v([d, d], s), wo: v([d, d], s),
+    w1: v([d, 4 * d], s), w2: v([4 * d, d], 1 / Math.sqrt(4 * d)), out: v([d, V], s),
+  };
+}
+
+function layerNorm(x: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+}
+
+/** Next-token logits [B·T, V] of the tiny transformer (causal multi-head attention). */
+export function tinyTransformerLogits(p: Record<string, tf.Variable>, ids: tf.Tensor2D, heads: number): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  const [V, d] = p.tok.shape;
+  const dh = d / heads;
+  const x0 = tf.add(tf.reshape(tf.gather(p.tok, tf.reshape(ids, [-1])), [B, T, d]), p.pos);
+  const h = tf.reshape(layerNorm(x0), [B * T, d]);
+  const split = (w: tf.Tensor) => tf.transpose(tf.reshape(tf.matMul(h, w as tf.Tensor2D), [B, T, heads, dh]), [0, 2, 1, 3]);
+  const q = split(p.wq);
+  const k = split(p.wk);
+  const v = split(p.wv);
+  const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
+  const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), mask));
+  const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
+  const x1 = tf.add(tf.reshape(x0, [B * T, d]), tf.matMul(ctx, p.wo));
+  const m = tf.matMul(tf.relu(tf.matMul(layerNorm(x1) as tf.Tensor2D, p.w1)), p.w2);
+  const x2 = tf.add(x1, m) as tf.Tensor2D;
+  return tf.matMul(layerNorm(x2) as tf.Tensor2D, p.out).reshape([B * T, V]);
+}
+
+/** Tiny transformer step: token embeddings (gather), one layer, d=64, seq 32, vocab 64, batch 32. */
+export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchResult> {
+  await backendReady();
+  const [V, d, T, B, H] = [64, 64, 32, 32, 4];
+  const rng = new Rng(3);
+  const p = transformerParams(rng, V, d, T);
+  const opt = makeOptimizer("adam", 1e-3);
+  const seqs = Int32Array.from({ length: 4 * B * (T + 1) }, () => rng.int(V));
+  const all = tf.tensor2d(seqs, [4 * B, T + 1], "int32");
+  const step = (i: number) => tf.tidy(() => {
+    const batch = tf.slice(all, [(i % 4) * B, 0], [B, T + 1]);
+    const x = tf.slice(batch, [0, 0], [B, T]) as tf.Tensor2D;
+    const y = tf.reshape(tf.slice(batch, [0, 1], [B, T]), [B * T]) as tf.Tensor1D;
+    const model = { forward: (ids: tf.Tensor2D) => tinyTransformerLogits(p, ids, H), variables: () => Object.values(p) };
+    return fitBatch(model, opt, x, y);
+  });
+  const t = await timeSteps(step, o, 5);
+  Object.values(p).forEach((v) => v.dispose());
+  opt.dispose();
+  all.dispose();
+  return {
+    name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`, msPerStep: t.median,
+    backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms`,
+  };
+}
+
+/** Small conv net step: conv 3×3 1→8, conv 3×3 8→16 stride 2, dense → 10, on 28×28, batch 64. */
+export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> {
+  await backendReady();
+  const B = 64;
+  const rng = new Rng(4);
+  const v = (shape: number[], fanIn: number) => tf.variable(tf.tensor(gaussian(rng, shape.reduce((a, b) => a * b, 1), Math.sqrt(2 / fanIn)), shape));
+  const p = { c1: v([3, 3, 1, 8], 9), b1: tf.variable(tf.zeros([8])), c2: v([3, 3, 8, 16], 72), b2: tf.variable(tf.zeros([16])), w: v([14 * 14 * 16, 10], 14 * 14 * 16) };
+  const x = tf.tensor4d(gaussian(rng, 4 * B * 28 * 28), [4 * B, 28, 28, 1]);
+  const y = tf.tensor1d(Int32Array.from({ length: 4 * B }, () => rng.int(10)), "int32");
+  const model = {
+    forward: (xb: tf.Tensor2D) => {
+      const img = tf.reshape(xb, [-1, 28, 28, 1]) as tf.Tensor4D;
+      const h1 = tf.relu(tf.add(tf.conv2d(img, p.c1 as tf.Tensor4D, 1, "same"), p.b1)) as tf.Tensor4D;
+      const h2 = tf.relu(tf.add(tf.conv2d(h1, p.c2 as tf.Tensor4D, 2, "same"), p.b2));
+      return tf.matMul(tf.reshape(h2, [-1, 14 * 14 * 16]) as tf.Tensor2D, p.w as tf.Tensor2D) as tf.Tensor2D;
+    },
+    variables: () => Object.values(p),
+  };
+  const opt = makeOptimizer("adam", 1e-3);
+  const step = (i: number) => tf.tidy(() => {
+    const s = (i % 4) * B;
+    const xb = tf.reshape(tf.slice(x, [s, 0, 0, 0], [B, 28, 28, 1]), [B, 784]) as tf.Tensor2D;
+    return fitBatch(model, opt, xb, tf.slice(y, [s], [B]) as tf.Tensor1D);
+  });
+  const t = await timeSteps(step, o, 5);
+  Object.values(p).forEach((t2) => t2.dispose());
+  opt.dispose();
+  x.dispose();
+  y.dispose();
+  return { name: `conv net step (2 conv layers, 28x28, batch ${B})`, msPerStep: t.median, backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms` };
+}
