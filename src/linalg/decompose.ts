@@ -4,47 +4,94 @@
 import { EigenvalueDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
 import { fail } from "../validate";
 import { Matrix, toMl } from "./convert";
-import { lapack } from "./lapack";
+import { lapack, LapackAddon } from "./lapack";
 
 /** Row-major float64 copy of a validated ml-matrix (the addon's input form). */
 export function packRowMajor(a: MlMatrix): Float64Array {
   const r = a.rows;
   const c = a.columns;
   const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) {
-    const row = a.getRow(i);
-    for (let j = 0; j < c; j++) out[i * c + j] = row[j];
+  // A dense ml-matrix keeps one Float64Array per row; views (transpose, sub-matrix) do not.
+  const rowsData = (a as unknown as { data?: unknown }).data;
+  if (Array.isArray(rowsData) && rowsData.length === r && rowsData[0] instanceof Float64Array && rowsData[0].length === c) {
+    for (let i = 0; i < r; i++) out.set(rowsData[i] as Float64Array, i * c);
+    return out;
   }
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = a.get(i, j);
   return out;
+}
+
+/** A validated matrix as a row-major Float64Array, skipping ml-matrix for plain rows. */
+export interface Packed {
+  d: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Packs any accepted matrix form. Plain number[][] is copied in one validating pass; any
+ * irregularity (or another form) goes through toMl, which owns the error messages.
+ */
+export function toPacked(m: Matrix, arg: string): Packed {
+  if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0]) && m[0].length > 0) {
+    const rows = m.length;
+    const cols = m[0].length;
+    const d = new Float64Array(rows * cols);
+    let ok = true;
+    outer: for (let i = 0; i < rows; i++) {
+      const row = m[i];
+      if (!Array.isArray(row) || row.length !== cols) {
+        ok = false;
+        break;
+      }
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) {
+        const v = row[j];
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          ok = false;
+          break outer;
+        }
+        d[o + j] = v;
+      }
+    }
+    if (ok) return { d, rows, cols };
+  }
+  const a = toMl(m, arg);
+  return { d: packRowMajor(a), rows: a.rows, cols: a.columns };
 }
 
 /** Rows of a row-major r×c buffer as nested arrays. */
 export function unpackRows(buf: Float64Array, r: number, c: number): number[][] {
   const out: number[][] = new Array(r);
-  for (let i = 0; i < r; i++) out[i] = Array.from(buf.subarray(i * c, (i + 1) * c));
-  return out;
-}
-
-/** Transpose of a row-major r×c buffer, as nested c×r rows. */
-function unpackTransposed(buf: Float64Array, r: number, c: number): number[][] {
-  const out: number[][] = new Array(c);
-  for (let j = 0; j < c; j++) {
-    const row = new Array<number>(r);
-    for (let i = 0; i < r; i++) row[i] = buf[i * c + j];
-    out[j] = row;
+  for (let i = 0; i < r; i++) {
+    const row = new Array<number>(c);
+    const o = i * c;
+    for (let j = 0; j < c; j++) row[j] = buf[o + j];
+    out[i] = row;
   }
   return out;
 }
 
-function nativeSvd(a: MlMatrix, vectors: boolean): SVDResult | null {
-  const lib = lapack();
-  if (!lib) return null;
-  const m = a.rows;
-  const n = a.columns;
+/** Transpose of a row-major r×c buffer (tiled for cache locality), as nested c×r rows. */
+function unpackTransposed(buf: Float64Array, r: number, c: number): number[][] {
+  const t = new Float64Array(r * c);
+  const B = 32;
+  for (let i0 = 0; i0 < r; i0 += B) {
+    const i1 = Math.min(r, i0 + B);
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const j1 = Math.min(c, j0 + B);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) t[j * r + i] = buf[i * c + j];
+    }
+  }
+  return unpackRows(t, c, r);
+}
+
+function nativeSvd(lib: LapackAddon, p: Packed, vectors: boolean): SVDResult | null {
+  const { rows: m, cols: n } = p;
   const k = Math.min(m, n);
   let r;
   try {
-    r = lib.svd(packRowMajor(a), m, n, vectors);
+    r = lib.svd(p.d, m, n, vectors);
   } catch {
     return null; // dgesdd did not converge: let ml-matrix try
   }
@@ -81,9 +128,12 @@ export function svd(m: Matrix, opts: SVDOptions = {}): SVDResult {
   if (opts == null || typeof opts !== "object") fail("opts", "must be an object");
   for (const k of Object.keys(opts)) if (k !== "vectors") fail("opts", `unknown option "${k}" (known: vectors)`);
   const vectors = opts.vectors ?? true;
+  const lib = lapack();
+  if (lib) {
+    const fast = nativeSvd(lib, toPacked(m, "m"), vectors);
+    if (fast) return fast;
+  }
   const a = toMl(m, "m");
-  const fast = nativeSvd(a, vectors);
-  if (fast) return fast;
   const wide = a.rows < a.columns;
   const d = mlSvd(wide ? a.transpose() : a, vectors);
   const k = Math.min(a.rows, a.columns);
@@ -109,26 +159,42 @@ export interface EighResult {
 /** Symmetric eigendecomposition in float64; eigenvalues ascending, like numpy.linalg.eigh. */
 export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult {
   for (const k of Object.keys(opts ?? {})) if (k !== "symmetryTol") fail("opts", `unknown option "${k}" (known: symmetryTol)`);
+  const tol = opts.symmetryTol ?? 1e-8;
+  const lib = lapack();
+  if (lib) {
+    const p = toPacked(m, "m");
+    const n = p.rows;
+    if (p.rows !== p.cols) fail("m", `must be square, got ${p.rows}×${p.cols}`);
+    let hi = -Infinity;
+    let lo = Infinity;
+    for (let q = 0; q < p.d.length; q++) {
+      if (p.d[q] > hi) hi = p.d[q];
+      if (p.d[q] < lo) lo = p.d[q];
+    }
+    const scale = Math.max(1e-300, hi, -lo);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const x = p.d[i * n + j];
+        const y = p.d[j * n + i];
+        if (Math.abs(x - y) > tol * scale) fail("m", `must be symmetric: entry [${i}][${j}] = ${x} but [${j}][${i}] = ${y}`);
+      }
+    }
+    try {
+      const r = lib.eigh(p.d, n);
+      // r.zt's row j is eigenvector j; dsyevd returns eigenvalues ascending.
+      return { values: Array.from(r.w), vectors: unpackTransposed(r.zt, n, n) };
+    } catch {
+      // dsyevd did not converge: fall through to ml-matrix
+    }
+  }
   const a = toMl(m, "m");
   if (a.rows !== a.columns) fail("m", `must be square, got ${a.rows}×${a.columns}`);
-  const tol = opts.symmetryTol ?? 1e-8;
   const scale = Math.max(1e-300, a.max(), -a.min());
   for (let i = 0; i < a.rows; i++) {
     for (let j = i + 1; j < a.columns; j++) {
       if (Math.abs(a.get(i, j) - a.get(j, i)) > tol * scale) {
         fail("m", `must be symmetric: entry [${i}][${j}] = ${a.get(i, j)} but [${j}][${i}] = ${a.get(j, i)}`);
       }
-    }
-  }
-  const lib = lapack();
-  if (lib) {
-    const n = a.rows;
-    try {
-      const r = lib.eigh(packRowMajor(a), n);
-      // r.zt's row j is eigenvector j; dsyevd returns eigenvalues ascending.
-      return { values: Array.from(r.w), vectors: unpackTransposed(r.zt, n, n) };
-    } catch {
-      // dsyevd did not converge: fall through to ml-matrix
     }
   }
   const d = new EigenvalueDecomposition(a, { assumeSymmetric: true });

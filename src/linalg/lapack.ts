@@ -9,7 +9,8 @@ import { fail } from "../validate";
 export interface LapackAddon {
   svd(a: Float64Array, m: number, n: number, vectors: boolean): { s: Float64Array; u?: Float64Array; vt?: Float64Array };
   eigh(a: Float64Array, n: number): { w: Float64Array; zt: Float64Array };
-  gemm(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array;
+  /** op(a)·op(b) (m×k times k×n), row-major; transA/transB read a / b as stored transposed. */
+  gemm(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA?: boolean, transB?: boolean): Float64Array;
 }
 
 /** Which implementation svd/eigh/svdTopK use: "native" (LAPACK addon) or "js" (ml-matrix). */

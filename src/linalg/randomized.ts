@@ -4,8 +4,8 @@
 // addon's dgemm when it is loaded, else a plain float64 loop.
 import { assertKnownOptions, fail } from "../validate";
 import { Rng } from "../random";
-import { Matrix, toMl } from "./convert";
-import { packRowMajor, svd, SVDResult } from "./decompose";
+import { Matrix } from "./convert";
+import { svd, SVDResult, toPacked } from "./decompose";
 import { lapack } from "./lapack";
 
 export interface SvdTopKOptions {
@@ -24,21 +24,26 @@ interface Dense {
   d: Float64Array;
 }
 
-function matmul(a: Dense, b: Dense): Dense {
+/** op(a)·op(b) with op = transpose when the flag is set (BLAS-style, no copies on the native path). */
+function matmul(a: Dense, b: Dense, ta = false, tb = false): Dense {
+  const m = ta ? a.c : a.r;
+  const k = ta ? a.r : a.c;
+  const n = tb ? b.r : b.c;
   const lib = lapack();
-  if (lib) return { r: a.r, c: b.c, d: lib.gemm(a.d, b.d, a.r, a.c, b.c) };
-  const out = new Float64Array(a.r * b.c);
-  const n = b.c;
-  for (let i = 0; i < a.r; i++) {
+  if (lib) return { r: m, c: n, d: lib.gemm(a.d, b.d, m, k, n, ta, tb) };
+  const A = ta ? transpose(a) : a;
+  const B = tb ? transpose(b) : b;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
     const oi = i * n;
-    for (let p = 0; p < a.c; p++) {
-      const v = a.d[i * a.c + p];
+    for (let p = 0; p < k; p++) {
+      const v = A.d[i * k + p];
       if (v === 0) continue;
       const bp = p * n;
-      for (let j = 0; j < n; j++) out[oi + j] += v * b.d[bp + j];
+      for (let j = 0; j < n; j++) out[oi + j] += v * B.d[bp + j];
     }
   }
-  return { r: a.r, c: b.c, d: out };
+  return { r: m, c: n, d: out };
 }
 
 function transpose(a: Dense): Dense {
@@ -102,9 +107,9 @@ function checkCount(arg: string, v: unknown, min: number): number {
 export function svdTopK(m: Matrix, k: number, opts: SvdTopKOptions = {}): SVDResult {
   if (opts == null || typeof opts !== "object") fail("opts", "must be an object");
   assertKnownOptions("opts", opts, ["oversample", "powerIters", "seed"]);
-  const a = toMl(m, "m");
-  const rows = a.rows;
-  const cols = a.columns;
+  const packed = toPacked(m, "m");
+  const rows = packed.rows;
+  const cols = packed.cols;
   const kmax = Math.min(rows, cols);
   checkCount("k", k, 1);
   if (k > kmax) fail("k", `must be ≤ min(rows, cols) = ${kmax}, got ${k}`);
@@ -114,19 +119,18 @@ export function svdTopK(m: Matrix, k: number, opts: SvdTopKOptions = {}): SVDRes
   if (typeof seedValue !== "number" || !Number.isFinite(seedValue)) fail("opts.seed", `must be a finite number, got ${String(seedValue)}`);
   const l = Math.min(k + p, kmax);
 
-  const A: Dense = { r: rows, c: cols, d: packRowMajor(a) };
-  const At = transpose(A);
+  const A: Dense = { r: rows, c: cols, d: packed.d };
   const rng = new Rng(seedValue);
   const omega: Dense = { r: cols, c: l, d: new Float64Array(cols * l) };
   for (let i = 0; i < omega.d.length; i++) omega.d[i] = rng.normal();
 
   let Q = orthonormalize(matmul(A, omega), rng);
   for (let it = 0; it < iters; it++) {
-    const Z = orthonormalize(matmul(At, Q), rng);
+    const Z = orthonormalize(matmul(A, Q, true), rng);
     Q = orthonormalize(matmul(A, Z), rng);
   }
   // B = Qᵀ A (l × cols); its SVD B = Ub S Vᵀ gives A ≈ (Q Ub) S Vᵀ.
-  const B = matmul(transpose(Q), A);
+  const B = matmul(Q, A, true);
   const Brows: number[][] = [];
   for (let i = 0; i < B.r; i++) Brows.push(Array.from(B.d.subarray(i * B.c, (i + 1) * B.c)));
   const small = svd(Brows);

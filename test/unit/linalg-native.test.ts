@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import { execFileSync } from "child_process";
+import { lapack } from "../../src/linalg/lapack";
 import { eigh, linalgPath, linalgPathReason, setLinalgPath, svd, svdTopK, LinalgPath } from "../../src/linalg";
 
 const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/linalg-native.json", "utf8"));
@@ -118,6 +119,28 @@ test("svdTopK with powerIters 0 on a slowly decaying spectrum is an approximatio
   const c = fx.topk[1];
   const r = svdTopK(c.a, c.k, { oversample: 0, powerIters: 0, seed: 1 });
   r.S.forEach((s, i) => assert.ok(s <= c.s[i] * (1 + 1e-12), `S[${i}] = ${s} exceeds ${c.s[i]}`));
+});
+
+test("addon gemm: op(a)·op(b) for every transpose combination matches a plain triple loop", { skip: paths[0][1] }, () => {
+  const lib = lapack();
+  assert.ok(lib);
+  const [m, k, n] = [3, 4, 5];
+  const fill = (len: number, s: number) => Float64Array.from({ length: len }, (_, i) => Math.sin(i * 1.7 + s));
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const a = fill(m * k, 0.3);
+    const b = fill(k * n, 1.1);
+    const A = (i: number, p: number) => (ta ? a[p * m + i] : a[i * k + p]);
+    const B = (p: number, j: number) => (tb ? b[j * k + p] : b[p * n + j]);
+    const c = lib.gemm(a, b, m, k, n, ta, tb);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
+        assert.ok(Math.abs(c[i * n + j] - s) < 1e-14, `ta=${ta} tb=${tb} [${i}][${j}]: ${c[i * n + j]} vs ${s}`);
+      }
+    }
+  }
+  assert.throws(() => lib.gemm(new Float64Array(3), new Float64Array(4), 2, 2, 2), /gemm: bad shape/);
 });
 
 const bad: Array<[string, () => unknown, RegExp]> = [

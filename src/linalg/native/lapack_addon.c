@@ -176,26 +176,31 @@ static napi_value Eigh(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// gemm(a (row-major m×k), b (row-major k×n), m, k, n) → c = a·b (row-major m×n).
-// Row-major C = A B is column-major Cᵀ = Bᵀ Aᵀ, i.e. dgemm on the buffers with swapped roles.
+// gemm(a, b, m, k, n, transA, transB) → c = op(a)·op(b), row-major m×n, where op(a) is m×k
+// (a stored m×k, or k×m when transA) and op(b) is k×n (b stored k×n, or n×k when transB).
+// Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: dgemm with the roles swapped.
 static napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) return throw_msg(env, "gemm: expected (a, b, m, k, n)");
+  if (argc < 5) return throw_msg(env, "gemm: expected (a, b, m, k, n[, transA, transB])");
   double *a, *b, *c;
   size_t la, lb;
   int m, k, n;
+  bool ta = false, tb = false;
   if (!get_f64(env, argv[0], &a, &la) || !get_f64(env, argv[1], &b, &lb))
     return throw_msg(env, "gemm: a and b must be Float64Arrays");
   if (!get_int(env, argv[2], &m) || !get_int(env, argv[3], &k) || !get_int(env, argv[4], &n) || m <= 0 || k <= 0 ||
       n <= 0 || (size_t)m * k != la || (size_t)k * n != lb)
     return throw_msg(env, "gemm: bad shape");
+  if (argc >= 6) CHECK(napi_get_value_bool(env, argv[5], &ta));
+  if (argc >= 7) CHECK(napi_get_value_bool(env, argv[6], &tb));
   napi_value js_c = new_f64(env, (size_t)m * n, &c);
   if (!js_c) return throw_msg(env, "gemm: could not allocate result");
-  const char nt = 'N';
+  const char opa = ta ? 'T' : 'N', opb = tb ? 'T' : 'N';
+  const int lda = ta ? m : k, ldb = tb ? k : n;
   const double one = 1.0, zero = 0.0;
-  dgemm_(&nt, &nt, &n, &m, &k, &one, b, &n, a, &k, &zero, c, &n);
+  dgemm_(&opb, &opa, &n, &m, &k, &one, b, &ldb, a, &lda, &zero, c, &n);
   return js_c;
 }
 
