@@ -132,6 +132,7 @@ export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
       const results: Row[] = [];
       const spectra: Row[] = [];
       const scaling: Row[] = [];
+      const deltaSpectra: Row[] = [];
       hiddenLayers.forEach((l) => baseSvd[l].S.slice(0, 40).forEach((s, i) => spectra.push({ method: "base", layer: `W${l + 1}`, index: i + 1, sigma: s })));
       const ms = methods(cfg);
       for (const [mi, m] of ms.entries()) {
@@ -159,12 +160,15 @@ export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
         const count = (eps: number) => cos.reduce((s, c) => s + c.filter((v) => v < eps).length, 0);
         for (const eps of cfg.epsilons) curve.push({ method: m.label, epsilon: eps, intruders: count(eps) });
         hiddenLayers.forEach((l) => tunedSvd[l].S.slice(0, 40).forEach((s, i) => spectra.push({ method: m.label, layer: `W${l + 1}`, index: i + 1, sigma: s })));
+        // ΔW = W_merged − W0 per hidden matrix; values under 1e-4·σ₁ are float32 rounding of a low-rank update.
+        const deltaS = hiddenLayers.map((l) => svd(tuned[l].map((r, i) => r.map((v, j) => v - b0.kernels[l][i][j])), { vectors: false }).S);
+        hiddenLayers.forEach((l) => deltaS[l].slice(0, 40).forEach((s, i) => { if (s >= 1e-4 * deltaS[l][0]) deltaSpectra.push({ method: m.label, layer: `ΔW${l + 1}`, index: i + 1, sigma: s }); }));
         const row: Row = {
           method: m.label, accA, accB, forgetting: baseAccA - accA,
           intrudersAt05: count(0.5), intrudersAt06: count(0.6), intrudersAt07: count(0.7), intrudersAt08: count(0.8),
           intrudersAtScaleEps: count(cfg.scaleEpsilon),
           relChangeW1: relativeWeightChange(b0.kernels[0], tuned[0]),
-          effRankDeltaW1: effectiveRank(svd(T(tuned[0].map((r, i) => r.map((v, j) => v - b0.kernels[0][i][j]))), { vectors: false }).S),
+          effRankDeltaW1: effectiveRank(deltaS[0]),
         };
         results.push(row);
         // Intervention: scale the intruders (at scaleEpsilon) of both hidden matrices by λ.
@@ -178,7 +182,7 @@ export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
           });
         }
       }
-      return summarise(cfg, { curve, results, spectra, scaling }, { baseAccA, cached, seconds: (Date.now() - t0) / 1000 });
+      return summarise(cfg, { curve, results, spectra, deltaSpectra, scaling }, { baseAccA, cached, seconds: (Date.now() - t0) / 1000 });
     } finally {
       net.dispose();
     }
