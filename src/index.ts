@@ -40,3 +40,6 @@ export * from "./metrics/stablemax";
 export * from "./optim";
 export { grokking } from "./experiments/grokking";
 export type { GrokkingConfig } from "./experiments/grokking";
+export * from "./optim/fast-adam";
+export { registerWasmKernels, setFastMatMul, wasmKernelTuning } from "./nn/wasm-kernels";
+export * from "./experiments/parallel";

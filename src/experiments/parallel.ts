@@ -1,0 +1,145 @@
+// Independent experiment runs (seeds, sweep points) on several cores. tfjs-wasm runs
+// single-threaded in Node (its threaded build needs a blob: worker Node cannot start), so
+// the second core is used one level up: each worker_thread loads its own copy of the
+// library (its own tfjs and wasm heap), runs `experiment.run(config)` and posts the result
+// back. Runs are seeded, so a result is identical to the same run done sequentially.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { assertKnownOptions, fail } from "../validate";
+import { ExperimentResult, ProgressEvent } from "./types";
+
+export interface ParallelTask<C = unknown> {
+  /** The experiment's `name` (an Experiment exported by the library, or by `module`). */
+  experiment: string;
+  config: C;
+  /** A module (absolute path) exporting the experiment, if the library barrel does not. */
+  module?: string;
+}
+
+export interface ParallelOptions {
+  /** Worker threads (default: available cores, at most the number of tasks). */
+  workers?: number;
+  /** Progress of task `index`, forwarded from its worker. */
+  onProgress?: (index: number, p: ProgressEvent) => void;
+  /** The library entry workers load (default: this library's dist/index.js, or src/index.ts under tsx). */
+  library?: string;
+}
+
+interface WorkerInit {
+  library: string;
+  tsxRegister: string | null;
+}
+
+type FromWorker =
+  | { kind: "progress"; index: number; event: ProgressEvent }
+  | { kind: "done"; index: number; result: ExperimentResult }
+  | { kind: "error"; index: number; message: string; stack?: string };
+
+// Plain CommonJS run by each worker (eval: no separate worker file to locate or compile).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("worker_threads");
+if (workerData.tsxRegister) require(workerData.tsxRegister);
+function find(name, mod) {
+  const scope = require(mod || workerData.library);
+  for (const v of Object.values(scope)) {
+    if (v && typeof v === "object" && v.name === name && typeof v.run === "function") return v;
+  }
+  throw new Error("no experiment named \\"" + name + "\\" in " + (mod || workerData.library));
+}
+parentPort.on("message", async (task) => {
+  try {
+    const exp = find(task.experiment, task.module);
+    const result = await exp.run(task.config, { onProgress: (event) => parentPort.postMessage({ kind: "progress", index: task.index, event }) });
+    parentPort.postMessage({ kind: "done", index: task.index, result });
+  } catch (e) {
+    parentPort.postMessage({ kind: "error", index: task.index, message: String(e && e.message || e), stack: e && e.stack });
+  }
+});
+`;
+
+/** The library entry a worker should load: compiled dist, or the TS source when running under tsx. */
+function defaultLibrary(): WorkerInit {
+  const here = __filename;
+  if (here.endsWith(".ts")) {
+    let tsx: string | null = null;
+    try {
+      tsx = require.resolve("tsx/cjs");
+    } catch {
+      fail("opts.library", "running from TypeScript source without tsx installed; build with `npx tsc -p .` and use dist/");
+    }
+    return { library: path.resolve(__dirname, "..", "index.ts"), tsxRegister: tsx };
+  }
+  return { library: path.resolve(__dirname, "..", "index.js"), tsxRegister: null };
+}
+
+/** Default worker count: the machine's cores. */
+export function defaultWorkers(): number {
+  const avail = (os as { availableParallelism?: () => number }).availableParallelism;
+  return Math.max(1, avail ? avail() : os.cpus().length);
+}
+
+/**
+ * Runs independent experiment tasks in worker threads; results come back in task order.
+ * Rejects (after stopping all workers) if any task fails, naming the task.
+ */
+export async function runParallel<C>(tasks: ParallelTask<C>[], opts: ParallelOptions = {}): Promise<ExperimentResult[]> {
+  assertKnownOptions("opts", opts, ["workers", "onProgress", "library"]);
+  if (!Array.isArray(tasks)) fail("tasks", "must be an array of { experiment, config }");
+  tasks.forEach((t, i) => {
+    if (!t || typeof t.experiment !== "string" || t.experiment === "") fail(`tasks[${i}].experiment`, "must be a non-empty experiment name");
+    if (t.config === undefined) fail(`tasks[${i}].config`, "is missing");
+    if (t.module !== undefined && !path.isAbsolute(t.module)) fail(`tasks[${i}].module`, `must be an absolute path, got "${t.module}"`);
+  });
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) fail("opts.workers", `must be a positive integer, got ${opts.workers}`);
+  if (tasks.length === 0) return [];
+  const init: WorkerInit = opts.library ? { library: path.resolve(opts.library), tsxRegister: opts.library.endsWith(".ts") ? require.resolve("tsx/cjs") : null } : defaultLibrary();
+  if (!fs.existsSync(init.library)) fail("opts.library", `${init.library} does not exist (build the library with \`npx tsc -p .\`)`);
+  const nWorkers = Math.min(opts.workers ?? defaultWorkers(), tasks.length);
+
+  const results: ExperimentResult[] = new Array(tasks.length);
+  let next = 0;
+  let finished = 0;
+  const workers: Worker[] = [];
+  return new Promise<ExperimentResult[]>((resolve, reject) => {
+    let failed = false;
+    const stop = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(err);
+    };
+    const idle = new Set<Worker>();
+    const feed = (w: Worker) => {
+      if (next >= tasks.length) {
+        idle.add(w); // no work left: its exit is expected
+        void w.terminate();
+        return;
+      }
+      const index = next++;
+      w.postMessage({ ...tasks[index], index });
+    };
+    for (let k = 0; k < nWorkers; k++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: init });
+      workers.push(w);
+      w.on("message", (m: FromWorker) => {
+        if (m.kind === "progress") opts.onProgress?.(m.index, m.event);
+        else if (m.kind === "error") stop(new Error(`runParallel: task ${m.index} (${tasks[m.index].experiment}) failed: ${m.message}`));
+        else {
+          results[m.index] = m.result;
+          finished++;
+          if (finished === tasks.length) {
+            for (const x of workers) void x.terminate();
+            resolve(results);
+          } else feed(w);
+        }
+      });
+      w.on("error", (e) => stop(new Error(`runParallel: a worker crashed: ${e.message}`)));
+      w.on("exit", (code) => {
+        if (code !== 0 && !idle.has(w) && finished < tasks.length) stop(new Error(`runParallel: a worker exited with code ${code}`));
+      });
+      feed(w);
+    }
+  });
+}
