@@ -45,14 +45,14 @@ const base: RankMeConfig = {
   testExamples: 1500,
   encoder: [784, 256, 32],
   projector: [128, 64],
-  steps: 300,
+  steps: 150,
   batchSize: 128,
   lr: 1e-3,
   inv: 25,
   covWeights: [0, 0.1, 1, 4],
   varWeights: [25, 0],
   augment: { shift: 3, dropout: 0.2, noise: 0.1 },
-  probeEvery: 25,
+  probeEvery: 15,
   probeSamples: 512,
   ridgeLambda: 1e-2,
   seed: 0,
@@ -66,6 +66,8 @@ export interface RankMeRun {
   rankMeRep: number;
   probeAcc: number;
   probeTrainAcc: number;
+  /** Mean per-dimension std of the embeddings: near 0 means complete collapse to a point. */
+  embStd: number;
   finalLoss: number;
   trainSeconds: number;
   probeSeconds: number;
@@ -77,6 +79,21 @@ function toMatrix(m: { data: Float32Array; cols: number }): MlMatrix {
   const out = new MlMatrix(rows, m.cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < m.cols; j++) out.set(i, j, m.data[i * m.cols + j]);
   return out;
+}
+
+/** Mean over columns of the per-column standard deviation. */
+function meanColumnStd(m: { data: Float32Array; cols: number }): number {
+  const rows = m.data.length / m.cols;
+  let total = 0;
+  for (let j = 0; j < m.cols; j++) {
+    let mu = 0;
+    for (let i = 0; i < rows; i++) mu += m.data[i * m.cols + j];
+    mu /= rows;
+    let v = 0;
+    for (let i = 0; i < rows; i++) v += (m.data[i * m.cols + j] - mu) ** 2;
+    total += Math.sqrt(v / (rows - 1));
+  }
+  return total / m.cols;
 }
 
 /** The element with the largest key (first one on ties). */
@@ -140,6 +157,7 @@ export const rankme: Experiment<RankMeConfig> = {
         rankMeRep: rankMe(toMatrix(repTrain)),
         probeAcc: probeRes.accuracy,
         probeTrainAcc: probeRes.trainAccuracy,
+        embStd: meanColumnStd(emb),
         finalLoss: res.losses[res.losses.length - 1].loss,
         trainSeconds: res.trainSeconds,
         probeSeconds: probe.seconds,
