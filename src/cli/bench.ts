@@ -1,0 +1,383 @@
+// `npm run bench`: initlab against a numpy reference (scripts/bench_ref.py, Debian's
+// /usr/bin/python3) in one command; prints ratios and writes results/bench.md.
+// Each task runs numpy first, then initlab, on fresh inputs of the same shape, so load
+// swings on a shared machine hit both sides of a ratio alike. Timing: one warm-up, then
+// the median of `reps` calls; inputs are drawn outside the timed region.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { eigh, svd, svdTopK, linalgPath, linalgPathReason, setLinalgPath, LinalgPath } from "../linalg";
+import { projectRoot, resultsDir } from "../io/paths";
+import { Rng } from "../random";
+
+const PY = "/usr/bin/python3";
+const USAGE = `usage: node dist/cli/bench.js [--quick] [--no-js] [--no-training] [--no-numpy] [--out FILE]
+  --quick        one timed call per task and 1 of 12 RoBERTa layers in the intruder task
+  --no-js        skip the pure-JS (ml-matrix) linalg rows
+  --no-training  skip the training-step rows (src/bench/training.ts)
+  --no-numpy     skip the numpy reference (ratios unavailable)
+  --layers N     RoBERTa layers in the intruder task (default 12 = 72×768² + 24×768×3072)
+  --only LIST    comma-separated subset of: svd,eigh,topk,intruders,training
+  --out FILE     where to write the markdown table (default results/bench.md)`;
+const GROUPS = ["svd", "eigh", "topk", "intruders", "training"];
+
+interface Row {
+  task: string;
+  initlabMs: number | null;
+  numpyMs: number | null;
+  path: string;
+  notes: string;
+}
+
+interface Opts {
+  quick: boolean;
+  js: boolean;
+  training: boolean;
+  numpy: boolean;
+  only: string[];
+  layers: number;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Opts {
+  const o: Opts = { quick: false, js: true, training: true, numpy: true, only: GROUPS, layers: 12, out: path.join(resultsDir(), "bench.md") };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") o.quick = true;
+    else if (a === "--no-js") o.js = false;
+    else if (a === "--no-training") o.training = false;
+    else if (a === "--no-numpy") o.numpy = false;
+    else if (a === "--out" && argv[i + 1]) o.out = argv[++i];
+    else if (a === "--layers" && argv[i + 1]) {
+      o.layers = Number(argv[++i]);
+      if (!Number.isInteger(o.layers) || o.layers < 1 || o.layers > 12) {
+        console.log(`bench: --layers must be an integer in 1..12, got ${argv[i]}`);
+        process.exit(2);
+      }
+    } else if (a === "--only" && argv[i + 1]) {
+      o.only = argv[++i].split(",");
+      const bad = o.only.filter((g) => !GROUPS.includes(g));
+      if (bad.length) {
+        console.log(`bench: unknown group(s) ${bad.join(", ")} in --only (known: ${GROUPS.join(", ")})`);
+        process.exit(2);
+      }
+    }
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else {
+      console.log(`bench: unknown argument "${a}"\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median ms of `reps` calls after one warm-up call (or a custom cheaper warm-up). */
+function timeMs(fn: () => unknown, reps: number, warmup: (() => unknown) | null = fn): number {
+  if (warmup) warmup();
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now();
+    fn();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+const rng = new Rng(20261128);
+function randn(m: number, n: number, std = 1): number[][] {
+  return Array.from({ length: m }, () => Array.from({ length: n }, () => rng.normal() * std));
+}
+function symmetric(n: number): number[][] {
+  const a = randn(n, n);
+  return a.map((row, i) => row.map((v, j) => (v + a[j][i]) / 2));
+}
+
+// ---- numpy reference -------------------------------------------------------------------
+
+interface PyTask { id: string; kind: string; [k: string]: unknown }
+interface PyOut { numpy: string; blas: string[]; python: string; tasks: Record<string, { ms: number; [k: string]: unknown }> }
+
+let numpyInfo: { numpy: string; blas: string[]; python: string } | null = null;
+let numpyMissing = "";
+
+function numpyRef(o: Opts, task: PyTask): { ms: number; [k: string]: unknown } | null {
+  if (!o.numpy || numpyMissing) return null;
+  try {
+    const out = execFileSync(PY, [path.join(projectRoot(), "scripts", "bench_ref.py"), JSON.stringify({ tasks: [task] })], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 1 << 24,
+    });
+    const j = JSON.parse(out) as PyOut;
+    numpyInfo = { numpy: j.numpy, blas: j.blas, python: j.python };
+    return j.tasks[task.id] ?? null;
+  } catch (e) {
+    const msg = String((e as { stderr?: string }).stderr || (e as Error).message);
+    numpyMissing = /No module named .?numpy/.test(msg) ? "numpy is not installed for /usr/bin/python3" : `numpy reference failed: ${msg.trim().split("\n").pop()}`;
+    return null;
+  }
+}
+
+// ---- rows ------------------------------------------------------------------------------
+
+const rows: Row[] = [];
+function addRow(r: Row): void {
+  rows.push(r);
+  const f = (x: number | null) => (x == null ? "—" : x.toFixed(1));
+  const ratio = r.initlabMs != null && r.numpyMs != null ? `${(r.initlabMs / r.numpyMs).toFixed(2)}×` : "n/a";
+  console.log(`${r.task.padEnd(44)} initlab ${f(r.initlabMs).padStart(9)} ms   numpy ${f(r.numpyMs).padStart(9)} ms   ${ratio.padStart(8)}   ${r.path}${r.notes ? "  (" + r.notes + ")" : ""}`);
+}
+
+function paths(o: Opts, jsAllowed: boolean): LinalgPath[] {
+  const ps: LinalgPath[] = [];
+  setLinalgPath(null);
+  if (linalgPath() === "native") ps.push("native");
+  if (o.js && jsAllowed) ps.push("js");
+  if (!ps.includes("js") && ps.length === 0) ps.push("js"); // no addon: the js path is all there is
+  return ps;
+}
+
+function withPath<R>(p: LinalgPath, fn: () => R): R {
+  setLinalgPath(p);
+  try {
+    return fn();
+  } finally {
+    setLinalgPath(null);
+  }
+}
+
+function benchSvd(o: Opts, n: number): void {
+  const reps = o.quick ? 1 : n >= 1024 ? 2 : 3;
+  const ref = numpyRef(o, { id: `svd-${n}`, kind: "svd", n, reps });
+  const a = randn(n, n);
+  const small = randn(32, 32);
+  for (const p of paths(o, n <= 512)) {
+    const ms = withPath(p, () => (p === "js" ? timeMs(() => svd(a), 1, () => svd(small)) : timeMs(() => svd(a), reps)));
+    addRow({ task: `full SVD ${n}×${n} (U, S, V)`, initlabMs: ms, numpyMs: ref?.ms ?? null, path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+  }
+}
+
+function benchEigh(o: Opts, n: number): void {
+  const reps = o.quick ? 1 : n >= 1024 ? 2 : 3;
+  const ref = numpyRef(o, { id: `eigh-${n}`, kind: "eigh", n, reps });
+  const a = symmetric(n);
+  const small = symmetric(32);
+  for (const p of paths(o, n <= 512)) {
+    const ms = withPath(p, () => (p === "js" ? timeMs(() => eigh(a), 1, () => eigh(small)) : timeMs(() => eigh(a), reps)));
+    addRow({ task: `symmetric eig ${n}×${n}`, initlabMs: ms, numpyMs: ref?.ms ?? null, path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+  }
+}
+
+function benchTopK(o: Opts): void {
+  const [m, n, k, oversample, powerIters] = [768, 3072, 10, 10, 2];
+  const reps = o.quick ? 1 : 3;
+  const ref = numpyRef(o, { id: "topk", kind: "topk", m, n, k, oversample, powerIters, reps });
+  const a = randn(m, n);
+  const exact = withPath(paths(o, false)[0], () => svd(a, { vectors: false }).S);
+  for (const p of paths(o, true)) {
+    let S: number[] = [];
+    const ms = withPath(p, () => timeMs(() => (S = svdTopK(a, k, { oversample, powerIters, seed: 1 }).S), reps));
+    const err = Math.max(...S.map((s, i) => Math.abs(s - exact[i]) / exact[i]));
+    const full = ref?.fullSvdMs != null ? `; numpy full SVD (values only) ${Number(ref.fullSvdMs).toFixed(0)} ms` : "";
+    addRow({
+      task: `top-${k} SVD ${m}×${n} (randomized, p=${oversample}, q=${powerIters})`,
+      initlabMs: ms,
+      numpyMs: ref?.ms ?? null,
+      path: `linalg ${p}`,
+      notes: `same algorithm in numpy; max rel. error of S vs exact ${err.toExponential(1)} (Gaussian matrix: flat spectrum, the hard case)${full}`,
+    });
+  }
+}
+
+type IntruderFn = (base: number[][], tuned: number[][], opts: { k: number; epsilon: number }) => { count: number };
+
+function intruderFunction(): { fn: IntruderFn; source: string } {
+  try {
+    // Another module of the library; guard so the bench runs without it.
+    const mod = require("../metrics/intruders") as { intruderDimensions?: IntruderFn };
+    if (typeof mod.intruderDimensions === "function") return { fn: mod.intruderDimensions, source: "intruderDimensions" };
+  } catch {
+    // fall through to the local equivalent
+  }
+  const fn: IntruderFn = (base, tuned, { k, epsilon }) => {
+    const U0 = svd(base).U;
+    const Ut = svd(tuned).U;
+    let count = 0;
+    for (let j = 0; j < k; j++) {
+      let best = 0;
+      for (let i = 0; i < U0[0].length; i++) {
+        let dot = 0;
+        for (let q = 0; q < U0.length; q++) dot += Ut[q][j] * U0[q][i];
+        best = Math.max(best, Math.abs(dot));
+      }
+      if (best < epsilon) count++;
+    }
+    return { count };
+  };
+  return { fn, source: "local svd equivalent" };
+}
+
+function benchIntruders(o: Opts): void {
+  // RoBERTa-base: 12 layers × (6 matrices 768×768 + 2 of 768×3072) = 72 + 24.
+  // Without the addon each 768² SVD takes ~10 s, so the pure-JS run covers one layer.
+  const p = paths(o, false)[0];
+  const layers = o.quick || p === "js" ? 1 : o.layers;
+  const shapes: Array<[number, number, number]> = [[768, 768, 6 * layers], [768, 3072, 2 * layers]];
+  const ref = numpyRef(o, { id: "intruders", kind: "intruders", shapes });
+  const { fn, source } = intruderFunction();
+  let total = 0;
+  let count = 0;
+  withPath(p, () => {
+    for (const [m, n, num] of shapes) {
+      for (let r = 0; r < num; r++) {
+        const base = randn(m, n, 0.02);
+        const up = randn(m, 8);
+        const down = randn(8, n);
+        const tuned = base.map((row, i) => row.map((v, j) => v + 0.002 * up[i].reduce((s, u, q) => s + u * down[q][j], 0)));
+        const t = performance.now();
+        count += fn(base, tuned, { k: 10, epsilon: 0.5 }).count;
+        total += performance.now() - t;
+      }
+    }
+  });
+  addRow({
+    task: `intruder analysis, RoBERTa-base shapes, ${layers} of 12 layers (${shapes[0][2]}×768², ${shapes[1][2]}×768×3072 pairs)`,
+    initlabMs: total,
+    numpyMs: ref?.ms ?? null,
+    path: `linalg ${p}`,
+    notes: `${source}, k=10, ε=0.5, 2 full SVDs per pair; ${count} intruders found`,
+  });
+}
+
+// ---- training steps (src/bench/training.ts, optional) -----------------------------------
+
+interface TrainBench { name: string; msPerStep: number; backend: string; notes?: string }
+type TrainFn = () => Promise<TrainBench>;
+
+function trainingRef(): Map<string, number> {
+  const out = new Map<string, number>();
+  const script = path.join(projectRoot(), "scripts", "bench_ref_training.py");
+  if (!fs.existsSync(script) || numpyMissing) return out;
+  try {
+    const j = JSON.parse(execFileSync(PY, [script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 })) as unknown;
+    const visit = (v: unknown, key?: string): void => {
+      if (typeof v === "number" && key) out.set(key, v);
+      else if (Array.isArray(v)) v.forEach((x) => visit(x));
+      else if (v && typeof v === "object") {
+        const rec = v as Record<string, unknown>;
+        const ms = rec.msPerStep ?? rec.ms;
+        if (typeof rec.name === "string" && typeof ms === "number") out.set(rec.name, ms);
+        else for (const [k2, x] of Object.entries(rec)) visit(x, k2);
+      }
+    };
+    visit(j);
+  } catch (e) {
+    console.log(`bench: training reference failed: ${String((e as Error).message).split("\n")[0]}`);
+  }
+  return out;
+}
+
+async function benchTraining(): Promise<void> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = require("../bench/training") as Record<string, unknown>;
+  } catch (e) {
+    console.log(`bench: training-step benchmarks unavailable (${String((e as Error).message).split("\n")[0]})`);
+    return;
+  }
+  const ref = trainingRef();
+  for (const name of ["benchMatmul", "benchMlpStep", "benchTransformerStep", "benchConvStep"]) {
+    const fn = mod[name] as TrainFn | undefined;
+    if (typeof fn !== "function") continue;
+    try {
+      const r = await fn();
+      const refMs = ref.get(r.name) ?? [...ref.entries()].find(([k]) => k.toLowerCase() === r.name.toLowerCase())?.[1] ?? null;
+      addRow({ task: r.name, initlabMs: r.msPerStep, numpyMs: refMs, path: r.backend, notes: r.notes ?? "" });
+    } catch (e) {
+      console.log(`bench: ${name} failed: ${String((e as Error).message).split("\n")[0]}`);
+    }
+  }
+}
+
+// ---- report ----------------------------------------------------------------------------
+
+function nativeBlas(): string {
+  try {
+    const libs = new Set<string>();
+    for (const line of fs.readFileSync("/proc/self/maps", "utf8").split("\n")) {
+      const p = line.trim().split(/\s+/).pop() ?? "";
+      if (/blas|lapack/.test(p)) libs.add(fs.realpathSync(p));
+    }
+    return [...libs].join(", ") || "none loaded";
+  } catch {
+    return "unknown";
+  }
+}
+
+function markdown(o: Opts, startLoad: number[], endLoad: number[], wallS: number): string {
+  const f = (x: number | null) => (x == null ? "—" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const cpus = os.cpus();
+  const lines = [
+    "# initlab benchmark",
+    "",
+    `Generated by \`npm run bench\`${o.quick ? " --quick" : ""} on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${wallS.toFixed(0)} s.`,
+    "Ratio = initlab ms / numpy ms (lower is better; 1.00× = parity). Median of repeated calls after a warm-up",
+    "(the pure-JS rows and the intruder task: one call). numpy and initlab run one after the other per task.",
+    "",
+    "| task | initlab ms | numpy ms | ratio | path / backend | notes |",
+    "|---|---:|---:|---:|---|---|",
+    ...rows.map((r) => `| ${r.task} | ${f(r.initlabMs)} | ${f(r.numpyMs)} | ${r.initlabMs != null && r.numpyMs != null ? (r.initlabMs / r.numpyMs).toFixed(2) + "×" : "n/a"} | ${r.path} | ${r.notes} |`),
+    "",
+    "## Machine",
+    "",
+    `- CPU: ${cpus.length} × ${cpus[0]?.model ?? "unknown"}; memory ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `- Load average (1/5/15 min) at start ${startLoad.map((x) => x.toFixed(1)).join(" / ")}, at end ${endLoad.map((x) => x.toFixed(1)).join(" / ")}` +
+      (startLoad[0] > cpus.length ? " — the machine was shared; absolute times are inflated, ratios less so" : ""),
+    `- Node ${process.version}; initlab linalg default path: ${linalgPath()}${linalgPath() === "js" ? ` (${linalgPathReason()})` : ""}; addon BLAS/LAPACK: ${nativeBlas()}`,
+    numpyInfo
+      ? `- numpy ${numpyInfo.numpy} (Python ${numpyInfo.python}, ${PY}); BLAS/LAPACK: ${numpyInfo.blas.join(", ")}`
+      : `- numpy reference unavailable: ${numpyMissing || "skipped (--no-numpy)"}; ratios are n/a`,
+    `- OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS ?? "(unset: OpenBLAS uses all cores, for numpy and the addon alike)"}`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const o = parseArgs(argv);
+  const t0 = performance.now();
+  const startLoad = os.loadavg();
+  setLinalgPath(null);
+  console.log(`initlab bench: linalg path ${linalgPath()}${linalgPath() === "js" ? ` (${linalgPathReason()})` : ""}; load ${startLoad[0].toFixed(1)} on ${os.cpus().length} cores`);
+  const on = (g: string) => o.only.includes(g);
+  if (on("svd")) for (const n of [256, 512, 1024]) benchSvd(o, n);
+  if (on("eigh")) for (const n of [512, 1024]) benchEigh(o, n);
+  if (on("topk")) benchTopK(o);
+  if (on("intruders")) benchIntruders(o);
+  if (o.training && on("training")) await benchTraining();
+  if (numpyMissing) console.log(`bench: ${numpyMissing}; ratios unavailable`);
+  const md = markdown(o, startLoad, os.loadavg(), (performance.now() - t0) / 1000);
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(o.out, md);
+  console.log(`wrote ${o.out}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.log(`bench failed: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}
