@@ -105,7 +105,6 @@ export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
   async run(cfg: LoraVsFullFtConfig, opts: RunOptions = {}): Promise<ExperimentResult> {
     await backendReady();
     seed(cfg.seed);
-    const t0 = Date.now();
     const on = opts.onProgress;
     const { trainA, trainB, testA, testB } = makeTasks(cfg);
     const net = makeNet(cfg.hidden);
@@ -182,14 +181,14 @@ export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
           });
         }
       }
-      return summarise(cfg, { curve, results, spectra, deltaSpectra, scaling }, { baseAccA, cached, seconds: (Date.now() - t0) / 1000 });
+      return summarise(cfg, { curve, results, spectra, deltaSpectra, scaling }, { baseAccA, cached });
     } finally {
       net.dispose();
     }
   },
 };
 
-function summarise(cfg: LoraVsFullFtConfig, series: Record<string, Row[]>, info: { baseAccA: number; cached: boolean; seconds: number }): ExperimentResult {
+function summarise(cfg: LoraVsFullFtConfig, series: Record<string, Row[]>, info: { baseAccA: number; cached: boolean }): ExperimentResult {
   const res = series.results;
   const full = res[0];
   const lora1 = res.find((r) => r.method === `LoRA r=${cfg.ranks[0]} α=${2 * cfg.ranks[0]}`) ?? res[1];
@@ -198,7 +197,7 @@ function summarise(cfg: LoraVsFullFtConfig, series: Record<string, Row[]>, info:
   const geq = cmpEps.every((e) => n(lora1, `intrudersAt${e}`) >= n(full, `intrudersAt${e}`));
   const gt = cmpEps.some((e) => n(lora1, `intrudersAt${e}`) > n(full, `intrudersAt${e}`));
   const summary: Record<string, number | string> = {
-    baseAccA: info.baseAccA, baseFromCheckpoint: info.cached ? "yes" : "no (trained)", wallSeconds: info.seconds,
+    baseAccA: info.baseAccA, baseFromCheckpoint: info.cached ? "yes" : "no (trained)",
   };
   for (const r of res) {
     summary[`${r.method}: accA`] = n(r, "accA");
