@@ -3,7 +3,7 @@
 Usage: bench_ref.py '<json spec>'  where the spec is
   {"tasks": [{"id": "svd-512", "kind": "svd", "n": 512, "reps": 3}, ...], "seed": 0}
 Prints one JSON object: {"numpy": version, "blas": [loaded BLAS/LAPACK libraries],
-"tasks": {id: {"ms": median ms, "reps": n, ...}}}. Timing mirrors the TypeScript side:
+"tasks": {id: {"ms": median wall ms, "cpuMs": median CPU ms, "reps": n, ...}}}. Timing mirrors the TypeScript side:
 one untimed warm-up, then the median of `reps` timed calls; inputs are drawn outside the
 timed region.
 """
@@ -15,15 +15,17 @@ import time
 import numpy as np
 
 
-def median_ms(fn, reps, warmup=True):
+def timed(fn, reps, warmup=True):
+    """{"ms": median wall ms, "cpuMs": median process CPU ms (all threads)}."""
     if warmup:
         fn()
-    ts = []
+    wall, cpu = [], []
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return float(np.median(ts))
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    return {"ms": float(np.median(wall)), "cpuMs": float(np.median(cpu)), "reps": reps}
 
 
 def randomized_topk(a, k, oversample, power_iters, rng):
@@ -57,28 +59,28 @@ def run(task, rng):
     reps = task.get("reps", 3)
     if kind == "svd":
         a = rng.standard_normal((task["n"], task["n"]))
-        return {"ms": median_ms(lambda: np.linalg.svd(a, full_matrices=False), reps), "reps": reps}
+        return timed(lambda: np.linalg.svd(a, full_matrices=False), reps)
     if kind == "eigh":
         a = rng.standard_normal((task["n"], task["n"]))
         a = (a + a.T) / 2
-        return {"ms": median_ms(lambda: np.linalg.eigh(a), reps), "reps": reps}
+        return timed(lambda: np.linalg.eigh(a), reps)
     if kind == "topk":
         a = rng.standard_normal((task["m"], task["n"]))
         k = task["k"]
-        out = {}
-        ms = median_ms(lambda: out.setdefault("r", randomized_topk(a, k, task["oversample"], task["powerIters"], rng)), reps)
-        full_ms = median_ms(lambda: np.linalg.svd(a, compute_uv=False), 1, warmup=False)
-        return {"ms": ms, "reps": reps, "fullSvdMs": full_ms}
+        r = timed(lambda: randomized_topk(a, k, task["oversample"], task["powerIters"], rng), reps)
+        r["fullSvdMs"] = timed(lambda: np.linalg.svd(a, compute_uv=False), 1, warmup=False)["ms"]
+        return r
     if kind == "intruders":
-        total = 0.0
+        total = cpu = 0.0
         count = 0
         for (m, n, num) in task["shapes"]:
             for _ in range(num):
                 base, tuned = rand_pair(rng, m, n, 8)
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 count += intruders(base, tuned)
                 total += (time.perf_counter() - t) * 1000
-        return {"ms": total, "reps": 1, "intruders": count}
+                cpu += (time.process_time() - c) * 1000
+        return {"ms": total, "cpuMs": cpu, "reps": 1, "intruders": count}
     raise ValueError("unknown task kind " + kind)
 
 

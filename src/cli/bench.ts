@@ -18,6 +18,8 @@ const USAGE = `usage: node dist/cli/bench.js [--quick] [--no-js] [--no-training]
   --no-training  skip the training-step rows (src/bench/training.ts)
   --no-numpy     skip the numpy reference (ratios unavailable)
   --layers N     RoBERTa layers in the intruder task (default 12 = 72×768² + 24×768×3072)
+  --threads N    OPENBLAS_NUM_THREADS for numpy and the addon alike (default: OpenBLAS's own, all cores);
+                 1 gives stable ratios on a loaded machine, where busy-waiting BLAS threads thrash
   --only LIST    comma-separated subset of: svd,eigh,topk,intruders,training
   --out FILE     where to write the markdown table (default results/bench.md)`;
 const GROUPS = ["svd", "eigh", "topk", "intruders", "training"];
@@ -26,6 +28,9 @@ interface Row {
   task: string;
   initlabMs: number | null;
   numpyMs: number | null;
+  /** Process CPU time (all threads): robust to other load on a shared machine. */
+  initlabCpuMs?: number | null;
+  numpyCpuMs?: number | null;
   path: string;
   notes: string;
 }
@@ -55,6 +60,14 @@ function parseArgs(argv: string[]): Opts {
         console.log(`bench: --layers must be an integer in 1..12, got ${argv[i]}`);
         process.exit(2);
       }
+    } else if (a === "--threads" && argv[i + 1]) {
+      const t = Number(argv[++i]);
+      if (!Number.isInteger(t) || t < 1) {
+        console.log(`bench: --threads must be a positive integer, got ${argv[i]}`);
+        process.exit(2);
+      }
+      // Read by OpenBLAS when it loads: before the addon is required and inherited by python.
+      process.env.OPENBLAS_NUM_THREADS = String(t);
     } else if (a === "--only" && argv[i + 1]) {
       o.only = argv[++i].split(",");
       const bad = o.only.filter((g) => !GROUPS.includes(g));
@@ -80,16 +93,29 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Median ms of `reps` calls after one warm-up call (or a custom cheaper warm-up). */
-function timeMs(fn: () => unknown, reps: number, warmup: (() => unknown) | null = fn): number {
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Median wall and CPU ms of `reps` calls after one warm-up call (or a cheaper warm-up). */
+function timeMs(fn: () => unknown, reps: number, warmup: (() => unknown) | null = fn): Timing {
   if (warmup) warmup();
-  const ts: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
+    const c = cpuNow();
     fn();
-    ts.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    cpu.push(cpuNow() - c);
   }
-  return median(ts);
+  return { ms: median(wall), cpuMs: median(cpu) };
 }
 
 const rng = new Rng(20261128);
@@ -130,11 +156,18 @@ function numpyRef(o: Opts, task: PyTask): { ms: number; [k: string]: unknown } |
 // ---- rows ------------------------------------------------------------------------------
 
 const rows: Row[] = [];
+function both(t: Timing, ref: { ms: number; [k: string]: unknown } | null): Pick<Row, "initlabMs" | "numpyMs" | "initlabCpuMs" | "numpyCpuMs"> {
+  const refCpu = ref && typeof ref.cpuMs === "number" ? ref.cpuMs : null;
+  return { initlabMs: t.ms, numpyMs: ref?.ms ?? null, initlabCpuMs: t.cpuMs, numpyCpuMs: refCpu };
+}
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
 function addRow(r: Row): void {
   rows.push(r);
   const f = (x: number | null) => (x == null ? "—" : x.toFixed(1));
-  const ratio = r.initlabMs != null && r.numpyMs != null ? `${(r.initlabMs / r.numpyMs).toFixed(2)}×` : "n/a";
-  console.log(`${r.task.padEnd(44)} initlab ${f(r.initlabMs).padStart(9)} ms   numpy ${f(r.numpyMs).padStart(9)} ms   ${ratio.padStart(8)}   ${r.path}${r.notes ? "  (" + r.notes + ")" : ""}`);
+  console.log(
+    `${r.task.padEnd(44)} initlab ${f(r.initlabMs).padStart(9)} ms   numpy ${f(r.numpyMs).padStart(9)} ms   ${ratio(r.initlabMs, r.numpyMs).padStart(8)}` +
+      `   cpu ${ratio(r.initlabCpuMs, r.numpyCpuMs).padStart(7)}   ${r.path}${r.notes ? "  (" + r.notes + ")" : ""}`,
+  );
 }
 
 function paths(o: Opts, jsAllowed: boolean): LinalgPath[] {
@@ -161,8 +194,8 @@ function benchSvd(o: Opts, n: number): void {
   const a = randn(n, n);
   const small = randn(32, 32);
   for (const p of paths(o, n <= 512)) {
-    const ms = withPath(p, () => (p === "js" ? timeMs(() => svd(a), 1, () => svd(small)) : timeMs(() => svd(a), reps)));
-    addRow({ task: `full SVD ${n}×${n} (U, S, V)`, initlabMs: ms, numpyMs: ref?.ms ?? null, path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+    const t = withPath(p, () => (p === "js" ? timeMs(() => svd(a), 1, () => svd(small)) : timeMs(() => svd(a), reps)));
+    addRow({ task: `full SVD ${n}×${n} (U, S, V)`, ...both(t, ref), path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
   }
 }
 
@@ -172,8 +205,8 @@ function benchEigh(o: Opts, n: number): void {
   const a = symmetric(n);
   const small = symmetric(32);
   for (const p of paths(o, n <= 512)) {
-    const ms = withPath(p, () => (p === "js" ? timeMs(() => eigh(a), 1, () => eigh(small)) : timeMs(() => eigh(a), reps)));
-    addRow({ task: `symmetric eig ${n}×${n}`, initlabMs: ms, numpyMs: ref?.ms ?? null, path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+    const t = withPath(p, () => (p === "js" ? timeMs(() => eigh(a), 1, () => eigh(small)) : timeMs(() => eigh(a), reps)));
+    addRow({ task: `symmetric eig ${n}×${n}`, ...both(t, ref), path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
   }
 }
 
@@ -185,13 +218,12 @@ function benchTopK(o: Opts): void {
   const exact = withPath(paths(o, false)[0], () => svd(a, { vectors: false }).S);
   for (const p of paths(o, true)) {
     let S: number[] = [];
-    const ms = withPath(p, () => timeMs(() => (S = svdTopK(a, k, { oversample, powerIters, seed: 1 }).S), reps));
+    const t = withPath(p, () => timeMs(() => (S = svdTopK(a, k, { oversample, powerIters, seed: 1 }).S), reps));
     const err = Math.max(...S.map((s, i) => Math.abs(s - exact[i]) / exact[i]));
     const full = ref?.fullSvdMs != null ? `; numpy full SVD (values only) ${Number(ref.fullSvdMs).toFixed(0)} ms` : "";
     addRow({
       task: `top-${k} SVD ${m}×${n} (randomized, p=${oversample}, q=${powerIters})`,
-      initlabMs: ms,
-      numpyMs: ref?.ms ?? null,
+      ...both(t, ref),
       path: `linalg ${p}`,
       notes: `same algorithm in numpy; max rel. error of S vs exact ${err.toExponential(1)} (Gaussian matrix: flat spectrum, the hard case)${full}`,
     });
@@ -235,6 +267,7 @@ function benchIntruders(o: Opts): void {
   const ref = numpyRef(o, { id: "intruders", kind: "intruders", shapes });
   const { fn, source } = intruderFunction();
   let total = 0;
+  let cpu = 0;
   let count = 0;
   withPath(p, () => {
     for (const [m, n, num] of shapes) {
@@ -244,15 +277,16 @@ function benchIntruders(o: Opts): void {
         const down = randn(8, n);
         const tuned = base.map((row, i) => row.map((v, j) => v + 0.002 * up[i].reduce((s, u, q) => s + u * down[q][j], 0)));
         const t = performance.now();
+        const c = cpuNow();
         count += fn(base, tuned, { k: 10, epsilon: 0.5 }).count;
         total += performance.now() - t;
+        cpu += cpuNow() - c;
       }
     }
   });
   addRow({
     task: `intruder analysis, RoBERTa-base shapes, ${layers} of 12 layers (${shapes[0][2]}×768², ${shapes[1][2]}×768×3072 pairs)`,
-    initlabMs: total,
-    numpyMs: ref?.ms ?? null,
+    ...both({ ms: total, cpuMs: cpu }, ref),
     path: `linalg ${p}`,
     notes: `${source}, k=10, ε=0.5, 2 full SVDs per pair; ${count} intruders found`,
   });
@@ -315,7 +349,7 @@ function nativeBlas(): string {
     const libs = new Set<string>();
     for (const line of fs.readFileSync("/proc/self/maps", "utf8").split("\n")) {
       const p = line.trim().split(/\s+/).pop() ?? "";
-      if (/blas|lapack/.test(p)) libs.add(fs.realpathSync(p));
+      if (/blas|lapack\.so/.test(p)) libs.add(fs.realpathSync(p));
     }
     return [...libs].join(", ") || "none loaded";
   } catch {
@@ -332,10 +366,12 @@ function markdown(o: Opts, startLoad: number[], endLoad: number[], wallS: number
     `Generated by \`npm run bench\`${o.quick ? " --quick" : ""} on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${wallS.toFixed(0)} s.`,
     "Ratio = initlab ms / numpy ms (lower is better; 1.00× = parity). Median of repeated calls after a warm-up",
     "(the pure-JS rows and the intruder task: one call). numpy and initlab run one after the other per task.",
+    "CPU-time ratio = the same ratio over process CPU time (all threads): on a shared machine it is the steadier of",
+    "the two, since waiting for a core does not count; with OPENBLAS_NUM_THREADS=1 it is the single-core cost.",
     "",
-    "| task | initlab ms | numpy ms | ratio | path / backend | notes |",
-    "|---|---:|---:|---:|---|---|",
-    ...rows.map((r) => `| ${r.task} | ${f(r.initlabMs)} | ${f(r.numpyMs)} | ${r.initlabMs != null && r.numpyMs != null ? (r.initlabMs / r.numpyMs).toFixed(2) + "×" : "n/a"} | ${r.path} | ${r.notes} |`),
+    "| task | initlab ms | numpy ms | ratio | CPU-time ratio | path / backend | notes |",
+    "|---|---:|---:|---:|---:|---|---|",
+    ...rows.map((r) => `| ${r.task} | ${f(r.initlabMs)} | ${f(r.numpyMs)} | ${ratio(r.initlabMs, r.numpyMs)} | ${ratio(r.initlabCpuMs, r.numpyCpuMs)} | ${r.path} | ${r.notes} |`),
     "",
     "## Machine",
     "",

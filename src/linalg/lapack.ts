@@ -3,7 +3,9 @@
 // stays on the pure-JS ml-matrix path; nothing else changes.
 import * as fs from "fs";
 import * as path from "path";
+import { Matrix as MlMatrix } from "ml-matrix";
 import { fail } from "../validate";
+import { Matrix, toMl } from "./convert";
 
 /** The addon's raw interface: row-major Float64Arrays in and out. */
 export interface LapackAddon {
@@ -79,4 +81,86 @@ export function setLinalgPath(p: LinalgPath | null): void {
   if (p !== null && p !== "native" && p !== "js") fail("p", `must be "native", "js" or null, got ${String(p)}`);
   if (p === "native" && !load()) fail("p", `"native" is unavailable: ${loadError}`);
   forced = p;
+}
+
+// ---- packing between initlab's matrix forms and the addon's row-major buffers ----
+
+/** Row-major float64 copy of a validated ml-matrix (the addon's input form). */
+export function packRowMajor(a: MlMatrix): Float64Array {
+  const r = a.rows;
+  const c = a.columns;
+  const out = new Float64Array(r * c);
+  // A dense ml-matrix keeps one Float64Array per row; views (transpose, sub-matrix) do not.
+  const rowsData = (a as unknown as { data?: unknown }).data;
+  if (Array.isArray(rowsData) && rowsData.length === r && rowsData[0] instanceof Float64Array && rowsData[0].length === c) {
+    for (let i = 0; i < r; i++) out.set(rowsData[i] as Float64Array, i * c);
+    return out;
+  }
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = a.get(i, j);
+  return out;
+}
+
+/** A validated matrix as a row-major Float64Array, skipping ml-matrix for plain rows. */
+export interface Packed {
+  d: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Packs any accepted matrix form. Plain number[][] is copied in one validating pass; any
+ * irregularity (or another form) goes through toMl, which owns the error messages.
+ */
+export function toPacked(m: Matrix, arg: string): Packed {
+  if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0]) && m[0].length > 0) {
+    const rows = m.length;
+    const cols = m[0].length;
+    const d = new Float64Array(rows * cols);
+    let ok = true;
+    outer: for (let i = 0; i < rows; i++) {
+      const row = m[i];
+      if (!Array.isArray(row) || row.length !== cols) {
+        ok = false;
+        break;
+      }
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) {
+        const v = row[j];
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          ok = false;
+          break outer;
+        }
+        d[o + j] = v;
+      }
+    }
+    if (ok) return { d, rows, cols };
+  }
+  const a = toMl(m, arg);
+  return { d: packRowMajor(a), rows: a.rows, cols: a.columns };
+}
+
+/** Rows of a row-major r×c buffer as nested arrays. */
+export function unpackRows(buf: Float64Array, r: number, c: number): number[][] {
+  const out: number[][] = new Array(r);
+  for (let i = 0; i < r; i++) {
+    const row = new Array<number>(c);
+    const o = i * c;
+    for (let j = 0; j < c; j++) row[j] = buf[o + j];
+    out[i] = row;
+  }
+  return out;
+}
+
+/** Transpose of a row-major r×c buffer (tiled for cache locality), as nested c×r rows. */
+export function unpackTransposed(buf: Float64Array, r: number, c: number): number[][] {
+  const t = new Float64Array(r * c);
+  const B = 32;
+  for (let i0 = 0; i0 < r; i0 += B) {
+    const i1 = Math.min(r, i0 + B);
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const j1 = Math.min(c, j0 + B);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) t[j * r + i] = buf[i * c + j];
+    }
+  }
+  return unpackRows(t, c, r);
 }

@@ -5,8 +5,8 @@
 import { assertKnownOptions, fail } from "../validate";
 import { Rng } from "../random";
 import { Matrix } from "./convert";
-import { svd, SVDResult, toPacked } from "./decompose";
-import { lapack } from "./lapack";
+import { svd, SVDResult } from "./decompose";
+import { lapack, toPacked } from "./lapack";
 
 export interface SvdTopKOptions {
   /** Extra sketch columns beyond k (default 10). */
