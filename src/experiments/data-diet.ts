@@ -22,7 +22,7 @@ export interface DataDietConfig {
   hidden: number;
   /** Independent inits the scores are averaged over (the paper's E_w). */
   k: number;
-  /** Epoch at which EL2N and "GraNd early" are taken. */
+  /** Epoch at which EL2N and GraNd ("GraNd early") are taken; "GraNd@init" is taken at step 0. */
   scoreEpoch: number;
   /** Each scoring run trains this long while counting forgetting events (≥ scoreEpoch). */
   forgetEpochs: number;
@@ -47,7 +47,7 @@ const base: DataDietConfig = {
   noise: 0.2, offsets: [0.2], batchSize: 128, lr: 1e-3, seed: 0,
 };
 
-type Scores = Record<"EL2N" | "GraNd early" | "GraNd init" | "forgetting", number[]>;
+type Scores = Record<"EL2N" | "GraNd" | "GraNd@init" | "forgetting", number[]>;
 
 function tensors(ds: Dataset): { x: tf.Tensor2D; y: tf.Tensor1D } {
   return { x: tf.tensor2d(ds.x, [ds.n, ds.dim]), y: tf.tensor1d(ds.y, "int32") };
@@ -106,7 +106,7 @@ async function scoreRun(cfg: DataDietConfig, train: Dataset, runSeed: number): P
         grandEarly = grandScores(model, x, labels);
       }
     }
-    return { EL2N: el2n, "GraNd early": grandEarly, "GraNd init": grandInit, forgetting: tracker.scores() };
+    return { EL2N: el2n, GraNd: grandEarly, "GraNd@init": grandInit, forgetting: tracker.scores() };
   } finally {
     x.dispose();
     opt.dispose();
@@ -121,7 +121,7 @@ async function averagedScores(cfg: DataDietConfig, train: Dataset, baseSeed: num
     tick();
   }
   const avg = (key: keyof Scores) => averageScores(runs.map((s) => s[key]));
-  return { EL2N: avg("EL2N"), "GraNd early": avg("GraNd early"), "GraNd init": avg("GraNd init"), forgetting: avg("forgetting") };
+  return { EL2N: avg("EL2N"), GraNd: avg("GraNd"), "GraNd@init": avg("GraNd@init"), forgetting: avg("forgetting") };
 }
 
 async function retrain(cfg: DataDietConfig, ds: Dataset, test: { x: tf.Tensor2D; y: tf.Tensor1D }, runSeed: number): Promise<number> {
@@ -140,7 +140,7 @@ async function retrain(cfg: DataDietConfig, ds: Dataset, test: { x: tf.Tensor2D;
 
 type Row = Record<string, number | string>;
 const PRUNE_METHODS: Array<[string, keyof Scores | null, "hardest" | "easiest" | "random"]> = [
-  ["EL2N", "EL2N", "hardest"], ["GraNd early", "GraNd early", "hardest"], ["GraNd init", "GraNd init", "hardest"],
+  ["EL2N", "EL2N", "hardest"], ["GraNd", "GraNd", "hardest"], ["GraNd@init", "GraNd@init", "hardest"],
   ["forgetting", "forgetting", "hardest"], ["random", null, "random"],
 ];
 
@@ -197,7 +197,7 @@ export const dataDiet: Experiment<DataDietConfig> = {
     }
     const easyAcc = await acc(train, pruneByScore(clean.EL2N, { keep: cfg.headlineKeep, order: "easiest" }));
     const at = (m: string) => pruning.find((r) => r.method === m && r.keep === cfg.headlineKeep)!.acc as number;
-    for (const keep of cfg.keeps) pruning.push({ method: "full data", keep, acc: fullAcc });
+    for (const keep of cfg.keeps) pruning.push({ method: "all data", keep, acc: fullAcc });
 
     // ---- 20% label noise ----
     const noise = addLabelNoise(train.y, cfg.noise, train.numClasses, cfg.seed + 21);
@@ -210,24 +210,24 @@ export const dataDiet: Experiment<DataDietConfig> = {
     const precisionAtNoisy = topEl2n.filter((i) => noise.noisy[i]).length / nNoisy;
     const noisyRows: Row[] = [];
     const hk = cfg.headlineKeep;
-    noisyRows.push({ subset: "full (noisy)", acc: await acc(noisyTrain, null) });
-    noisyRows.push({ subset: `EL2N-hard ${hk}`, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" })) });
+    noisyRows.push({ subset: "all data", acc: await acc(noisyTrain, null) });
+    noisyRows.push({ subset: "EL2N-hard", acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" })) });
     for (const off of cfg.offsets) {
-      noisyRows.push({ subset: `EL2N offset ${off}, keep ${hk}`, offset: off, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" })) });
+      noisyRows.push({ subset: `EL2N offset ${off}`, offset: off, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" })) });
     }
-    noisyRows.push({ subset: `random ${hk}`, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: cfg.seed + 3 })) });
+    noisyRows.push({ subset: "random", acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: cfg.seed + 3 })) });
     test.x.dispose();
     test.y.dispose();
 
     // ---- Kirsch: GraNd at init tracks the input norm ----
-    const rhoNorm = spearman(clean["GraNd init"], norms);
+    const rhoNorm = spearman(clean["GraNd@init"], norms);
     const plotIdx = new Rng(cfg.seed + 9).permutation(train.n).slice(0, Math.min(train.n, 800));
-    const kirsch = plotIdx.map((i) => ({ inputNorm: norms[i], grandInit: clean["GraNd init"][i], grandEarly: clean["GraNd early"][i], el2n: clean.EL2N[i] }));
-    const noisyScatter = plotIdx.map((i) => ({ el2n: noisy.EL2N[i], grandEarly: noisy["GraNd early"][i], label: noise.noisy[i] ? "flipped" : "clean" }));
+    const kirsch = plotIdx.map((i) => ({ inputNorm: norms[i], grandInit: clean["GraNd@init"][i], grandEarly: clean.GraNd[i], el2n: clean.EL2N[i] }));
+    const noisyScatter = plotIdx.map((i) => ({ el2n: noisy.EL2N[i], grandEarly: noisy.GraNd[i], label: noise.noisy[i] ? "flipped" : "clean" }));
 
     const el2nHard = at("EL2N");
     const rand = at("random");
-    const grandInit = at("GraNd init");
+    const grandInit = at("GraNd@init");
     const aur = (s: string) => aurocRows.find((r) => r.score === s)!.auroc as number;
     const el2nHardNoisy = noisyRows[1].acc as number;
     const bestOffset = Math.max(...noisyRows.filter((r) => typeof r.offset === "number").map((r) => r.acc as number));
@@ -245,9 +245,9 @@ export const dataDiet: Experiment<DataDietConfig> = {
       ],
       summary: {
         trainExamples: train.n, testExamples: testDs.n, k: cfg.k, fullAcc, el2nHard, el2nEasy: easyAcc, random: rand,
-        grandEarly: at("GraNd early"), grandInit, forgetting: at("forgetting"), spearmanGrandInitNorm: rhoNorm,
-        flippedLabels: nNoisy, precisionAtNoisy, aurocEl2n: aur("EL2N"), aurocGrandEarly: aur("GraNd early"),
-        aurocGrandInit: aur("GraNd init"), aurocForgetting: aur("forgetting"), seconds: (Date.now() - t0) / 1000,
+        grandEarly: at("GraNd"), grandInit, forgetting: at("forgetting"), spearmanGrandInitNorm: rhoNorm,
+        flippedLabels: nNoisy, precisionAtNoisy, aurocEl2n: aur("EL2N"), aurocGrandEarly: aur("GraNd"),
+        aurocGrandInit: aur("GraNd@init"), aurocForgetting: aur("forgetting"), seconds: (Date.now() - t0) / 1000,
       },
     };
   },
