@@ -28,6 +28,8 @@ export interface BenchOptions {
 interface Timing {
   median: number;
   min: number;
+  /** Median process CPU ms per step: less sensitive than wall time to other load on a shared machine. */
+  cpu: number;
 }
 
 function median(xs: number[]): number {
@@ -44,7 +46,9 @@ async function timeSteps(step: (i: number) => tf.Tensor, o: BenchOptions, stepsD
   let i = 0;
   for (let w = 0; w < warmup; w++) step(i++).dispose();
   const per: number[] = [];
+  const cpu: number[] = [];
   for (let b = 0; b < blocks; b++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let last: tf.Tensor | null = null;
     for (let s = 0; s < steps; s++) {
@@ -54,8 +58,10 @@ async function timeSteps(step: (i: number) => tf.Tensor, o: BenchOptions, stepsD
     await last?.data();
     last?.dispose();
     per.push((performance.now() - t0) / steps);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000 / steps);
   }
-  return { median: median(per), min: Math.min(...per) };
+  return { median: median(per), min: Math.min(...per), cpu: median(cpu) };
 }
 
 function gaussian(rng: Rng, n: number, std = 1): Float32Array {
@@ -86,7 +92,7 @@ export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<Bench
   const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
   return {
     name: `matmul ${n}x${n} float32`, msPerStep: t.median, backend: activeBackend(),
-    notes: `${gf(t.median).toFixed(1)} GFLOP/s (best block ${gf(t.min).toFixed(1)})`,
+    notes: `${gf(t.median).toFixed(1)} GFLOP/s (best block ${gf(t.min).toFixed(1)}; by CPU time ${gf(t.cpu).toFixed(1)})`,
   };
 }
 
@@ -115,7 +121,7 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   const gf = mlpStepFlops(sizes, batch) / t.median / 1e6;
   return {
     name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`, msPerStep: t.median, backend: activeBackend(),
-    notes: `${gf.toFixed(1)} GFLOP/s in its matmuls; best block ${t.min.toFixed(1)} ms`,
+    notes: `${gf.toFixed(1)} GFLOP/s in its matmuls; best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
 }
 
@@ -177,7 +183,7 @@ export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchR
   all.dispose();
   return {
     name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`, msPerStep: t.median,
-    backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms`,
+    backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
 }
 
@@ -210,5 +216,5 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
   opt.dispose();
   x.dispose();
   y.dispose();
-  return { name: `conv net step (2 conv layers, 28x28, batch ${B})`, msPerStep: t.median, backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms` };
+  return { name: `conv net step (2 conv layers, 28x28, batch ${B})`, msPerStep: t.median, backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step` };
 }

@@ -46,8 +46,8 @@ export class MLP {
     this.config = { sizes: [...sizes], activation, bias: config.bias ?? true, init: config.init ?? "he" };
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = initWeight(sizes[l], sizes[l + 1], this.config.init);
-      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true, `w${l}`));
-      this.biases.push(this.config.bias ? tf.variable(tf.zeros([sizes[l + 1]]), true, `b${l}`) : null);
+      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true));
+      this.biases.push(this.config.bias ? tf.variable(tf.zeros([sizes[l + 1]]), true) : null);
     }
   }
 
@@ -59,16 +59,24 @@ export class MLP {
   /** Logits for a [batch, in] input. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
     this.checkInput(x);
-    // Fused matMul + bias (+ relu): one kernel per layer forward, fewer in the gradient.
+    // Layers after the first use tfjs's fused matMul (+ bias, + relu when no gradient is
+    // recorded). Its gradient always computes the input gradient, which the first layer
+    // does not need (x is data), so layer 0 stays a plain matMul + add: the tape prunes it.
     // Same function as forwardAll; float32 rounding may differ in the last bit.
     let h = x;
     const L = this.weights.length;
     for (let l = 0; l < L; l++) {
       const hidden = l + 1 < L;
-      const relu = hidden && this.config.activation === "relu";
       const bias = this.biases[l] ?? undefined;
-      h = tf.fused.matMul({ a: h, b: this.weights[l], bias, activation: relu ? "relu" : "linear" }) as tf.Tensor2D;
-      if (hidden && this.config.activation === "tanh") h = tf.tanh(h) as tf.Tensor2D;
+      if (l === 0) {
+        h = tf.matMul(h, this.weights[0]);
+        if (bias) h = tf.add(h, bias) as tf.Tensor2D;
+        if (hidden) h = this.act(h);
+      } else {
+        const relu = hidden && this.config.activation === "relu";
+        h = tf.fused.matMul({ a: h, b: this.weights[l], bias, activation: relu ? "relu" : "linear" }) as tf.Tensor2D;
+        if (hidden && this.config.activation === "tanh") h = tf.tanh(h) as tf.Tensor2D;
+      }
     }
     return h;
   }

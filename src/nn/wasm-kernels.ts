@@ -6,6 +6,8 @@
 //  - BatchMatMul / _FusedMatMul with transposeA or transposeB: tfjs-wasm 4.22 sends these
 //    to a naive loop ~15× slower than its XNNPACK path, and every matMul gradient uses
 //    them; we transpose first (a cheap copy) and call the fast path.
+//  - GatherV2 along axis 0 (minibatches, embedding lookups): row copies instead of the
+//    stock element-wise kernel.
 import * as tf from "@tensorflow/tfjs";
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
@@ -68,22 +70,53 @@ function withoutTransposes(original: KernelFn): KernelFn {
   };
 }
 
-const MATMULS = ["BatchMatMul", "_FusedMatMul"];
+const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather };
 const stockMatMul = new Map<string, tf.KernelConfig>();
 let fastMatMul = false;
 
 /**
- * Switches the transposed-matmul fix on (default once registered) or back to tfjs's stock
- * kernels, e.g. to measure what it saves. No-op before registerWasmKernels().
+ * Switches the faster matMul (transposes) and gather kernels on (default once registered)
+ * or back to tfjs's stock kernels, e.g. to measure what they save. No-op before
+ * registerWasmKernels().
  */
 export function setFastMatMul(enabled: boolean): void {
   if (enabled === fastMatMul || stockMatMul.size === 0) return;
   for (const [name, k] of stockMatMul) {
     tf.unregisterKernel(name, BACKEND);
-    const kernelFunc = enabled ? (withoutTransposes(k.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc) : k.kernelFunc;
+    const kernelFunc = enabled ? (WRAPPED[name](k.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc) : k.kernelFunc;
     tf.registerKernel({ ...k, kernelFunc });
   }
   fastMatMul = enabled;
+}
+
+// ---- GatherV2 along axis 0: row copies on the heap --------------------------------------
+// tfjs-wasm 4.22 gathers element by element with stride arithmetic: a 256-row batch from
+// a 2048×784 matrix took longer than the step's matmuls. Other cases use the stock kernel.
+
+function fastGather(original: KernelFn): KernelFn {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const indices = inputs.indices as tf.TensorInfo;
+    const axis = attrs.axis as number;
+    if ((axis !== 0 && axis !== -x.shape.length) || (attrs.batchDims as number) || x.shape.length === 0 || (x.dtype !== "float32" && x.dtype !== "int32")) {
+      return original({ inputs, backend, attrs });
+    }
+    const rows = x.shape[0];
+    const row = x.shape.slice(1).reduce((a, d) => a * d, 1);
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    const xv = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+    const iv = backend.typedArrayFromHeap(indices) as Int32Array;
+    const ov = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+    for (let i = 0; i < iv.length; i++) {
+      const r = iv[i];
+      if (!(r >= 0 && r < rows)) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+      }
+      ov.set(xv.subarray(r * row, (r + 1) * row), i * row);
+    }
+    return out;
+  };
 }
 
 // ---- UnsortedSegmentSum ------------------------------------------------------------------
@@ -286,7 +319,7 @@ export function registerWasmKernels(): void {
   for (const [name, fn] of NEW_KERNELS) {
     if (!tf.getKernel(name, BACKEND)) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: fn as unknown as tf.KernelFunc });
   }
-  for (const name of MATMULS) {
+  for (const name of Object.keys(WRAPPED)) {
     const k = tf.getKernel(name, BACKEND);
     if (k) stockMatMul.set(name, k);
   }

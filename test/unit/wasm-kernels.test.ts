@@ -74,6 +74,19 @@ test("gather gradient (embedding) matches cpu, axis 0 and 1", () =>
     return [tf.gather(table, ids), g0, g1];
   }));
 
+test("gather matches cpu: axis 0 (row-copy kernel) with 2-D indices and int32 values, and axis 1", () =>
+  sameOnBothBackends("gather", () => {
+    const x = tf.tensor3d(randArray(27, 6 * 3 * 2), [6, 3, 2]);
+    const xi = tf.tensor2d(Int32Array.from({ length: 12 }, (_, i) => i * 7 - 20), [6, 2], "int32");
+    const ids = tf.tensor2d([[5, 0], [2, 2]], [2, 2], "int32");
+    return [tf.gather(x, ids), tf.gather(xi, tf.tensor1d([4, 1, 4], "int32")), tf.gather(x, tf.tensor1d([2, 0], "int32"), 1)];
+  }));
+
+test("gather rejects an out-of-range index on wasm", async () => {
+  await backendReady();
+  assert.throws(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], "int32"))), /index value 3 is not in \[0, 2\]/);
+});
+
 const convCases: Array<[string, number[], number[], number | [number, number], "same" | "valid" | number]> = [
   ["3x3 same stride 1", [2, 7, 6, 3], [3, 3, 3, 4], 1, "same"],
   ["3x2 valid stride 2", [2, 8, 7, 2], [3, 2, 2, 5], 2, "valid"],
