@@ -64,29 +64,76 @@ function firstLine(s: string): string {
   return msg.length > 300 ? msg.slice(0, 300) + "…" : msg;
 }
 
+/** "2 min 19 s" / "31 s": wall times a reader scans in the overview. */
+function fmtWall(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  const r = Math.round(s);
+  return r < 60 ? `${r} s` : `${Math.floor(r / 60)} min ${String(r % 60).padStart(2, "0")} s`;
+}
+
+/**
+ * "Garrido et al. 2023" from a citation like "Garrido, Balestriero, Najman, LeCun. RankMe: …
+ * ICML 2023." — short enough for the overview table; the full citation is in the section.
+ * Falls back to the citation cut at a word boundary when it has no year.
+ */
+export function shortPaper(paper: string | undefined): string {
+  if (!paper) return "";
+  // A year, not the start of an arXiv id such as 2003.12345.
+  const year = /\b((?:19|20)\d{2})\b(?!\.\d)/.exec(paper)?.[1];
+  const names = paper.replace(/^\s*(?:[A-Z]\.\s*)+/, ""); // drop leading initials: "A. Power" → "Power"
+  const m = /^([^,.&;()]+?)\s*(,|&|\band\b|\.|\(|$)/.exec(names);
+  if (year && m && m[1].trim()) {
+    const surname = (s: string) => s.trim().split(/\s+/).pop() ?? s;
+    let who = surname(m[1]);
+    const second = /^[^,.&;()]+/.exec(names.slice(m[0].length).replace(/^\s*(?:[A-Z]\.\s*)+/, ""))?.[0];
+    if ((m[2] === "&" || m[2] === "and") && second) who += ` & ${surname(second)}`;
+    else if (m[2] === ",") who += " et al.";
+    return `${who} ${year}`;
+  }
+  if (paper.length <= 60) return paper;
+  return paper.slice(0, 60).replace(/\s+\S*$/, "") + "…";
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
 /** Markdown report: overview table, then one section per notebook with its key figure. */
 export function summaryMarkdown(s: Summary, figuresRel: string): string {
   const out: string[] = ["# initlab: claim vs measured", ""];
   const ok = s.notebooks.filter((n) => n.status === "ok").length;
   const checks = s.notebooks.flatMap((n) => n.checks);
-  out.push(`${s.notebooks.length} notebooks, ${ok} ran cleanly; ${checks.filter((c) => c.pass).length} of ${checks.length} checks pass.`, "");
-  out.push("| notebook | paper | checks passed | run | size | wall time |", "|---|---|---|---|---|---|");
+  const sizes = [...new Set(s.notebooks.map((n) => n.size))];
+  out.push(
+    `${s.notebooks.length} notebook${s.notebooks.length === 1 ? "" : "s"}, ${ok} ran cleanly; **${checks.filter((c) => c.pass).length} of ${checks.length} checks pass** (size preset${sizes.length === 1 ? "" : "s"}: ${sizes.map((z) => `\`${z}\``).join(", ") || "none"}).`,
+    "",
+    "Each section gives the paper's claim, the checks (each measured value against its pass rule), every measured value, and the key figure." +
+      (sizes.includes("smoke") ? " `smoke` runs only show that the pipeline works; read effect sizes from `default` or `full` runs." : ""),
+    "",
+  );
+  out.push("| notebook | paper | checks | run | size | wall time |", "|---|---|---|---|---|---|");
   for (const n of s.notebooks) {
     const p = n.checks.filter((c) => c.pass).length;
-    out.push(`| [${n.notebook}](#${n.notebook.toLowerCase().replace(/[^a-z0-9-]/g, "")}) | ${(n.paper ?? "").replace(/\|/g, "\\|")} | ${p}/${n.checks.length} | ${n.status === "ok" ? "ok" : "**failed**"} | ${n.size} | ${n.wallSeconds.toFixed(0)} s |`);
+    const mark = n.checks.length === 0 ? "–" : p === n.checks.length ? `✅ ${p}/${n.checks.length}` : `❌ ${p}/${n.checks.length}`;
+    const anchor = n.notebook.toLowerCase().replace(/[^a-z0-9_ -]/g, "").replace(/ /g, "-");
+    out.push(`| [${cell(n.notebook)}](#${anchor}) | ${cell(shortPaper(n.paper))} | ${mark} | ${n.status === "ok" ? "ok" : "**failed**"} | \`${n.size}\` | ${fmtWall(n.wallSeconds)} |`);
   }
   for (const n of s.notebooks) {
     out.push("", `## ${n.notebook}`, "");
     if (n.paper) out.push(`**Paper.** ${n.paper}`, "");
     if (n.claim) out.push(`**Claim.** ${n.claim}`, "");
-    out.push(`**Run.** ${n.status}, size \`${n.size}\`, ${n.wallSeconds.toFixed(0)} s${n.backend ? `, backend ${n.backend}` : ""}.`, "");
+    out.push(`**Run.** ${n.status === "ok" ? "ran cleanly" : "**failed**"} · size \`${n.size}\` · ${fmtWall(n.wallSeconds)}${n.backend ? ` · backend ${n.backend}` : ""}`, "");
     if (n.errors.length) out.push("**Errors.**", "", ...n.errors.map((e) => `- ${firstLine(e)}`), "");
     if (n.checks.length) out.push(checksMarkdown(n.checks), "");
-    if (n.summary && Object.keys(n.summary).length) {
-      out.push("Measured: " + Object.entries(n.summary).map(([k, v]) => `${k} = ${fmtMeasured(v)}`).join(", ") + ".", "");
+    const measured = Object.entries(n.summary ?? {});
+    if (measured.length) {
+      out.push(`<details><summary>All measured values (${measured.length})</summary>`, "", "| quantity | value |", "|---|---|");
+      for (const [k, v] of measured) out.push(`| ${cell(k)} | ${cell(fmtMeasured(v))} |`);
+      out.push("", "</details>", "");
     }
-    const key = n.figures?.[0];
-    if (key) out.push(`![${key}](${figuresRel}/${key}.png)`, "");
+    const [key, ...rest] = n.figures ?? [];
+    if (key) {
+      out.push(`![${key}](${figuresRel}/${key}.png)`, "");
+      if (rest.length) out.push(`More figures: ${rest.map((f) => `[${f}](${figuresRel}/${f}.png)`).join(", ")} (each also as \`.svg\` and vega-lite \`.vl.json\`).`, "");
+    }
   }
   return out.join("\n") + "\n";
 }
