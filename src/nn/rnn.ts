@@ -50,7 +50,10 @@ function torchUniform(rows: number, cols: number): number[][] {
 function variableFrom(m: Matrix, rows: number, cols: number, arg: string, name: string): tf.Variable<tf.Rank.R2> {
   const a = toMl(m, arg);
   if (a.rows !== rows || a.columns !== cols) fail(arg, `must be ${rows}×${cols}, got ${a.rows}×${a.columns}`);
-  return tf.variable(tf.tensor2d(a.to1DArray(), [rows, cols], "float32"), true, name);
+  const init = tf.tensor2d(a.to1DArray(), [rows, cols], "float32");
+  const v = tf.variable(init, true, name); // copies init
+  init.dispose();
+  return v;
 }
 
 /** Hidden states H [T·B, N] (time-major rows) from x2 [T·B, in], W_inᵀ and Wᵀ. */
@@ -299,5 +302,8 @@ export async function trainRNN(rnn: ReluRNN, task: NeuroTask, opts: TrainRNNOpti
   }
   acc.dispose();
   opt.dispose();
+  // tfjs 4.22's MomentumOptimizer.dispose() skips its parent's learning-rate scalar `c`.
+  const c = (opt as unknown as { c?: tf.Tensor }).c;
+  if (c instanceof tf.Tensor && !c.isDisposed) c.dispose();
   return { losses, diverged, divergedAt, iterationsRun: it };
 }

@@ -242,6 +242,19 @@ test("tasks: seeded, shaped, labelled as specified", () => {
   }
 });
 
+test("RNN construction, training and probes leave no tensors behind", async () => {
+  await backendReady();
+  seed(2);
+  const before = tf.memory().numTensors;
+  const net = new ReluRNN({ inputSize: 3, hiddenSize: 6, outputSize: 3 });
+  await trainRNN(net, delayedMatchToSample, { iterations: 6, batchSize: 4, lr: 0.01, seed: 1, logEvery: 3 });
+  const b = delayedMatchToSample.sample(3, new Rng(1));
+  hiddenAt(net, b, 7);
+  tangentKernel(net, b, { steps: [7] });
+  net.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test("hiddenAt returns trials × N non-negative states", async () => {
   await backendReady();
   seed(1);
