@@ -164,6 +164,31 @@ test("FastAdam follows tf.train.adam step for step (wasm and cpu)", async () => 
   }
 });
 
+test("FastAdam's tf-op fallback (backends without its kernel) follows tf.train.adam; bad settings are named", async () => {
+  const k = tf.getKernel("InitlabAdamUpdate", "cpu");
+  assert.ok(k, "cpu kernel registered");
+  tf.unregisterKernel("InitlabAdamUpdate", "cpu");
+  try {
+    const vals = await on("cpu", () => {
+      const run = (opt: tf.Optimizer) => {
+        const w = tf.variable(tf.tensor1d(randArray(28, 6)));
+        for (let s = 0; s < 4; s++) opt.minimize(() => tf.sum(tf.pow(w, 4)) as tf.Scalar, false, [w]);
+        const out = w.clone();
+        w.dispose();
+        opt.dispose();
+        return out;
+      };
+      return [run(new FastAdam(0.1, { beta1: 0.8, beta2: 0.99 })), run(tf.train.adam(0.1, 0.8, 0.99))];
+    });
+    assertClose([vals[0]], [vals[1]], 1e-5, "fallback vs tf.train.adam");
+  } finally {
+    tf.registerKernel(k);
+  }
+  assert.throws(() => new FastAdam(0), /learningRate: must be a positive finite number/);
+  assert.throws(() => new FastAdam(0.1, { beta1: 1 }), /opts.beta1: must be in \[0, 1\)/);
+  assert.throws(() => new FastAdam(0.1, { beta2: NaN }), /opts.beta2/);
+});
+
 test("fast MLP forward and fused loss gradient equal the plain autograd path", async () => {
   await backendReady();
   for (const activation of ["relu", "tanh", "linear"] as const) {
