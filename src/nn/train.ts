@@ -75,10 +75,12 @@ export function fitBatch(
   model: Classifier, opt: tf.Optimizer, xb: tf.Tensor2D, yb: tf.Tensor1D,
   loss?: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar, vars?: tf.Variable[],
 ): tf.Scalar {
-  if (xb.rank !== 2) fail("xb", `must be [batch, features], got shape [${xb.shape}]`);
-  if (yb.rank !== 1 || yb.shape[0] !== xb.shape[0]) fail("yb", `must be 1-D with ${xb.shape[0]} labels, got shape [${yb.shape}]`);
   const lossFn = loss ?? crossEntropyFused;
-  return opt.minimize(() => lossFn(model.forward(xb), yb), true, vars ?? model.variables()) as tf.Scalar;
+  return opt.minimize(() => {
+    const logits = model.forward(xb);
+    if (yb.rank !== 1 || yb.shape[0] !== logits.shape[0]) fail("yb", `must be 1-D with one label per logits row (${logits.shape[0]}), got shape [${yb.shape}]`);
+    return lossFn(logits, yb);
+  }, true, vars ?? model.variables()) as tf.Scalar;
 }
 
 /** Mean loss and accuracy on a dataset, in batches. */
