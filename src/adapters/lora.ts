@@ -22,6 +22,13 @@ export interface LoraConfig {
   seed?: number;
 }
 
+// tf.variable(t) leaves t allocated; dispose it once the variable holds the values.
+function keepAs<R extends tf.Rank>(t: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
 const LORA_KEYS = ["r", "alpha", "rslora", "init", "seed"];
 
 /** The LoRA scaling factor: α/r, or α/√r with rsLoRA. */
@@ -33,6 +40,7 @@ export function loraScale(r: number, alpha: number, rslora = false): number {
 
 export class LoraAdapter implements DenseAdapter {
   readonly method: string = "lora";
+  readonly identityAtInit: boolean = true;
   readonly inDim: number;
   readonly outDim: number;
   readonly base: tf.Variable<tf.Rank.R2>;
@@ -54,7 +62,7 @@ export class LoraAdapter implements DenseAdapter {
     if (!Number.isInteger(r) || r <= 0) fail("config.r", `must be a positive integer, got ${r}`);
     if (r > Math.min(inDim, outDim)) fail("config.r", `is ${r}; it cannot exceed min(in, out) = ${Math.min(inDim, outDim)}`);
     const alpha = config.alpha ?? r;
-    if (!Number.isFinite(alpha)) fail("config.alpha", `must be a finite number, got ${alpha}`);
+    if (!Number.isFinite(alpha) || alpha <= 0) fail("config.alpha", `must be a positive finite number, got ${alpha}`);
     const init = config.init ?? "uniform";
     if (init !== "uniform" && init !== "gaussian") fail("config.init", `unknown init "${init}" (known: uniform, gaussian)`);
     const seedValue = config.seed ?? nextSeed();
@@ -68,13 +76,13 @@ export class LoraAdapter implements DenseAdapter {
     // A base passed as a Variable is used in place (e.g. an MLP's kernel) and never trained
     // here; a plain tensor is copied into a frozen variable we own.
     this.ownsBase = !(base instanceof tf.Variable);
-    this.base = base instanceof tf.Variable ? base : tf.variable(base.clone(), false);
+    this.base = base instanceof tf.Variable ? base : keepAs(base.clone(), false);
     const rng = new Rng(seedValue);
     const a = new Float32Array(inDim * r);
     const bound = 1 / Math.sqrt(inDim);
     for (let i = 0; i < a.length; i++) a[i] = init === "uniform" ? (2 * rng.next() - 1) * bound : rng.normal() / r;
-    this.A = tf.variable(tf.tensor2d(a, [inDim, r]), true);
-    this.B = tf.variable(tf.zeros([r, outDim]), true);
+    this.A = keepAs(tf.tensor2d(a, [inDim, r]), true);
+    this.B = keepAs(tf.zeros([r, outDim]), true);
   }
 
   get merged(): boolean {

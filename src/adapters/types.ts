@@ -17,6 +17,12 @@ export interface DenseAdapter {
   readonly method: string;
   readonly inDim: number;
   readonly outDim: number;
+  /**
+   * Whether the adapted layer equals the base at init (merged == W0, ΔW = 0) — true for
+   * LoRA and the residual-init methods; false e.g. for LoRA-SB, which starts with its
+   * truncated first update applied.
+   */
+  readonly identityAtInit: boolean;
   /** The frozen base kernel W0 [in, out] (never in trainableVariables()). Holds W0 + ΔW while merged. */
   readonly base: tf.Variable<tf.Rank.R2>;
   /** The adapter's trainable parameters. */

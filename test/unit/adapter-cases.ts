@@ -1,0 +1,32 @@
+// The per-method case table for test/unit/adapters.test.ts (not a test file itself, so the
+// runner does not execute it). Every registered adapter needs a row: a valid config for
+// the 12×8 test kernel, the trainable-parameter count as a closed form (written here, not
+// read from the adapter), whether merged == base at init is guaranteed, and which
+// calibration data its init(ctx) needs. Add a row when you register a method.
+
+export interface AdapterCase {
+  /** A valid config for an [inDim, outDim] = [12, 8] kernel. */
+  config: object;
+  /** Closed-form trainable-parameter count for that config. */
+  params: (inDim: number, outDim: number) => number;
+  /** merged == base (ΔW = 0) at init is guaranteed by the method. */
+  identityAtInit: boolean;
+  /** Calibration data init(ctx) needs ([] = none; the constructor does the init). */
+  needs: ("gradients" | "inputs")[];
+  /** The config accepts `alpha` (then alpha: -1 must fail naming config.alpha). */
+  hasAlpha: boolean;
+  /** The config accepts `init` (then an unknown init name must fail naming config.init). */
+  hasInit: boolean;
+  /** Smallest r rejected for the 12×8 kernel (default 9 = min(in, out) + 1). */
+  rejectRank?: number;
+}
+
+export const CASES: Record<string, AdapterCase> = {
+  lora: { config: { r: 2, alpha: 4, seed: 3 }, params: (i, o) => 2 * (i + o), identityAtInit: true, needs: [], hasAlpha: true, hasInit: true },
+  rslora: { config: { r: 3, alpha: 3, seed: 3 }, params: (i, o) => 3 * (i + o), identityAtInit: true, needs: [], hasAlpha: true, hasInit: true },
+  pissa: { config: { r: 2, alpha: 4, seed: 3 }, params: (i, o) => 2 * (i + o), identityAtInit: true, needs: [], hasAlpha: true, hasInit: true },
+  "lora-ga": { config: { r: 2, alpha: 4, seed: 3 }, params: (i, o) => 2 * (i + o), identityAtInit: true, needs: ["gradients"], hasAlpha: true, hasInit: false, rejectRank: 5 },
+  "lora-xs": { config: { r: 3, seed: 3 }, params: () => 3 * 3, identityAtInit: false, needs: [], hasAlpha: true, hasInit: false },
+  "lora-sb": { config: { r: 3, eta1: 1e-2 }, params: () => 3 * 3, identityAtInit: false, needs: ["gradients"], hasAlpha: true, hasInit: false },
+  svfit: { config: { r: 4 }, params: () => 4, identityAtInit: true, needs: [], hasAlpha: false, hasInit: false },
+};
