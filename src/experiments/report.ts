@@ -58,8 +58,11 @@ function validateChecks(checks: Check[]): void {
   });
 }
 
-/** Shows the checks table in the notebook (text elsewhere) and writes results/checks/<notebook>.json. */
-export function reportChecks(report: NotebookReport): string {
+/**
+ * Shows the checks table in the notebook (text elsewhere) and writes
+ * results/checks/<notebook>.json. Returns nothing so a notebook cell doesn't print it twice.
+ */
+export function reportChecks(report: NotebookReport): void {
   if (!report || typeof report.notebook !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(report.notebook)) {
     fail("report.notebook", "must be a file-name-safe notebook name");
   }
@@ -71,5 +74,4 @@ export function reportChecks(report: NotebookReport): string {
   if (!displayBundle({ "text/html": checksHtml(report.checks), "text/markdown": checksMarkdown(report.checks), "text/plain": text })) {
     process.stdout.write(text + "\n");
   }
-  return text;
 }

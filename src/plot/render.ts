@@ -13,6 +13,31 @@ import { FONT } from "./theme";
 
 const FONT_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
+// Without a canvas, vega guesses text width as 0.8 × font size per character, which makes
+// long titles and labels reserve far too much room. Approximate DejaVu Sans advance widths
+// (fractions of the em) instead.
+function charWidth(c: string): number {
+  if (c === " ") return 0.318;
+  if (/[0-9]/.test(c)) return 0.636;
+  if (/[ijlt!|.,:;'fr]/.test(c)) return 0.34;
+  if (/[mwMW]/.test(c)) return 0.92;
+  if (/[a-z]/.test(c)) return 0.6;
+  if (/[A-Z]/.test(c)) return 0.7;
+  return 0.62;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const metrics = (vega as any).textMetrics;
+if (metrics) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  metrics.width = (item: any, text: unknown): number => {
+    const size = Number(item?.fontSize ?? 11) || 11;
+    const str = text == null ? "" : String(text).trim();
+    let w = 0;
+    for (const c of str) w += charWidth(c);
+    return Math.ceil(w * size);
+  };
+}
+
 /** Renders a vega-lite spec to an SVG string. */
 export async function toSVG(spec: VegaLiteSpec): Promise<string> {
   if (spec == null || typeof spec !== "object") fail("spec", "must be a vega-lite spec object");
@@ -67,8 +92,9 @@ export async function save(spec: VegaLiteSpec, name: string, dir: string = figur
  */
 export async function show(spec: VegaLiteSpec, name?: string): Promise<void> {
   const svg = name ? fs.readFileSync((await save(spec, name)).svg, "utf8") : await toSVG(spec);
+  // Scale wide figures down to the notebook's width (the saved file keeps its size).
   displayBundle({
-    "image/svg+xml": svg,
+    "image/svg+xml": svg.replace("<svg ", '<svg style="max-width:100%;height:auto" '),
     "application/vnd.vegalite.v5+json": spec,
     "text/plain": `<chart${name ? " " + name : ""}>`,
   });

@@ -73,8 +73,13 @@ function xy(kind: "line" | "point", data: Rows, opts: XYOpts): VegaLiteSpec {
   checkField(rows, opts.x, true, "opts.x", !!opts.logX);
   checkField(rows, opts.y, true, "opts.y", !!opts.logY);
   if (opts.color) checkField(rows, opts.color, false, "opts.color");
+  // Integer x (epochs, steps) over a short span: label whole numbers only.
+  const xs = rows.map((r) => r[opts.x] as number);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const intX = !opts.logX && xs.every(Number.isInteger) && hi - lo <= 12;
   const enc = {
-    x: { field: opts.x, type: "quantitative", title: opts.xTitle ?? opts.x, scale: opts.logX ? { type: "log" } : { zero: false } },
+    x: { field: opts.x, type: "quantitative", title: opts.xTitle ?? opts.x, scale: opts.logX ? { type: "log" } : { zero: false }, ...(intX ? { axis: { values: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), format: "d" } } : {}) },
     y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y, scale: opts.logY ? { type: "log" } : { zero: false } },
     ...colorEncoding(rows, opts.color),
   };
