@@ -126,11 +126,14 @@ export const rankme: Experiment<RankMeConfig> = {
       seed(cfg.seed + 100 * r);
       const label = `μ=${mu} ν=${nu}`;
       const model = new JointEmbeddingModel({ encoder: cfg.encoder, projector: cfg.projector });
+      // Targets are read in key order: the representation pass is reused for the embedding,
+      // so the probe runs the encoder once per record.
+      let rep = { data: new Float32Array(0), cols: 1 };
       const probe = createSpectralProbe({
         every: cfg.probeEvery,
         targets: {
-          embedding: () => toMatrix(mapRows(probeSet.x, dim, (b) => model.embed(b))),
-          representation: () => toMatrix(mapRows(probeSet.x, dim, (b) => model.represent(b))),
+          representation: () => toMatrix((rep = mapRows(probeSet.x, dim, (b) => model.represent(b)))),
+          embedding: () => toMatrix(mapRows(rep.data, rep.cols, (b) => model.projector.forward(b))),
         },
         metrics: ["rankMe"],
       });
