@@ -5,9 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { adapterNames, createAdapter, DenseAdapter, LoraGaAdapter, LoraSbAdapter, LoraXsAdapter, PissaAdapter, SvfitAdapter } from "../../src/adapters";
+import { AdaptedMLP, adapterNames, createAdapter, DenseAdapter, wrapModel, LoraGaAdapter, LoraSbAdapter, LoraXsAdapter, PissaAdapter, SvfitAdapter } from "../../src/adapters";
 import { backendReady } from "../../src/backend";
 import { svd } from "../../src/linalg";
+import { MLP } from "../../src/nn/mlp";
+import { crossEntropy } from "../../src/nn/losses";
+import { seed } from "../../src/random";
 import { Rng } from "../../src/random";
 import { CASES } from "./adapter-cases";
 
@@ -338,4 +341,101 @@ test("rslora: s = α/√r and the same factors as lora with rslora: true", async
   assert.equal(b.scale, 4);
   assert.equal(maxAbs(a.A, b.A), 0);
   assert.throws(() => createAdapter("rslora", p.w0, { r: 4, rslora: false }), /unknown option "rslora"/);
+});
+
+// ---- wrapModel: PEFT-style config, counts, calibration, merge/unload ----------------
+
+function tinyMlp(): { mlp: MLP; x: tf.Tensor2D; y: number[] } {
+  seed(11);
+  const mlp = new MLP({ sizes: [12, 10, 8, 3], activation: "tanh" });
+  const x = gauss(24, 12, 12);
+  const y = Array.from({ length: 24 }, (_, i) => i % 3);
+  return { mlp, x, y };
+}
+
+test("wrapModel: PEFT-style config → adapters on target layers, parameter summary, identical at init", async () => {
+  await backendReady();
+  const { mlp, x } = tinyMlp();
+  const y0 = mlp.forward(x);
+  const net = wrapModel(mlp, { method: "pissa", r: 2, alpha: 4, options: { seed: 1 } });
+  assert.ok(net instanceof AdaptedMLP);
+  assert.deepEqual(net.adapters.map((a) => a?.method ?? null), ["pissa", "pissa", null]);
+  const t = net.trainableParameters();
+  assert.equal(t.adapter, 2 * (12 + 10) + 2 * (10 + 8));
+  assert.equal(t.head, 0);
+  assert.equal(t.all, (12 * 10 + 10) + (10 * 8 + 8) + (8 * 3 + 3) + t.adapter);
+  assert.equal(net.describeTrainableParameters(), `trainable params: 80 || all params: ${t.all} || trainable%: ${((100 * 80) / t.all).toFixed(4)}`);
+  assert.ok(maxAbs(net.forward(x), y0) < 1e-5, "residual init keeps the function");
+  const xs = wrapModel(mlp, { method: "lora-xs", r: 3, targetLayers: [1], trainHead: true });
+  assert.equal(xs.trainableParameters().adapter, 9);
+  assert.equal(xs.trainableParameters().head, 8 * 3 + 3);
+  xs.dispose();
+  assert.throws(() => wrapModel(mlp, { r: 2, rank: 3 } as never), /config: unknown option "rank"/);
+  assert.throws(() => wrapModel(mlp, { r: 2, targetLayers: "all" as never }), /config\.targetLayers/);
+  assert.throws(() => wrapModel(mlp, { method: "svfit", r: 2, alpha: 1 }), /unknown option "alpha"/);
+  assert.throws(() => wrapModel(mlp, { r: 11 }), /config\.r: is 11; it cannot exceed min\(in, out\) = 10/);
+  net.dispose();
+  mlp.dispose();
+});
+
+test("wrapModel.calibrate: LoRA-GA gets the base model's mean cross-entropy gradient per layer", async () => {
+  await backendReady();
+  const { mlp, x, y } = tinyMlp();
+  const batches = [0, 1].map((b) => ({ x: x.slice([12 * b, 0], [12, 12]) as tf.Tensor2D, y: y.slice(12 * b, 12 * b + 12) }));
+  // Independent reference: variableGrads through MLP.forward (fused kernels) per batch, averaged.
+  const ref = [0, 1].map((l) => {
+    const per = batches.map((b) => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(mlp.forward(b.x), b.y), [mlp.weights[l]]);
+      value.dispose();
+      return Object.values(grads)[0].arraySync() as number[][];
+    });
+    return per[0].map((row, i) => row.map((v, j) => (v + per[1][i][j]) / 2));
+  });
+  const net = wrapModel(mlp, { method: "lora-ga", r: 2, options: { svd: "exact", seed: 0 } });
+  const ms = await net.calibrate(batches);
+  assert.equal(ms.length, 2);
+  ms.forEach((v) => assert.ok(Number.isFinite(v) && v >= 0));
+  net.adapters.slice(0, 2).forEach((a, l) => {
+    const ad = a as LoraGaAdapter;
+    const d = svd(ref[l]);
+    const c = Math.pow(ad.outDim, 0.25) / 4;
+    const A = ad.A.arraySync();
+    for (let k = 0; k < 2; k++) {
+      const cos = A.reduce((s, row, i) => s + row[k] * d.U[i][k], 0) / c;
+      assert.ok(Math.abs(Math.abs(cos) - 1) < 1e-3, `layer ${l}: A column ${k} = ±u_${k + 1} of the reference gradient (|cos| = ${cos})`);
+    }
+    ad.gradientSingularValues.forEach((s, k) => assert.ok(Math.abs(s - d.S[k]) < 1e-4 * d.S[0]));
+  });
+  assert.ok(maxAbs(net.forward(x), mlp.forward(x)) < 1e-5, "identical at init after calibration");
+  await assert.rejects(() => net.calibrate([]), /batches/);
+  net.dispose();
+  mlp.dispose();
+});
+
+test("wrapModel: mergeAndUnload returns the MLP computing the adapted function; unload restores W0", async () => {
+  await backendReady();
+  for (const method of ["lora-sb", "svfit"]) {
+    const { mlp, x, y } = tinyMlp();
+    const w0 = mlp.weightArrays();
+    const net = wrapModel(mlp, { method, r: 3, ...(method === "lora-sb" ? { options: { eta1: 1e-2 } } : {}) });
+    await net.calibrate([{ x, y }]);
+    const opt = tf.train.adam(0.05);
+    for (let s = 0; s < 3; s++) opt.minimize(() => crossEntropy(net.forward(x), y), false, net.variables());
+    opt.dispose();
+    const yAd = net.forward(x);
+    assert.ok(maxAbs(yAd, mlp.forward(x)) > 1e-4, `${method}: adapted function differs from the base`);
+    const merged = net.mergeAndUnload();
+    assert.equal(merged, mlp);
+    assert.ok(net.adapters.every((a) => a === null));
+    assert.ok(maxAbs(mlp.forward(x), yAd) < 1e-4, `${method}: merged MLP = adapted forward`);
+    mlp.dispose();
+
+    const again = tinyMlp();
+    const net2 = wrapModel(again.mlp, { method, r: 3, ...(method === "lora-sb" ? { options: { eta1: 1e-2 } } : {}) });
+    await net2.calibrate([{ x: again.x, y: again.y }]);
+    net2.merge();
+    const back = net2.unload();
+    back.weightArrays().forEach((w, l) => assert.equal(maxAbsArr(w, w0[l]), 0, `${method}: unload restores W0 exactly`));
+    back.dispose();
+  }
 });
