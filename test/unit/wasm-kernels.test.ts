@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { backendReady } from "../../src/backend";
 import { wasmKernelTuning } from "../../src/nn/wasm-kernels";
 import { FastAdam } from "../../src/optim/fast-adam";
+import { adamSimdFor } from "../../src/optim/adam-simd";
 import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";
 import { fitBatch } from "../../src/nn/train";
@@ -147,6 +148,9 @@ test("matMul with every transpose combination, batched and fused, matches cpu", 
   }));
 
 test("FastAdam follows tf.train.adam step for step (wasm and cpu)", async () => {
+  await backendReady();
+  const mem = (tf.backend() as unknown as { wasm: { asm: { memory: object } } }).wasm.asm.memory;
+  assert.ok(adamSimdFor(mem), "the SIMD update loop compiles against the wasm backend's memory");
   for (const backend of ["wasm", "cpu"]) {
     const vals = await on(backend, () => {
       const run = (opt: tf.Optimizer) => {
