@@ -218,6 +218,22 @@ test("pissa: s·A B = top-r SVD part of W0, residual = the rest; pissa_niter_K �
   const sab = mm(fast.A.arraySync(), fast.B.arraySync());
   assert.ok(maxAbsArr(sab, top) < 1e-4);
   assert.throws(() => createAdapter("pissa", p.w0, { r, init: "pissa_niter_x" }), /config\.init: unknown init/);
+  // A 60×40 kernel of rank-3 signal plus small noise: the sketch no longer covers the full
+  // rank, so the subspace iterations matter; K = 4 recovers the top-3 part closely.
+  const big = tf.tidy(() => tf.add(tf.matMul(gauss(60, 3, 21), gauss(3, 40, 22)), gauss(60, 40, 23, 0.01)) as tf.Tensor2D);
+  const db = svd(big.arraySync());
+  const topB = db.U.map((row) => db.V.map((vrow) => row.slice(0, r).reduce((s, u, k) => s + u * db.S[k] * vrow[k], 0)));
+  const errOf = (init: string, seedValue: number) => {
+    const ad = createAdapter("pissa", big, { r, init, seed: seedValue }) as PissaAdapter;
+    const e = maxAbsArr(mm(ad.A.arraySync(), ad.B.arraySync()), topB);
+    const A = ad.A.arraySync();
+    ad.dispose();
+    return { e, A };
+  };
+  const k4 = errOf("pissa_niter_4", 9);
+  assert.ok(k4.e < 1e-3 * db.S[0], `randomized (K=4) ≈ exact top-r part (err ${k4.e})`);
+  assert.deepEqual(errOf("pissa_niter_4", 9).A, k4.A, "same seed, same factors");
+  big.dispose();
 });
 
 test("lora-xs: only R (r²) trains, A = U_rΣ_r and B = V_rᵀ frozen, R ~ N(0, 1e-5²) seeded, W0 unchanged", async () => {
@@ -304,6 +320,14 @@ test("lora-ga: A = top-r gradient directions with orthonormal columns × out^¼/
     assert.ok(maxAbsArr(ad.residual.arraySync(), res) < 1e-5, "residual = W0 − s·AB");
     ad.dispose();
   }
+  const twice = [0, 1].map(() => {
+    const ad = createAdapter("lora-ga", p.w0, { r, seed: 4 }) as LoraGaAdapter;
+    ad.init({ gradients: p.gradients });
+    const A = ad.A.arraySync();
+    ad.dispose();
+    return A;
+  });
+  assert.deepEqual(twice[0], twice[1], "randomized SVD seeded: same seed, same A");
   const hf = createAdapter("lora-ga", p.w0, { r, variant: "hf", svd: "exact" }) as LoraGaAdapter;
   hf.init({ gradients: p.gradients });
   const Bn = hf.B.arraySync().map((row) => Math.sqrt(row.reduce((t, v) => t + v * v, 0)));
