@@ -51,7 +51,7 @@ export abstract class W0KeepingAdapter implements DenseAdapter {
     this.outDim = outDim;
     // A Variable is used in place (e.g. an MLP's kernel); a plain tensor is copied into a frozen variable we own.
     this.ownsBase = !(base instanceof tf.Variable);
-    this.base = base instanceof tf.Variable ? base : tf.variable(base.clone(), false);
+    this.base = base instanceof tf.Variable ? base : tf.tidy(() => tf.variable(base.clone(), false));
     this.w0 = tf.keep(this.base.clone());
   }
 

@@ -66,9 +66,9 @@ export class DoraAdapter extends W0KeepingAdapter {
     const a = new Float32Array(this.inDim * r);
     const bound = 1 / Math.sqrt(this.inDim);
     for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;
-    this.A = tf.variable(tf.tensor2d(a, [this.inDim, r]), true);
-    this.B = tf.variable(tf.zeros([r, this.outDim]), true);
-    this.magnitude = tf.variable(columnNorms(this.w0), true);
+    this.A = tf.tidy(() => tf.variable(tf.tensor2d(a, [this.inDim, r]), true));
+    this.B = tf.tidy(() => tf.variable(tf.zeros([r, this.outDim]), true));
+    this.magnitude = tf.tidy(() => tf.variable(columnNorms(this.w0), true));
   }
 
   trainableVariables(): tf.Variable[] {

@@ -151,6 +151,21 @@ export class EvaAdapter extends LoraAdapter {
     this.whiten = config.whiten ?? false;
   }
 
+  /** EVA's A comes from data: refuse to run (or merge) before init()/initFromPca(). */
+  private ensureReady(): void {
+    if (!this.pca) fail("init", "eva needs init({inputs}) (this layer's calibration inputs) or initFromPca() before use");
+  }
+
+  override forward(x: tf.Tensor2D): tf.Tensor2D {
+    this.ensureReady();
+    return super.forward(x);
+  }
+
+  override merge(): void {
+    this.ensureReady();
+    super.merge();
+  }
+
   /** Sets A from a PCA (its first r components); B stays 0. */
   initFromPca(pca: EvaPcaResult): void {
     if (!pca || !Array.isArray(pca.components) || pca.components.length < this.r) fail("pca", `needs at least ${this.r} components`);
@@ -167,6 +182,9 @@ export class EvaAdapter extends LoraAdapter {
   /** Incremental PCA of ctx.inputs (this layer's inputs), then A = top-r directions. */
   init(ctx: AdapterInitContext): void {
     if (!ctx || !Array.isArray(ctx.inputs) || ctx.inputs.length === 0) fail("ctx.inputs", "EVA needs calibration inputs of this layer ([batch, in] tensors)");
+    ctx.inputs.forEach((x, b) => {
+      if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.inDim) fail("ctx.inputs", `entry ${b} must be a [batch, ${this.inDim}] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
+    });
     this.initFromPca(evaPca(ctx.inputs, this.r, { tau: this.tau }));
   }
 }

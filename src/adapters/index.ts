@@ -9,3 +9,8 @@ export * from "./lora-ga";
 export * from "./lora-xs";
 export * from "./lora-sb";
 export * from "./svfit";
+export * from "./sorsa";
+export * from "./eva";
+export * from "./loldu";
+export * from "./dora";
+export { W0KeepingAdapter } from "./adapter-base";

@@ -62,8 +62,8 @@ export class LolduAdapter extends W0KeepingAdapter {
     const dEff = this.pivots.map((d) => (d === 0 ? 1 : d));
     this.left = tf.tensor2d(left, [this.inDim, r]);
     this.right = tf.tensor2d(right, [r, m]);
-    this.z = tf.variable(tf.tensor1d(dEff), true);
-    this.s = tf.variable(tf.scalar(this.scale0), true);
+    this.z = tf.tidy(() => tf.variable(tf.tensor1d(dEff), true));
+    this.s = tf.tidy(() => tf.variable(tf.scalar(this.scale0), true));
     // The same float32 ops as deltaW(), so ΔW is exactly 0 at init.
     this.part0 = tf.keep(this.product());
     this.residual = tf.keep(tf.tidy(() => tf.sub(this.w0, this.part0) as tf.Tensor2D));

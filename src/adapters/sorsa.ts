@@ -73,9 +73,9 @@ export class SorsaAdapter extends W0KeepingAdapter {
     const d = svd(w); // float64; kernel = P Σ Qᵀ
     const left = w.map((_, i) => Array.from({ length: r }, (_, j) => d.U[i][j]));
     const right = Array.from({ length: r }, (_, j) => Array.from({ length: this.outDim }, (_, o) => d.V[o][j]));
-    this.left = tf.variable(tf.tensor2d(left, [this.inDim, r]), true);
-    this.sigma = tf.variable(tf.tensor1d(d.S.slice(0, r)), true);
-    this.right = tf.variable(tf.tensor2d(right, [r, this.outDim]), true);
+    this.left = tf.tidy(() => tf.variable(tf.tensor2d(left, [this.inDim, r]), true));
+    this.sigma = tf.tidy(() => tf.variable(tf.tensor1d(d.S.slice(0, r)), true));
+    this.right = tf.tidy(() => tf.variable(tf.tensor2d(right, [r, this.outDim]), true));
     // The same float32 ops as deltaW(), so ΔW is exactly 0 at init; W_r = W0 − W_p.
     this.principal0 = tf.keep(tf.tidy(() => this.principal()));
     this.residual = tf.keep(tf.tidy(() => tf.sub(this.w0, this.principal0) as tf.Tensor2D));

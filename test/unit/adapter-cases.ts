@@ -29,4 +29,8 @@ export const CASES: Record<string, AdapterCase> = {
   "lora-xs": { config: { r: 3, seed: 3 }, params: () => 3 * 3, identityAtInit: false, needs: [], hasAlpha: true, hasInit: false },
   "lora-sb": { config: { r: 3, eta1: 1e-2 }, params: () => 3 * 3, identityAtInit: false, needs: ["gradients"], hasAlpha: true, hasInit: false },
   svfit: { config: { r: 4 }, params: () => 4, identityAtInit: true, needs: [], hasAlpha: false, hasInit: false },
+  sorsa: { config: { r: 2, gamma: 4e-4, lr: 1e-3 }, params: (i, o) => 2 * (i + o + 1), identityAtInit: true, needs: [], hasAlpha: false, hasInit: false },
+  eva: { config: { r: 2, alpha: 4, seed: 3 }, params: (i, o) => 2 * (i + o), identityAtInit: true, needs: ["inputs"], hasAlpha: true, hasInit: false },
+  loldu: { config: { r: 8, alpha: 4 }, params: () => 8 + 1, identityAtInit: true, needs: [], hasAlpha: true, hasInit: false },
+  dora: { config: { r: 2, alpha: 4, seed: 3 }, params: (i, o) => 2 * (i + o) + o, identityAtInit: true, needs: [], hasAlpha: true, hasInit: false },
 };
