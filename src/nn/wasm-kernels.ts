@@ -8,7 +8,9 @@
 //    them; we transpose first (a cheap copy) and call the fast path.
 //  - GatherV2 along axis 0 (minibatches, embedding lookups): row copies instead of the
 //    stock element-wise kernel.
+//  - Sum over the leading axis (bias gradients): a SIMD loop instead of transpose + reduce.
 import * as tf from "@tensorflow/tfjs";
+import { simdKernelsFor, WasmMemory } from "./wasm-simd";
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackendLike {
@@ -17,6 +19,7 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
   incRef(dataId: object): void;
+  wasm: { asm?: { memory?: WasmMemory } };
 }
 
 type Attrs = Record<string, unknown>;
@@ -70,12 +73,12 @@ function withoutTransposes(original: KernelFn): KernelFn {
   };
 }
 
-const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather };
+const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum };
 const stockMatMul = new Map<string, tf.KernelConfig>();
 let fastMatMul = false;
 
 /**
- * Switches the faster matMul (transposes) and gather kernels on (default once registered)
+ * Switches the faster matMul (transposes), gather and leading-axis sum kernels on (default once registered)
  * or back to tfjs's stock kernels, e.g. to measure what they save. No-op before
  * registerWasmKernels().
  */
@@ -114,6 +117,33 @@ function fastGather(original: KernelFn): KernelFn {
         throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
       }
       ov.set(xv.subarray(r * row, (r + 1) * row), i * row);
+    }
+    return out;
+  };
+}
+
+// ---- Sum over the leading axis (bias gradients): a SIMD row-accumulating loop -----------
+// The stock kernel transposes the input first so that it can reduce the innermost axis.
+
+function fastSum(original: KernelFn): KernelFn {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const axes = x.shape.length >= 2 ? tf.util.parseAxisParam(attrs.axis as number | number[], x.shape) : [];
+    const memory = backend.wasm.asm?.memory;
+    const simd = memory ? simdKernelsFor(memory) : null;
+    if (x.dtype !== "float32" || axes.length !== 1 || axes[0] !== 0 || !simd) return original({ inputs, backend, attrs });
+    const rows = x.shape[0];
+    const rest = x.shape.slice(1);
+    const cols = rest.reduce((a, d) => a * d, 1);
+    const out = backend.makeOutput(attrs.keepDims ? [1, ...rest] : rest, "float32");
+    const ov = backend.typedArrayFromHeap(out) as Float32Array;
+    ov.fill(0);
+    const cols4 = cols - (cols % 4);
+    const ptr = (t: tf.TensorInfo) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    if (cols4 > 0) simd.colsum(ptr(x), ptr(out), rows, cols4 * 4, cols * 4);
+    if (cols4 < cols) {
+      const xv = backend.typedArrayFromHeap(x) as Float32Array;
+      for (let r = 0; r < rows; r++) for (let c = cols4; c < cols; c++) ov[c] += xv[r * cols + c];
     }
     return out;
   };

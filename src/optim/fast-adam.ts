@@ -6,7 +6,7 @@
 // Backends without the kernel (e.g. tfjs-node) fall back to the same math in tf ops.
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, fail } from "../validate";
-import { adamSimdFor, WasmMemory } from "./adam-simd";
+import { adamSimdFor, WasmMemory } from "../nn/wasm-simd";
 
 export interface FastAdamOptions {
   beta1?: number;

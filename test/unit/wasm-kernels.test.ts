@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { backendReady } from "../../src/backend";
 import { wasmKernelTuning } from "../../src/nn/wasm-kernels";
 import { FastAdam } from "../../src/optim/fast-adam";
-import { adamSimdFor } from "../../src/optim/adam-simd";
+import { adamSimdFor } from "../../src/nn/wasm-simd";
 import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";
 import { fitBatch } from "../../src/nn/train";
@@ -81,6 +81,14 @@ test("gather matches cpu: axis 0 (row-copy kernel) with 2-D indices and int32 va
     const xi = tf.tensor2d(Int32Array.from({ length: 12 }, (_, i) => i * 7 - 20), [6, 2], "int32");
     const ids = tf.tensor2d([[5, 0], [2, 2]], [2, 2], "int32");
     return [tf.gather(x, ids), tf.gather(xi, tf.tensor1d([4, 1, 4], "int32")), tf.gather(x, tf.tensor1d([2, 0], "int32"), 1)];
+  }));
+
+test("sum over the leading axis (SIMD kernel, with column tails) and other axes match cpu", () =>
+  sameOnBothBackends("sum", () => {
+    const a = tf.tensor2d(randArray(29, 9 * 11), [9, 11]); // 11 columns: 8 SIMD + 3 tail
+    const b = tf.tensor3d(randArray(30, 5 * 2 * 4), [5, 2, 4]);
+    const c = tf.tensor2d(randArray(31, 4 * 3), [4, 3]); // no SIMD columns at all
+    return [tf.sum(a, 0), tf.sum(a, 0, true), tf.sum(b, 0), tf.sum(b, -3), tf.sum(c, 0), tf.sum(a, 1), tf.sum(b, [0, 1]), tf.sum(a)];
   }));
 
 test("gather rejects an out-of-range index on wasm", async () => {
