@@ -2,6 +2,7 @@
 // heap. Registered once when initlab selects the wasm backend (src/backend.ts):
 //  - UnsortedSegmentSum: the gradient of tf.gather, hence of embeddings.
 //  - Conv2DBackpropFilter: the conv2d weight gradient (im2col + the wasm matmul).
+//  - Conv2DBackpropInput: the stock kernel is a direct loop; col2im(dy · Wᵀ) is faster.
 //  - DepthwiseConv2dNativeBackpropFilter / BackpropInput: depthwise conv gradients.
 //  - BatchMatMul / _FusedMatMul with transposeA or transposeB: tfjs-wasm 4.22 sends these
 //    to a naive loop ~15× slower than its XNNPACK path, and every matMul gradient uses
@@ -10,48 +11,13 @@
 //    stock element-wise kernel.
 //  - Sum over the leading axis (bias gradients): a SIMD loop instead of transpose + reduce.
 import * as tf from "@tensorflow/tfjs";
-import { simdKernelsFor, WasmMemory } from "./wasm-simd";
+import { conv2DBackpropFilter, depthwiseBackpropFilter, depthwiseBackpropInput, fastConvBackpropInput } from "./wasm-conv-kernels";
+import { simdKernelsFor } from "./wasm-simd";
+import { BACKEND, KernelFn, transposeLast2 } from "./wasm-util";
 
-/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: tf.DataType } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-  incRef(dataId: object): void;
-  wasm: { asm?: { memory?: WasmMemory } };
-}
+export { wasmKernelTuning } from "./wasm-conv-kernels";
 
-type Attrs = Record<string, unknown>;
-type Inputs = Record<string, tf.TensorInfo | null | undefined>;
-type KernelFn = (args: { inputs: Inputs; backend: WasmBackendLike; attrs: Attrs }) => tf.TensorInfo | tf.TensorInfo[];
-
-const BACKEND = "wasm";
 let registered = false;
-
-function kernelFn(name: string): KernelFn {
-  const k = tf.getKernel(name, BACKEND);
-  if (!k) throw new Error(`wasm kernel ${name} is not registered (import @tensorflow/tfjs-backend-wasm first)`);
-  return k.kernelFunc as unknown as KernelFn;
-}
-
-function asInfo(x: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
-  return Array.isArray(x) ? x[0] : x;
-}
-
-/** Swaps the last two axes with the wasm Transpose kernel (a new buffer). */
-function transposeLast2(x: tf.TensorInfo, backend: WasmBackendLike): tf.TensorInfo {
-  const r = x.shape.length;
-  const perm = Array.from({ length: r }, (_, i) => i);
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return asInfo(kernelFn("Transpose")({ inputs: { x }, backend, attrs: { perm } }));
-}
-
-/** A reshaped view sharing x's buffer (the caller must not dispose it separately). */
-function view(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  return { dataId: x.dataId, shape, dtype: x.dtype };
-}
 
 // ---- matMul: materialise transposes so XNNPACK's fast path runs -------------------------
 
@@ -73,7 +39,7 @@ function withoutTransposes(original: KernelFn): KernelFn {
   };
 }
 
-const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum };
+const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum, Conv2DBackpropInput: fastConvBackpropInput };
 const stockMatMul = new Map<string, tf.KernelConfig>();
 let fastMatMul = false;
 
@@ -180,155 +146,6 @@ const unsortedSegmentSum: KernelFn = ({ inputs, backend, attrs }) => {
     backend.typedArrayFromHeap(out) as Float32Array | Int32Array,
   );
   return out;
-};
-
-// ---- Conv2DBackpropFilter: dW = im2col(x)ᵀ · dy, the product on the wasm matmul ----------
-
-function convInfoFor(x: tf.TensorInfo, filterShape: [number, number, number, number], attrs: Attrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
-  const dataFormat = (attrs.dataFormat as string | undefined) ?? "NHWC";
-  if (dataFormat !== "NHWC") throw new Error(`initlab wasm conv gradient: dataFormat ${dataFormat} is not supported (use NHWC)`);
-  const dil = (attrs.dilations as number | [number, number] | undefined) ?? 1;
-  return tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, attrs.strides as [number, number] | number, dil,
-    attrs.pad as "valid", attrs.dimRoundingMode as "floor" | undefined, depthwise, "channelsLast",
-  );
-}
-
-/** Rows [b0, b1) of im2col(x): one row per output pixel, (kh, kw, ci) per column. */
-function im2colRows(xv: Float32Array, ci: tf.backend_util.Conv2DInfo, b0: number, b1: number, cols: Float32Array): void {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
-  const { top, left } = ci.padInfo;
-  const dh = ci.dilationHeight;
-  const dw = ci.dilationWidth;
-  const K = KH * KW * C;
-  let row = 0;
-  for (let b = b0; b < b1; b++) {
-    for (let yo = 0; yo < Ho; yo++) {
-      for (let xo = 0; xo < Wo; xo++, row++) {
-        let o = row * K;
-        for (let kh = 0; kh < KH; kh++) {
-          const yi = yo * sh - top + kh * dh;
-          for (let kw = 0; kw < KW; kw++, o += C) {
-            const xi = xo * sw - left + kw * dw;
-            if (yi < 0 || yi >= H || xi < 0 || xi >= W) {
-              cols.fill(0, o, o + C);
-            } else {
-              const s = ((b * H + yi) * W + xi) * C;
-              for (let c = 0; c < C; c++) cols[o + c] = xv[s + c];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** Tuning knobs. im2colFloats: the largest im2col block built at once (bigger batches are split and summed). */
-export const wasmKernelTuning = { im2colFloats: 1 << 23 };
-
-const conv2DBackpropFilter: KernelFn = ({ inputs, backend, attrs }) => {
-  const x = inputs.x as tf.TensorInfo;
-  const dy = inputs.dy as tf.TensorInfo;
-  const filterShape = attrs.filterShape as [number, number, number, number];
-  const ci = convInfoFor(x, filterShape, { ...attrs, dilations: 1 }, false);
-  const K = ci.filterHeight * ci.filterWidth * ci.inChannels;
-  const Co = ci.outChannels;
-  const P = ci.outHeight * ci.outWidth;
-  const chunk = Math.max(1, Math.min(ci.batchSize, Math.floor(wasmKernelTuning.im2colFloats / Math.max(1, P * K))));
-  const matMul = kernelFn("BatchMatMul");
-  let acc: Float32Array | null = null;
-  let single: tf.TensorInfo | null = null;
-  for (let b0 = 0; b0 < ci.batchSize; b0 += chunk) {
-    const b1 = Math.min(ci.batchSize, b0 + chunk);
-    const n = (b1 - b0) * P;
-    const cols = backend.makeOutput([n, K], "float32");
-    const dyPart = b0 === 0 && b1 === ci.batchSize ? null : backend.makeOutput([n, Co], "float32");
-    im2colRows(backend.typedArrayFromHeap(x) as Float32Array, ci, b0, b1, backend.typedArrayFromHeap(cols) as Float32Array);
-    if (dyPart) (backend.typedArrayFromHeap(dyPart) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * P * Co, b1 * P * Co));
-    // [n, Co]ᵀ · [n, K] = [Co, K]; the small result is transposed back to [K, Co].
-    const dyT = transposeLast2(view(dyPart ?? dy, [n, Co]), backend);
-    const prod = asInfo(matMul({ inputs: { a: dyT, b: cols }, backend, attrs: { transposeA: false, transposeB: false } }));
-    const part = transposeLast2(view(prod, [Co, K]), backend);
-    for (const t of [cols, dyT, prod, ...(dyPart ? [dyPart] : [])]) backend.disposeData(t.dataId);
-    if (b0 === 0 && b1 === ci.batchSize) {
-      single = part;
-    } else {
-      const pv = backend.typedArrayFromHeap(view(part, [K * Co])) as Float32Array;
-      if (!acc) acc = new Float32Array(K * Co);
-      for (let i = 0; i < acc.length; i++) acc[i] += pv[i];
-      backend.disposeData(part.dataId);
-    }
-  }
-  if (single) return view(single, filterShape);
-  return backend.makeOutput(filterShape, "float32", undefined, acc as Float32Array);
-};
-
-// ---- Depthwise conv gradients (direct loops; depthwise layers are cheap) -----------------
-
-const depthwiseBackpropFilter: KernelFn = ({ inputs, backend, attrs }) => {
-  const x = inputs.x as tf.TensorInfo;
-  const dy = inputs.dy as tf.TensorInfo;
-  const filterShape = attrs.filterShape as [number, number, number, number];
-  const ci = convInfoFor(x, filterShape, attrs, true);
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
-  const { top, left } = ci.padInfo;
-  const mult = Co / C;
-  const dw = new Float32Array(KH * KW * Co);
-  const xv = backend.typedArrayFromHeap(x);
-  const dyv = backend.typedArrayFromHeap(dy);
-  for (let b = 0; b < B; b++) {
-    for (let yo = 0; yo < Ho; yo++) {
-      for (let xo = 0; xo < Wo; xo++) {
-        const dyo = ((b * Ho + yo) * Wo + xo) * Co;
-        for (let kh = 0; kh < KH; kh++) {
-          const yi = yo * sh - top + kh;
-          if (yi < 0 || yi >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const xi = xo * sw - left + kw;
-            if (xi < 0 || xi >= W) continue;
-            const xo0 = ((b * H + yi) * W + xi) * C;
-            const wo = (kh * KW + kw) * Co;
-            // Filter layout [kh, kw, C, mult] flattens to output channel d2 = c * mult + m.
-            for (let d2 = 0; d2 < Co; d2++) dw[wo + d2] += xv[xo0 + ((d2 / mult) | 0)] * dyv[dyo + d2];
-          }
-        }
-      }
-    }
-  }
-  return backend.makeOutput(filterShape, "float32", undefined, dw);
-};
-
-const depthwiseBackpropInput: KernelFn = ({ inputs, backend, attrs }) => {
-  const dy = inputs.dy as tf.TensorInfo;
-  const filter = inputs.filter as tf.TensorInfo;
-  const inputShape = attrs.inputShape as [number, number, number, number];
-  const ci = convInfoFor({ dataId: dy.dataId, shape: inputShape, dtype: "float32" }, filter.shape as [number, number, number, number], attrs, true);
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
-  const { top, left } = ci.padInfo;
-  const mult = Co / C;
-  const dx = new Float32Array(B * H * W * C);
-  const fv = backend.typedArrayFromHeap(filter);
-  const dyv = backend.typedArrayFromHeap(dy);
-  // Scatter form of the cpu kernel's gather: each dy pixel adds w·dy to the inputs it read.
-  for (let b = 0; b < B; b++) {
-    for (let yo = 0; yo < Ho; yo++) {
-      for (let xo = 0; xo < Wo; xo++) {
-        const dyo = ((b * Ho + yo) * Wo + xo) * Co;
-        for (let kh = 0; kh < KH; kh++) {
-          const yi = yo * sh - top + kh;
-          if (yi < 0 || yi >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const xi = xo * sw - left + kw;
-            if (xi < 0 || xi >= W) continue;
-            const xo0 = ((b * H + yi) * W + xi) * C;
-            const wo = (kh * KW + kw) * Co;
-            for (let d2 = 0; d2 < Co; d2++) dx[xo0 + ((d2 / mult) | 0)] += fv[wo + d2] * dyv[dyo + d2];
-          }
-        }
-      }
-    }
-  }
-  return backend.makeOutput(inputShape, "float32", undefined, dx);
 };
 
 const NEW_KERNELS: Array<[string, KernelFn]> = [
