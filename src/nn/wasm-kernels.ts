@@ -6,7 +6,8 @@
 //  - DepthwiseConv2dNativeBackpropFilter / BackpropInput: depthwise conv gradients.
 //  - BatchMatMul / _FusedMatMul with transposeA or transposeB: tfjs-wasm 4.22 sends these
 //    to a naive loop ~15× slower than its XNNPACK path, and every matMul gradient uses
-//    them; we transpose first (a cheap copy) and call the fast path.
+//    them; we transpose first (a cheap copy) and call the fast path. Batched products
+//    (batch > 1, e.g. attention) run on a SIMD loop instead of the stock scalar one.
 //  - GatherV2 along axis 0 (minibatches, embedding lookups): row copies instead of the
 //    stock element-wise kernel.
 //  - Sum over the leading axis (bias gradients): a SIMD loop instead of transpose + reduce.
@@ -39,7 +40,30 @@ function withoutTransposes(original: KernelFn): KernelFn {
   };
 }
 
-const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: withoutTransposes, _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum, Conv2DBackpropInput: fastConvBackpropInput };
+/** Batched (batch > 1, equal batch shapes) float32 products on the SIMD loop; others stock. */
+function fastBatched(original: KernelFn): KernelFn {
+  return ({ inputs, backend, attrs }) => {
+    const a = inputs.a as tf.TensorInfo;
+    const b = inputs.b as tf.TensorInfo;
+    const ra = a.shape.length;
+    const outer = a.shape.slice(0, -2);
+    const batch = outer.reduce((x, d) => x * d, 1);
+    const [M, K] = a.shape.slice(-2);
+    const N = b.shape[b.shape.length - 1];
+    const memory = backend.wasm.asm?.memory;
+    const simd = memory ? simdKernelsFor(memory) : null;
+    const sameBatch = b.shape.length === ra && outer.every((d, i) => d === b.shape[i]) && b.shape[ra - 2] === K;
+    if (!simd || attrs.transposeA || attrs.transposeB || ra < 3 || batch < 2 || !sameBatch || N % 4 !== 0 || a.dtype !== "float32" || b.dtype !== "float32") {
+      return original({ inputs, backend, attrs });
+    }
+    const out = backend.makeOutput([...outer, M, N], "float32");
+    const ptr = (t: tf.TensorInfo) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    simd.bmm(ptr(a), ptr(b), ptr(out), batch, M, K, N);
+    return out;
+  };
+}
+
+const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: (o) => withoutTransposes(fastBatched(o)), _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum, Conv2DBackpropInput: fastConvBackpropInput };
 const stockMatMul = new Map<string, tf.KernelConfig>();
 let fastMatMul = false;
 

@@ -12,6 +12,10 @@
 //   for r in 0..rows: for j in 0..colBytes step 16: out[j] += x[r·rowBytes + j])
 //   — the sum over the leading axis (every bias gradient), which tfjs-wasm computes by
 //   transposing first.
+//
+// (func $bmm (param a b c batch M K N i32)
+//   for each batch: C[M,N] = A[M,K]·B[K,N], row by row: C[i,:] = Σ_k A[i,k]·B[k,:] (N % 4 = 0))
+//   — batched matmul (attention), which tfjs-wasm runs on a scalar loop when batch > 1.
 
 export type ColSumSimd = (x: number, out: number, rows: number, colBytes: number, rowBytes: number) => void;
 
@@ -79,13 +83,40 @@ function colsumBody(): number[] {
   return [...leb(fn.length), ...fn];
 }
 
+function bmmBody(): number[] {
+  // Params 0 a, 1 b, 2 c, 3 batch, 4 M, 5 K, 6 N (N a multiple of 4; c is written, not read first).
+  // Locals 7 bi, 8 i, 9 k, 10 j, 11 aRow, 12 bRow, 13 cRow, 14 NB, 15 aB, 16 bB, 17 cB, 18 av.
+  const g = (x: number) => [GET, x], st = (x: number) => [SET, x], c = (n: number) => [0x41, ...leb(n)];
+  const ADDI = 0x6a, MULI = 0x6c, GEU = 0x4f;
+  const inc = (x: number, by: number[]) => [...g(x), ...by, ADDI, ...st(x)];
+  const loopWhile = (x: number, lim: number[], inner: number[]) => [0x02, 0x40, 0x03, 0x40, ...g(x), ...lim, GEU, 0x0d, 1, ...inner, 0x0c, 0, 0x0b, 0x0b];
+  const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
+  const zeroRow = [...c(0), ...st(10), ...loopWhile(10, g(14), [...g(13), ...g(10), ADDI, ...ZERO, ...STORE, ...inc(10, c(16))])];
+  const axpy = [...c(0), ...st(10), ...loopWhile(10, g(14), [
+    ...g(13), ...g(10), ADDI,
+    ...g(13), ...g(10), ADDI, ...LOAD, ...g(18), ...g(12), ...g(10), ADDI, ...LOAD, ...MUL, ...ADD, ...STORE,
+    ...inc(10, c(16))])];
+  const kLoop = [...c(0), ...st(9), ...g(16), ...st(12), ...loopWhile(9, g(5), [
+    ...g(11), ...g(9), ...c(4), MULI, ADDI, 0x2a, 2, 0, ...SPLAT, ...st(18), ...axpy,
+    ...inc(12, g(14)), ...inc(9, c(1))])];
+  const iLoop = [...c(0), ...st(8), ...g(15), ...st(11), ...g(17), ...st(13), ...loopWhile(8, g(4), [
+    ...zeroRow, ...kLoop, ...inc(11, [...g(5), ...c(4), MULI]), ...inc(13, g(14)), ...inc(8, c(1))])];
+  const code = [...g(6), ...c(4), MULI, ...st(14), ...g(0), ...st(15), ...g(1), ...st(16), ...g(2), ...st(17), ...c(0), ...st(7),
+    ...loopWhile(7, g(3), [...iLoop,
+      ...inc(15, [...g(4), ...g(5), MULI, ...c(4), MULI]), ...inc(16, [...g(5), ...g(14), MULI]), ...inc(17, [...g(4), ...g(14), MULI]), ...inc(7, c(1))]),
+    0x0b];
+  const fn = [2, ...leb(11), I32, ...leb(1), V128, ...code];
+  return [...leb(fn.length), ...fn];
+}
+
 function moduleBytes(): Uint8Array {
-  const types = [2, 0x60, 15, ...new Array(8).fill(I32), ...new Array(7).fill(F32), 0, 0x60, 5, ...new Array(5).fill(I32), 0];
+  const types = [3, 0x60, 15, ...new Array(8).fill(I32), ...new Array(7).fill(F32), 0, 0x60, 5, ...new Array(5).fill(I32), 0, 0x60, 7, ...new Array(7).fill(I32), 0];
   const imp = [1, ...str("env"), ...str("memory"), 0x02, 0x00, 0x01];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types), ...section(2, imp), ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...str("adam"), 0x00, 0, ...str("colsum"), 0x00, 1]), ...section(10, [2, ...body(), ...colsumBody()]),
+    ...section(1, types), ...section(2, imp), ...section(3, [3, 0, 1, 2]),
+    ...section(7, [3, ...str("adam"), 0x00, 0, ...str("colsum"), 0x00, 1, ...str("bmm"), 0x00, 2]),
+    ...section(10, [3, ...body(), ...colsumBody(), ...bmmBody()]),
   ]);
 }
 
@@ -97,9 +128,12 @@ interface WasmApi {
 /** A WebAssembly.Memory (the tfjs wasm backend's `wasm.asm.memory`). */
 export type WasmMemory = object;
 
+export type BmmSimd = (a: number, b: number, c: number, batch: number, m: number, k: number, n: number) => void;
+
 export interface SimdKernels {
   adam: AdamSimd;
   colsum: ColSumSimd;
+  bmm: BmmSimd;
 }
 
 const cache = new WeakMap<WasmMemory, SimdKernels | null>();
@@ -111,7 +145,7 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const inst = new wa.Instance(new wa.Module(moduleBytes()), { env: { memory } });
-    k = { adam: inst.exports.adam as unknown as AdamSimd, colsum: inst.exports.colsum as unknown as ColSumSimd };
+    k = { adam: inst.exports.adam as unknown as AdamSimd, colsum: inst.exports.colsum as unknown as ColSumSimd, bmm: inst.exports.bmm as unknown as BmmSimd };
   } catch {
     k = null; // no SIMD (or an engine that rejects the module): callers use JS loops
   }

@@ -155,6 +155,18 @@ test("matMul with every transpose combination, batched and fused, matches cpu", 
     return out;
   }));
 
+test("batched matMul (SIMD loop when N % 4 = 0; stock otherwise) matches cpu, values and gradients", () =>
+  sameOnBothBackends("batched matmul", () => {
+    const a = tf.tensor4d(randArray(32, 2 * 3 * 5 * 6), [2, 3, 5, 6]);
+    const b = tf.tensor4d(randArray(33, 2 * 3 * 6 * 8), [2, 3, 6, 8]);
+    const b5 = tf.tensor3d(randArray(34, 6 * 6 * 5), [6, 6, 5]);
+    const b1 = tf.tensor3d(randArray(35, 1 * 6 * 8), [1, 6, 8]);
+    const a3 = tf.reshape(a, [6, 5, 6]) as tf.Tensor3D;
+    const w = tf.tensor4d(randArray(36, 2 * 3 * 5 * 8), [2, 3, 5, 8]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor4D, y as tf.Tensor4D), w)))([a, b]);
+    return [tf.matMul(a, b), tf.matMul(a3, b5), tf.matMul(a3, b1), tf.matMul(b, a, true, true), ga, gb];
+  }));
+
 test("FastAdam follows tf.train.adam step for step (wasm and cpu)", async () => {
   await backendReady();
   const mem = (tf.backend() as unknown as { wasm: { asm: { memory: object } } }).wasm.asm.memory;
