@@ -46,8 +46,9 @@ export class MLP {
     this.config = { sizes: [...sizes], activation, bias: config.bias ?? true, init: config.init ?? "he" };
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = initWeight(sizes[l], sizes[l + 1], this.config.init);
-      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true));
-      this.biases.push(this.config.bias ? tf.variable(tf.zeros([sizes[l + 1]]), true) : null);
+      // tf.variable keeps its own copy; tidy frees the initial tensors (no leak per MLP).
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true)));
+      this.biases.push(this.config.bias ? tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true)) : null);
     }
   }
 

@@ -135,3 +135,16 @@ test("an experiment run is deterministic for a fixed seed", async () => {
   assert.deepEqual(a.series, b.series);
   assert.deepEqual(a.checks, b.checks);
 });
+
+test("two MLPs can coexist and creating/disposing one leaks no tensors", async () => {
+  const { MLP } = await import("../../src/nn/mlp");
+  const tf = await import("@tensorflow/tfjs");
+  seed(0);
+  const before = tf.memory().numTensors;
+  const a = new MLP({ sizes: [4, 3, 2] });
+  const b = new MLP({ sizes: [4, 3, 2] });
+  assert.equal(a.parameterCount(), 4 * 3 + 3 + 3 * 2 + 2);
+  a.dispose();
+  b.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
