@@ -48,7 +48,7 @@ export class MLP {
       const w = initWeight(sizes[l], sizes[l + 1], this.config.init);
       // tf.variable keeps its own copy; tidy frees the initial tensors (no leak per MLP).
       this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true)));
-      this.biases.push(this.config.bias ? tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true)) : null);
+      this.biases.push(this.config.bias ? tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true) as tf.Variable<tf.Rank.R1>) : null);
     }
   }
 

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
 import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
-import { initWeight } from "./mlp";
+import { MLP } from "./mlp";
 
 export interface VICRegWeights {
   /** Invariance (MSE) weight λ; paper default 25. */
@@ -72,48 +72,19 @@ export interface JointEmbeddingConfig {
  * init from the seeded stream). Not src/nn/MLP: its variables are named w0, b0, ..., so two
  * MLPs cannot be alive in one tfjs engine at once, and a joint-embedding model needs two.
  */
-export class DenseStack {
-  readonly weights: tf.Variable<tf.Rank.R2>[] = [];
-  readonly biases: tf.Variable<tf.Rank.R1>[] = [];
-  constructor(readonly sizes: number[], arg = "sizes") {
-    if (!Array.isArray(sizes) || sizes.length < 2) fail(arg, "needs at least input and output widths");
-    sizes.forEach((s, i) => { if (!Number.isInteger(s) || s <= 0) fail(arg, `entry ${i} is ${s}; widths are positive integers`); });
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      this.weights.push(tf.variable(tf.tensor2d(initWeight(sizes[l], sizes[l + 1], "he"), [sizes[l], sizes[l + 1]])));
-      this.biases.push(tf.variable(tf.zeros([sizes[l + 1]])));
-    }
-  }
-  forward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = x;
-      for (let l = 0; l < this.weights.length; l++) {
-        const z = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]) as tf.Tensor2D;
-        h = l + 1 < this.weights.length ? tf.relu(z) : z;
-      }
-      return h;
-    });
-  }
-  variables(): tf.Variable[] {
-    return [...this.weights, ...this.biases];
-  }
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
-  }
-}
-
 /** Encoder (ReLU stack, linear output = representation) plus projector (output = embedding). */
 export class JointEmbeddingModel {
-  readonly encoder: DenseStack;
-  readonly projector: DenseStack;
+  readonly encoder: MLP;
+  readonly projector: MLP;
   constructor(cfg: JointEmbeddingConfig) {
     assertKnownOptions("cfg", cfg, ["encoder", "projector"]);
     if (!Array.isArray(cfg.encoder) || cfg.encoder.length < 2) fail("cfg.encoder", "needs input and representation widths");
     if (!Array.isArray(cfg.projector) || cfg.projector.length < 1) fail("cfg.projector", "needs at least the embedding width");
-    this.encoder = new DenseStack(cfg.encoder, "cfg.encoder");
-    this.projector = new DenseStack([cfg.encoder[cfg.encoder.length - 1], ...cfg.projector], "cfg.projector");
+    this.encoder = new MLP({ sizes: cfg.encoder, activation: "relu", init: "he" });
+    this.projector = new MLP({ sizes: [cfg.encoder[cfg.encoder.length - 1], ...cfg.projector], activation: "relu", init: "he" });
   }
   represent(x: tf.Tensor2D): tf.Tensor2D {
-    return this.encoder.forward(x);
+    return tf.tidy(() => this.encoder.forward(x));
   }
   embed(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.projector.forward(this.encoder.forward(x)));
