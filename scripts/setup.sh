@@ -50,6 +50,9 @@ ln -sfn .. node_modules/initlab
 bash scripts/build-native.sh $([ "$quiet" = 1 ] && echo --quiet)  # optional LAPACK addon; never fails set-up
 say "building (tsc)"
 npx tsc -p tsconfig.json
+# `npx initlab ...` runs this checkout's CLI (npm links no bin for the self-reference).
+chmod +x dist/cli/main.js
+ln -sfn ../initlab/dist/cli/main.js node_modules/.bin/initlab
 
 kdir=.jupyter/kernels/tslab
 mkdir -p "$kdir"
