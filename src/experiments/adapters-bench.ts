@@ -6,7 +6,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, CalibrationBatch } from "../adapters/mlp";
 import { EvaAdapter, evaPca, evaRankAllocation } from "../adapters/eva";
-import { createAdapter } from "../adapters/registry";
 import { DenseAdapter } from "../adapters/types";
 import { Dataset } from "../data/dataset";
 import { svd, SVDResult } from "../linalg/decompose";

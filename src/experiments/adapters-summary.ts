@@ -123,7 +123,7 @@ const TABLE_COLS: Array<[string, string]> = [
 /** The cross-method table as Markdown (also written to results/<name>.md) and shown as HTML in a notebook. */
 export function showAdaptersTable(rows: Row[], name = "adapters-compare-table"): string {
   const cols = TABLE_COLS.filter(([k]) => rows.some((r) => r[k] !== undefined));
-  const cell = (v: number | string | undefined) => (v === undefined ? "" : typeof v === "number" ? fmtMeasured(Number(v.toPrecision(3))) : v);
+  const cell = (v: number | string | undefined) => (v === undefined ? "" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : fmtMeasured(Number(v.toPrecision(3)))) : v);
   const md = [`| ${cols.map((c) => c[1]).join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${cols.map(([k]) => cell(r[k])).join(" | ")} |`)].join("\n");
   const html = `<table class="initlab-checks"><thead><tr>${cols.map((c) => `<th>${escapeHtml(c[1])}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map(([k]) => `<td>${escapeHtml(cell(r[k]))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
   const dir = ensureDir(resultsDir());
