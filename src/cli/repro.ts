@@ -8,7 +8,7 @@ import * as path from "path";
 import { NotebookReport } from "../experiments/report";
 import { SIZES } from "../experiments/types";
 import { figuresDir, projectRoot, resultsDir } from "../io/paths";
-import { mergeOutcomes, NotebookOutcome, outcomeFrom, readSummary, summaryMarkdown } from "./summary";
+import { mergeOutcomes, NotebookOutcome, outcomeFrom, readSummary, summaryJson, summaryMarkdown } from "./summary";
 
 interface Args {
   names: string[];
@@ -115,17 +115,17 @@ export async function main(argv: string[]): Promise<number> {
     const o = outcomeFrom(nb, report, r, a.size);
     outcomes.push(o);
     const p = o.checks.filter((c) => c.pass).length;
-    console.log(`[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.wallSeconds)}  checks ${p}/${o.checks.length}`);
+    console.log(`[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.timings.wallSeconds)}  checks ${p}/${o.checks.length}`);
     for (const e of o.errors) console.log("    " + e.split("\n").slice(0, 6).join("\n    "));
   }
   const jsonFile = path.join(results, "summary.json");
   const summary = mergeOutcomes(readSummary(jsonFile), outcomes);
-  fs.writeFileSync(jsonFile, JSON.stringify(summary, null, 2) + "\n");
+  fs.writeFileSync(jsonFile, summaryJson(summary));
   const mdFile = path.join(results, "summary.md");
   fs.writeFileSync(mdFile, summaryMarkdown(summary, path.relative(results, figuresDir()) || "."));
   console.log("\nnotebook                         status  checks  wall");
   for (const o of outcomes) {
-    console.log(`${o.notebook.padEnd(32)} ${o.status.padEnd(7)} ${`${o.checks.filter((c) => c.pass).length}/${o.checks.length}`.padEnd(7)} ${fmt(o.wallSeconds)}`);
+    console.log(`${o.notebook.padEnd(32)} ${o.status.padEnd(7)} ${`${o.checks.filter((c) => c.pass).length}/${o.checks.length}`.padEnd(7)} ${fmt(o.timings.wallSeconds)}`);
   }
   console.log(`\nwrote ${path.relative(root, mdFile)} and ${path.relative(root, jsonFile)}`);
   return outcomes.every((o) => o.status === "ok") ? 0 : 1;

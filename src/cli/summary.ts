@@ -10,7 +10,8 @@ export interface NotebookOutcome {
   /** Why it failed (execution errors, stderr, missing checks). */
   errors: string[];
   size: string;
-  wallSeconds: number;
+  /** Durations (wallSeconds from the runner, plus the notebook's own timing values). */
+  timings: Record<string, number>;
   paper?: string;
   claim?: string;
   backend?: string;
@@ -23,11 +24,28 @@ export interface Summary {
   notebooks: NotebookOutcome[];
 }
 
+/**
+ * Summary keys that name a duration (ending in seconds/Seconds/ms/Ms, or an Overhead
+ * ratio of durations) are timings: they vary run to run, so they are kept apart from
+ * the measured numbers, which are identical for the same seed.
+ */
+export function isTimingKey(key: string): boolean {
+  return /(^|[a-z0-9_ ])(seconds|Seconds|ms|Ms|overhead|Overhead|perSecond|PerSecond)$/.test(key);
+}
+
+/** On disk: notebooks without timings, then all timings in one separate object. */
+export function summaryJson(s: Summary): string {
+  const notebooks = s.notebooks.map(({ timings, ...rest }) => rest);
+  const timings = Object.fromEntries(s.notebooks.map((n) => [n.notebook, n.timings]));
+  return JSON.stringify({ notebooks, timings }, null, 2) + "\n";
+}
+
 export function readSummary(file: string): Summary {
   if (!fs.existsSync(file)) return { notebooks: [] };
   try {
-    const s = JSON.parse(fs.readFileSync(file, "utf8")) as Summary;
-    return Array.isArray(s.notebooks) ? s : { notebooks: [] };
+    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { notebooks?: NotebookOutcome[]; timings?: Record<string, Record<string, number>> };
+    if (!Array.isArray(raw.notebooks)) return { notebooks: [] };
+    return { notebooks: raw.notebooks.map((n) => ({ ...n, timings: raw.timings?.[n.notebook] ?? n.timings ?? { wallSeconds: (n as { wallSeconds?: number }).wallSeconds ?? NaN } })) };
   } catch {
     return { notebooks: [] };
   }
@@ -40,6 +58,10 @@ export function mergeOutcomes(old: Summary, fresh: NotebookOutcome[]): Summary {
   return { notebooks: [...byName.values()].sort((a, b) => a.notebook.localeCompare(b.notebook)) };
 }
 
+function pick(summary: Record<string, number | string> | undefined, timing: boolean): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([k]) => isTimingKey(k) === timing));
+}
+
 export function outcomeFrom(notebook: string, report: NotebookReport | null, run: { ok: boolean; errors: string[]; wall: number }, size: string): NotebookOutcome {
   const errors = [...run.errors];
   if (run.ok && !report) errors.push("the notebook reported no checks (il.reportChecks was not called)");
@@ -48,12 +70,12 @@ export function outcomeFrom(notebook: string, report: NotebookReport | null, run
     status: errors.length === 0 ? "ok" : "failed",
     errors,
     size,
-    wallSeconds: Math.round(run.wall * 10) / 10,
+    timings: { wallSeconds: Math.round(run.wall * 10) / 10, ...pick(report?.summary, true) as Record<string, number> },
     paper: report?.paper,
     claim: report?.claim,
     backend: report?.backend,
     checks: report?.checks ?? [],
-    summary: report?.summary,
+    summary: report?.summary ? pick(report.summary, false) : undefined,
     figures: report?.figures,
   };
 }
@@ -114,13 +136,13 @@ export function summaryMarkdown(s: Summary, figuresRel: string): string {
     const p = n.checks.filter((c) => c.pass).length;
     const mark = n.checks.length === 0 ? "–" : p === n.checks.length ? `✅ ${p}/${n.checks.length}` : `❌ ${p}/${n.checks.length}`;
     const anchor = n.notebook.toLowerCase().replace(/[^a-z0-9_ -]/g, "").replace(/ /g, "-");
-    out.push(`| [${cell(n.notebook)}](#${anchor}) | ${cell(shortPaper(n.paper))} | ${mark} | ${n.status === "ok" ? "ok" : "**failed**"} | \`${n.size}\` | ${fmtWall(n.wallSeconds)} |`);
+    out.push(`| [${cell(n.notebook)}](#${anchor}) | ${cell(shortPaper(n.paper))} | ${mark} | ${n.status === "ok" ? "ok" : "**failed**"} | \`${n.size}\` | ${fmtWall(n.timings.wallSeconds)} |`);
   }
   for (const n of s.notebooks) {
     out.push("", `## ${n.notebook}`, "");
     if (n.paper) out.push(`**Paper.** ${n.paper}`, "");
     if (n.claim) out.push(`**Claim.** ${n.claim}`, "");
-    out.push(`**Run.** ${n.status === "ok" ? "ran cleanly" : "**failed**"} · size \`${n.size}\` · ${fmtWall(n.wallSeconds)}${n.backend ? ` · backend ${n.backend}` : ""}`, "");
+    out.push(`**Run.** ${n.status === "ok" ? "ran cleanly" : "**failed**"} · size \`${n.size}\` · ${fmtWall(n.timings.wallSeconds)}${n.backend ? ` · backend ${n.backend}` : ""}`, "");
     if (n.errors.length) out.push("**Errors.**", "", ...n.errors.map((e) => `- ${firstLine(e)}`), "");
     if (n.checks.length) out.push(checksMarkdown(n.checks), "");
     const measured = Object.entries(n.summary ?? {});
@@ -129,6 +151,8 @@ export function summaryMarkdown(s: Summary, figuresRel: string): string {
       for (const [k, v] of measured) out.push(`| ${cell(k)} | ${cell(fmtMeasured(v))} |`);
       out.push("", "</details>", "");
     }
+    const times = Object.entries(n.timings).filter(([k]) => k !== "wallSeconds");
+    if (times.length) out.push(`Timings (vary run to run): ${times.map(([k, v]) => `${k} = ${fmtMeasured(v)}`).join(", ")}.`, "");
     const [key, ...rest] = n.figures ?? [];
     if (key) {
       out.push(`![${key}](${figuresRel}/${key}.png)`, "");
