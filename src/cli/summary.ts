@@ -45,7 +45,14 @@ export function readSummary(file: string): Summary {
   try {
     const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { notebooks?: NotebookOutcome[]; timings?: Record<string, Record<string, number>> };
     if (!Array.isArray(raw.notebooks)) return { notebooks: [] };
-    return { notebooks: raw.notebooks.map((n) => ({ ...n, timings: raw.timings?.[n.notebook] ?? n.timings ?? { wallSeconds: (n as { wallSeconds?: number }).wallSeconds ?? NaN } })) };
+    return {
+      notebooks: raw.notebooks.map((n) => {
+        // Files from before timings were split out kept wallSeconds and timing keys inline.
+        const { wallSeconds, ...rest } = n as NotebookOutcome & { wallSeconds?: number };
+        const timings = raw.timings?.[n.notebook] ?? n.timings ?? { wallSeconds: wallSeconds ?? NaN };
+        return { ...rest, timings: { ...(pick(n.summary, true) as Record<string, number>), ...timings }, summary: n.summary ? pick(n.summary, false) : undefined };
+      }),
+    };
   } catch {
     return { notebooks: [] };
   }
@@ -70,7 +77,8 @@ export function outcomeFrom(notebook: string, report: NotebookReport | null, run
     status: errors.length === 0 ? "ok" : "failed",
     errors,
     size,
-    timings: { wallSeconds: Math.round(run.wall * 10) / 10, ...pick(report?.summary, true) as Record<string, number> },
+    // The runner's wall time wins over a notebook's own "wallSeconds" summary value.
+    timings: { ...(pick(report?.summary, true) as Record<string, number>), wallSeconds: Math.round(run.wall * 10) / 10 },
     paper: report?.paper,
     claim: report?.claim,
     backend: report?.backend,
