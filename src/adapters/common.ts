@@ -55,6 +55,15 @@ export function checkPositive(arg: string, v: unknown, dflt: number): number {
   return x;
 }
 
+/** An optional finite number (default when absent), with an extra rule returning a problem or null. */
+export function optNumber(arg: string, v: unknown, dflt: number, check?: (x: number) => string | null): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(arg, `must be a finite number, got ${String(v)}`);
+  const problem = check?.(v);
+  if (problem) fail(arg, problem);
+  return v;
+}
+
 export function checkSeed(v: unknown): number {
   const s = v ?? nextSeed();
   if (typeof s !== "number" || !Number.isFinite(s)) fail("config.seed", `must be a finite number, got ${String(s)}`);
@@ -241,5 +250,32 @@ export abstract class ResidualLoraBase extends AdapterBase {
 
   protected disposeOwn(): void {
     for (const t of [this.A, this.B, this.residual, this.initialProduct]) t.dispose();
+  }
+}
+
+/**
+ * Base for adapters whose ΔW is defined against a frozen copy of the original W0 (SORSA,
+ * LoLDU, DoRA): deltaW() stays measured against W0_original even while merged.
+ */
+export abstract class W0KeepingAdapter extends AdapterBase {
+  /** Copy of the original W0 [in, out] (never trained). */
+  protected readonly w0: tf.Tensor2D;
+
+  constructor(base: Base2D) {
+    super(base);
+    this.w0 = this.base.clone();
+  }
+
+  abstract override parameterCount(): number;
+  /** x·W_eff on the unmerged parametrisation. */
+  protected abstract forwardUnmerged(x: tf.Tensor2D): tf.Tensor2D;
+
+  protected adaptedForward(x: tf.Tensor2D): tf.Tensor2D {
+    return this.forwardUnmerged(x);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.w0.dispose();
   }
 }

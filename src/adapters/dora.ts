@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { nextSeed, Rng } from "../random";
 import { assertKnownOptions, fail } from "../validate";
-import { checkRank, optNumber, W0KeepingAdapter } from "./adapter-base";
+import { checkRank, optNumber, W0KeepingAdapter } from "./common";
 import { loraScale } from "./lora";
 import { registerAdapter } from "./registry";
 
@@ -58,7 +58,7 @@ export class DoraAdapter extends W0KeepingAdapter {
     if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?, rslora?, seed?}");
     assertKnownOptions("config", config, DORA_KEYS);
     super(base);
-    const r = (this.r = checkRank("config.r", config.r, this.inDim, this.outDim));
+    const r = (this.r = checkRank(config.r, this.inDim, this.outDim));
     this.alpha = optNumber("config.alpha", config.alpha, r, (a) => (a <= 0 ? `must be positive, got ${a}` : null));
     this.scale = loraScale(r, this.alpha, config.rslora ?? false);
     const seedValue = optNumber("config.seed", config.seed, nextSeed());

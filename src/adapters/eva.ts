@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../linalg/decompose";
 import { assertKnownOptions, fail } from "../validate";
-import { checkRank, optNumber } from "./adapter-base";
+import { checkRank, optNumber } from "./common";
 import { LoraAdapter } from "./lora";
 import { registerAdapter } from "./registry";
 import { AdapterInitContext } from "./types";
@@ -143,7 +143,7 @@ export class EvaAdapter extends LoraAdapter {
   constructor(base: tf.Variable<tf.Rank.R2> | tf.Tensor2D, config: EvaConfig) {
     if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?, tau?, whiten?, seed?}");
     assertKnownOptions("config", config, EVA_KEYS);
-    if (base instanceof tf.Tensor && base.rank === 2) checkRank("config.r", config.r, base.shape[0], base.shape[1]);
+    if (base instanceof tf.Tensor && base.rank === 2) checkRank(config.r, base.shape[0], base.shape[1]);
     const alpha = optNumber("config.alpha", config.alpha, config.r, (a) => (a <= 0 ? `must be positive, got ${a}` : null));
     super(base, { r: config.r, alpha, ...(config.seed !== undefined ? { seed: config.seed } : {}) });
     this.tau = optNumber("config.tau", config.tau, 0.99, (t) => (t <= 0 || t > 1 ? `must lie in (0, 1], got ${t}` : null));

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { luDecompose } from "../linalg/lu";
 import { assertKnownOptions, fail } from "../validate";
-import { checkRank, optNumber, transpose2D, W0KeepingAdapter } from "./adapter-base";
+import { checkRank, optNumber, transpose, W0KeepingAdapter } from "./common";
 import { registerAdapter } from "./registry";
 
 export { luDecompose, luReconstruct } from "../linalg/lu";
@@ -46,11 +46,11 @@ export class LolduAdapter extends W0KeepingAdapter {
     if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?}");
     assertKnownOptions("config", config, LOLDU_KEYS);
     super(base);
-    const r = (this.r = checkRank("config.r", config.r, this.inDim, this.outDim));
+    const r = (this.r = checkRank(config.r, this.inDim, this.outDim));
     this.alpha = optNumber("config.alpha", config.alpha, r, (a) => (a <= 0 ? `must be positive, got ${a}` : null));
     this.scale0 = this.alpha / r;
     const wTf = this.w0.arraySync();
-    const f = luDecompose(transpose2D(wTf)); // torch layout [out, in]
+    const f = luDecompose(transpose(wTf)); // torch layout [out, in]
     const m = this.outDim;
     // (P L_r)[perm[i]][j] = L[i][j]
     const pl = Array.from({ length: m }, () => new Array<number>(r).fill(0));

@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../linalg/decompose";
 import { assertKnownOptions, fail } from "../validate";
-import { checkRank, optNumber, W0KeepingAdapter } from "./adapter-base";
+import { checkRank, optNumber, W0KeepingAdapter } from "./common";
 import { registerAdapter } from "./registry";
 
 export interface SorsaConfig {
@@ -65,7 +65,7 @@ export class SorsaAdapter extends W0KeepingAdapter {
     if (config == null || typeof config !== "object") fail("config", "must be an object {r, gamma?, lr?}");
     assertKnownOptions("config", config, SORSA_KEYS);
     super(base);
-    this.r = checkRank("config.r", config.r, this.inDim, this.outDim);
+    this.r = checkRank(config.r, this.inDim, this.outDim);
     this.gamma = optNumber("config.gamma", config.gamma, 4e-4, (g) => (g < 0 ? `must be ≥ 0, got ${g}` : null));
     this.lr = optNumber("config.lr", config.lr, 1e-3, (v) => (v <= 0 ? `must be positive, got ${v}` : null));
     const r = this.r;
