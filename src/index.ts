@@ -51,3 +51,5 @@ export { showAdaptersTable, aggregate as aggregateAdapterRuns, lossAt as adapter
 export { lrAt as warmupCosineLr, capturedVariance } from "./experiments/adapters-bench";
 export { luDecompose, luReconstruct } from "./linalg/lu";
 export type { LUResult } from "./linalg/lu";
+export { dataDietConvNet, runDataDietConv } from "./experiments/data-diet-conv";
+export type { DataDietConvConfig, DataDietConvResult } from "./experiments/data-diet-conv";

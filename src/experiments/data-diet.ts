@@ -14,6 +14,7 @@ import { crossEntropy } from "../nn/losses";
 import { MLP } from "../nn/mlp";
 import { Rng, seed } from "../random";
 import { check, Experiment, ExperimentResult, RunOptions } from "./types";
+import { DataDietConvConfig, runDataDietConv } from "./data-diet-conv";
 
 export interface DataDietConfig {
   /** Training examples scored and pruned (a seeded sample of the 60k train split). */
@@ -39,12 +40,15 @@ export interface DataDietConfig {
   batchSize: number;
   lr: number;
   seed: number;
+  /** The small conv net part (run after the MLP part, from its own seeds); null switches it off. */
+  conv: DataDietConvConfig | null;
 }
 
 const base: DataDietConfig = {
   trainExamples: 3000, testExamples: 2000, hidden: 256, k: 3, scoreEpoch: 2, forgetEpochs: 5,
   retrainEpochs: 8, retrainSeeds: 1, keeps: [0.3, 0.5, 0.7, 0.9], headlineKeep: 0.5,
   noise: 0.2, offsets: [0.2], batchSize: 128, lr: 1e-3, seed: 0,
+  conv: { trainExamples: 3000, testExamples: 2000, k: 2, scoreEpoch: 2, grandExamples: 3000, retrainEpochs: 8, keep: 0.5, batchSize: 64, lr: 1e-3, seed: 100 },
 };
 
 type Scores = Record<"EL2N" | "GraNd" | "GraNd@init" | "forgetting", number[]>;
@@ -149,9 +153,10 @@ export const dataDiet: Experiment<DataDietConfig> = {
   paper: "Paul, Ganguli & Dziugaite, Deep Learning on a Data Diet: Finding Important Examples Early in Training, NeurIPS 2021 (arXiv 2107.07075); Kirsch, arXiv 2303.14753",
   claim: "Examples with high EL2N early in training are the important ones: keeping them prunes much of the data at little cost, beating random pruning, while top scores under label noise are mostly mislabelled and should be skipped.",
   presets: {
-    smoke: { ...base, trainExamples: 600, testExamples: 600, hidden: 64, k: 2, forgetEpochs: 3, retrainEpochs: 3, keeps: [0.5], offsets: [0.2] },
+    smoke: { ...base, trainExamples: 600, testExamples: 600, hidden: 64, k: 2, forgetEpochs: 3, retrainEpochs: 3, keeps: [0.5], offsets: [0.2], conv: null },
     default: base,
-    full: { ...base, trainExamples: 10000, testExamples: 10000, k: 5, forgetEpochs: 12, retrainEpochs: 12, retrainSeeds: 2, offsets: [0.1, 0.2] },
+    full: { ...base, trainExamples: 10000, testExamples: 10000, k: 5, forgetEpochs: 12, retrainEpochs: 12, retrainSeeds: 2, offsets: [0.1, 0.2],
+      conv: { ...base.conv!, trainExamples: 10000, testExamples: 10000, k: 3, grandExamples: 10000, retrainEpochs: 12 } },
   },
   async run(cfg: DataDietConfig, opts: RunOptions = {}): Promise<ExperimentResult> {
     await backendReady();
@@ -162,7 +167,7 @@ export const dataDiet: Experiment<DataDietConfig> = {
     const testDs = loadFashionMnist({ split: "test", limit: cfg.testExamples, seed: cfg.seed + 1 });
     const test = tensors(testDs);
     const retrains = (1 + cfg.keeps.length * PRUNE_METHODS.length + 1 + 2 + cfg.offsets.length) * cfg.retrainSeeds;
-    const total = 2 * cfg.k + retrains;
+    const total = 2 * cfg.k + retrains + (cfg.conv ? cfg.conv.k + 4 : 0);
     let step = 0;
     const tick = (label: string, values?: Record<string, number>) => opts.onProgress?.({ label, step: ++step, total, values });
     const acc = async (ds: Dataset, idx: number[] | null) => {
@@ -232,8 +237,10 @@ export const dataDiet: Experiment<DataDietConfig> = {
     const el2nHardNoisy = noisyRows[1].acc as number;
     const bestOffset = Math.max(...noisyRows.filter((r) => typeof r.offset === "number").map((r) => r.acc as number));
     const f3 = (v: number) => v.toFixed(3);
+    // ---- conv net (after everything above, from its own seeds, so the MLP numbers do not move) ----
+    const conv = cfg.conv ? runDataDietConv(cfg.conv, tick) : null;
     return {
-      series: { pruning, noisy: noisyRows, auroc: aurocRows, kirsch, noisyScatter },
+      series: { pruning, noisy: noisyRows, auroc: aurocRows, kirsch, noisyScatter, conv: conv?.rows ?? [] },
       checks: [
         check("GraNd closed form equals per-example autograd (8 real examples, init MLP)", probeErr, "max rel. error < 1e-3", probeErr < 1e-3),
         check(`Clean: EL2N-hard at keep ${hk} ≥ random pruning`, `${f3(el2nHard)} vs random ${f3(rand)}`, "EL2N-hard ≥ random", el2nHard >= rand),
@@ -242,12 +249,14 @@ export const dataDiet: Experiment<DataDietConfig> = {
         check("GraNd at init tracks the input norm (Kirsch 2023)", rhoNorm, "Spearman ≥ 0.9", rhoNorm >= 0.9),
         check(`Noisy (${cfg.noise}): EL2N finds the flipped labels`, aur("EL2N"), "AUROC ≥ 0.9", aur("EL2N") >= 0.9),
         check(`Noisy: skipping the top scores (best offset) beats EL2N-hard by > 0.2`, `${f3(bestOffset)} vs ${f3(el2nHardNoisy)}`, "offset > EL2N-hard + 0.2", bestOffset > el2nHardNoisy + 0.2),
+        ...(conv?.checks ?? []),
       ],
       summary: {
         trainExamples: train.n, testExamples: testDs.n, k: cfg.k, fullAcc, el2nHard, el2nEasy: easyAcc, random: rand,
         grandEarly: at("GraNd"), grandInit, forgetting: at("forgetting"), spearmanGrandInitNorm: rhoNorm,
         flippedLabels: nNoisy, precisionAtNoisy, aurocEl2n: aur("EL2N"), aurocGrandEarly: aur("GraNd"),
         aurocGrandInit: aur("GraNd@init"), aurocForgetting: aur("forgetting"), seconds: (Date.now() - t0) / 1000,
+        ...(conv?.summary ?? {}),
       },
     };
   },
