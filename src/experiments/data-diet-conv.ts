@@ -59,9 +59,7 @@ function trainEpoch(model: tf.Sequential, opt: tf.Optimizer, ds: Dataset, bs: nu
   const [h, w] = ds.shape;
   for (let s = 0; s < ds.n; s += bs) {
     const idx = perm.slice(s, s + bs);
-    const xb = new Float32Array(idx.length * ds.dim);
-    const yb = new Int32Array(idx.length);
-    idx.forEach((i, k) => { xb.set(ds.x.subarray(i * ds.dim, (i + 1) * ds.dim), k * ds.dim); yb[k] = ds.y[i]; });
+    const { x: xb, y: yb } = subset(ds, idx);
     tf.tidy(() => {
       const x = tf.tensor4d(xb, [idx.length, h, w, 1]);
       const y = tf.tensor1d(yb, "int32");

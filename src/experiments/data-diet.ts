@@ -63,9 +63,7 @@ async function trainEpoch(model: MLP, opt: tf.Optimizer, ds: Dataset, bs: number
   const correct: tf.Tensor[] = [];
   for (let s = 0; s < ds.n; s += bs) {
     const idx = perm.slice(s, s + bs);
-    const xb = new Float32Array(idx.length * ds.dim);
-    const yb = new Int32Array(idx.length);
-    idx.forEach((i, k) => { xb.set(ds.x.subarray(i * ds.dim, (i + 1) * ds.dim), k * ds.dim); yb[k] = ds.y[i]; });
+    const { x: xb, y: yb } = subset(ds, idx);
     tf.tidy(() => {
       const x = tf.tensor2d(xb, [idx.length, ds.dim]);
       const y = tf.tensor1d(yb, "int32");

@@ -137,21 +137,24 @@ export interface SoftmaxCollapse {
   zeroLossFraction: number;
 }
 
+/** Validated rows of logits plus the rounding function of the requested float format. */
+function collapseInputs(logits: Matrix, labels: ArrayLike<number>, opts: CollapseOptions) {
+  assertKnownOptions("opts", opts, ["precision"]);
+  const precision = opts.precision ?? "float32";
+  checkPrecision(precision);
+  const ml = toMl(logits, "logits");
+  assertLabels("labels", labels, ml.columns, ml.rows);
+  const R = precision === "float64" ? (v: number) => v : (v: number) => roundTo(v, precision);
+  return { n: ml.rows, c: ml.columns, rows: ml.to2DArray(), R };
+}
+
 /**
  * Softmax collapse as the paper's logger measures it, with every op rounded to `precision`:
  * d_j = z_j − max, e_j = exp(d_j), S = Σ e_j (summed in index order), loss = log S − d_y.
  * Logits are rounded to the format first (float32 tensors are unchanged by that).
  */
 export function softmaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts: CollapseOptions = {}): SoftmaxCollapse {
-  assertKnownOptions("opts", opts, ["precision"]);
-  const precision = opts.precision ?? "float32";
-  checkPrecision(precision);
-  const ml = toMl(logits, "logits");
-  const n = ml.rows;
-  const c = ml.columns;
-  assertLabels("labels", labels, c, n);
-  const R = precision === "float64" ? (v: number) => v : (v: number) => roundTo(v, precision);
-  const rows = ml.to2DArray();
+  const { n, c, rows, R } = collapseInputs(logits, labels, opts);
   let collapsed = 0;
   let zeroLoss = 0;
   const z = new Float64Array(c);
@@ -177,15 +180,7 @@ export function softmaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts:
  * exactly 0. StableMax grows linearly, so this needs astronomically larger logits than softmax.
  */
 export function stablemaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts: CollapseOptions = {}): SoftmaxCollapse {
-  assertKnownOptions("opts", opts, ["precision"]);
-  const precision = opts.precision ?? "float32";
-  checkPrecision(precision);
-  const ml = toMl(logits, "logits");
-  const n = ml.rows;
-  const c = ml.columns;
-  assertLabels("labels", labels, c, n);
-  const R = precision === "float64" ? (v: number) => v : (v: number) => roundTo(v, precision);
-  const rows = ml.to2DArray();
+  const { n, c, rows, R } = collapseInputs(logits, labels, opts);
   let collapsed = 0;
   let zeroLoss = 0;
   const s = new Float64Array(c);
