@@ -2,11 +2,10 @@
 // every N steps and keeps its own wall time, so its overhead against training can be
 // reported. One decomposition per target per record; all metrics come from it.
 import * as tf from "@tensorflow/tfjs";
-import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
+import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
-import { singularValues } from "../linalg/decompose";
 import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
-import { effectiveRank } from "./spectral";
+import { effectiveRank, singularValuesFast } from "./spectral";
 
 export type ProbeMetric = "rankMe" | "effectiveRank" | "stableRank" | "spectralNorm" | "participationRatio";
 export const PROBE_METRICS: readonly ProbeMetric[] = ["rankMe", "effectiveRank", "stableRank", "spectralNorm", "participationRatio"];
@@ -43,16 +42,6 @@ export interface SpectralProbe {
   readonly seconds: number;
   /** Number of record() calls so far. */
   readonly records: number;
-}
-
-/** Singular values, descending; Gram-matrix route when one side is ≥ 4× the other (as rankMe). */
-function probeSpectrum(m: MlMatrix): number[] {
-  const small = Math.min(m.rows, m.columns);
-  const large = Math.max(m.rows, m.columns);
-  if (large < 4 * small) return singularValues(m);
-  const g = m.rows >= m.columns ? m.transpose().mmul(m) : m.mmul(m.transpose());
-  const ev = new EigenvalueDecomposition(g, { assumeSymmetric: true }).realEigenvalues;
-  return ev.map((v) => Math.sqrt(Math.max(0, v))).sort((a, b) => b - a);
 }
 
 /** All probe metrics of one spectrum (same definitions as src/metrics/spectral.ts). */
@@ -106,7 +95,7 @@ export function createSpectralProbe(opts: SpectralProbeOptions): SpectralProbe {
       } finally {
         if (value instanceof tf.Tensor && !(value instanceof tf.Variable)) value.dispose();
       }
-      const vals = spectrumMetrics(probeSpectrum(ml), metrics);
+      const vals = spectrumMetrics(singularValuesFast(ml), metrics);
       for (const metric of metrics) rows.push({ step, target: name, metric, value: vals[metric] });
     }
     lastStep = step;

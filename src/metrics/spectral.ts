@@ -1,7 +1,7 @@
 // Spectral summaries of weight and embedding matrices (pure functions, float64).
-import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
+import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
-import { singularValues } from "../linalg/decompose";
+import { eigh, singularValues } from "../linalg/decompose";
 import { assertFinite, assertKnownOptions, assertNonEmpty, fail } from "../validate";
 
 /**
@@ -65,11 +65,17 @@ export function participationRatio(w: Matrix): number {
   return (a * a) / b;
 }
 
-/** Singular values via the smaller Gram matrix's eigenvalues (square roots), descending. */
-function singularValuesViaGram(z: MlMatrix): number[] {
+/**
+ * Singular values, descending. When one side is ≥ 4× the other they come from the
+ * eigenvalues of the smaller Gram matrix (square roots): much cheaper, and the squared
+ * condition number only affects tiny values, whose share of the entropy is negligible.
+ */
+export function singularValuesFast(z: MlMatrix): number[] {
+  const small = Math.min(z.rows, z.columns);
+  const large = Math.max(z.rows, z.columns);
+  if (large < 4 * small) return singularValues(z);
   const g = z.rows >= z.columns ? z.transpose().mmul(z) : z.mmul(z.transpose());
-  const ev = new EigenvalueDecomposition(g, { assumeSymmetric: true }).realEigenvalues;
-  return ev.map((v) => Math.sqrt(Math.max(0, v))).sort((x, y) => y - x);
+  return eigh(g).values.map((v) => Math.sqrt(Math.max(0, v))).sort((x, y) => y - x);
 }
 
 /**
@@ -81,12 +87,7 @@ export function rankMe(z: Matrix, opts: { eps?: number; center?: boolean } = {})
   assertKnownOptions("opts", opts, ["eps", "center"]);
   let m = toMl(z, "z");
   if (opts.center) m = m.clone().subRowVector(m.mean("column"));
-  const small = Math.min(m.rows, m.columns);
-  const large = Math.max(m.rows, m.columns);
-  // Gram route when one side is much longer; the squared condition number only affects
-  // tiny singular values, whose contribution to the entropy is negligible.
-  const s = large >= 4 * small ? singularValuesViaGram(m) : singularValues(m);
-  return effectiveRank(s, { eps: opts.eps ?? 1e-7 });
+  return effectiveRank(singularValuesFast(m), { eps: opts.eps ?? 1e-7 });
 }
 
 /** ‖W1 − W0‖_F / ‖W0‖_F. */
