@@ -5,8 +5,8 @@
 // output side (torch's U_t = our V, V_t = our U), and a torch factor pair (B_t [out, r],
 // A_t [r, in]) becomes our A = A_tᵀ [in, r], B = B_tᵀ [r, out] with ΔW = s·A B = (s·B_t A_t)ᵀ.
 import * as tf from "@tensorflow/tfjs";
-import { nextSeed } from "../random";
-import { assertKnownOptions, fail } from "../validate";
+import { nextSeed } from "../core/random";
+import { assertKnownOptions, fail } from "../core/validate";
 import { AdapterInitContext, DenseAdapter } from "./types";
 
 export type Base2D = tf.Variable<tf.Rank.R2> | tf.Tensor2D;

@@ -8,8 +8,8 @@
 // Layout: torch [out, in] takes the norm of each row (over inputs); a tfjs kernel [in, out]
 // holds output unit o in column o, so here the norm runs over axis 0: m has length out.
 import * as tf from "@tensorflow/tfjs";
-import { nextSeed, Rng } from "../random";
-import { assertKnownOptions, fail } from "../validate";
+import { nextSeed, Rng } from "../core/random";
+import { assertKnownOptions, fail } from "../core/validate";
 import { checkRank, optNumber, W0KeepingAdapter } from "./common";
 import { loraScale } from "./lora";
 import { registerAdapter } from "./registry";

@@ -13,7 +13,7 @@
 // Layout: tfjs A is [in, r] (torch lora_A [r, in] transposed): column j = component j.
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../linalg/decompose";
-import { assertKnownOptions, fail } from "../validate";
+import { assertKnownOptions, fail } from "../core/validate";
 import { checkRank, optNumber } from "./common";
 import { LoraAdapter } from "./lora";
 import { registerAdapter } from "./registry";

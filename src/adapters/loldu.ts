@@ -6,7 +6,7 @@
 // left = U_rᵀ [in, r] and right = (P L_r)ᵀ [r, out], both frozen.
 import * as tf from "@tensorflow/tfjs";
 import { luDecompose } from "../linalg/lu";
-import { assertKnownOptions, fail } from "../validate";
+import { assertKnownOptions, fail } from "../core/validate";
 import { checkRank, optNumber, transpose, W0KeepingAdapter } from "./common";
 import { registerAdapter } from "./registry";
 

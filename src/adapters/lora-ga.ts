@@ -12,7 +12,7 @@
 // The gradients arrive through init({gradients}) (each [in, out], averaged here); the
 // adapter refuses to run before that.
 import { svd, svdTopK } from "../linalg";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { AdapterInitContext } from "./types";
 import { Base2D, checkAlpha, checkBase, checkChoice, checkConfig, checkPositive, checkRank, checkSeed, columns, meanOfBatches, range, ResidualLoraBase, transpose } from "./common";
 import { loraScale } from "./lora";

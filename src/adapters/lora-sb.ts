@@ -10,7 +10,7 @@ import { Base2D, checkAlpha, checkBase, checkConfig, checkPositive, checkRank, c
 import { LatentAdapterBase } from "./lora-xs";
 import { registerAdapter } from "./registry";
 import { AdapterInitContext } from "./types";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 export interface LoraSbConfig {
   /** Rank r, 1 ≤ r ≤ min(in, out); r² trainable parameters. */

@@ -6,7 +6,7 @@
 // LatentAdapterBase (frozen A, B; trainable R) is shared with LoRA-SB.
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../linalg";
-import { Rng } from "../random";
+import { Rng } from "../core/random";
 import { Base2D, AdapterBase, variableFrom, checkAlpha, checkBase, checkConfig, checkPositive, checkRank, checkSeed, columns, range, transpose } from "./common";
 import { registerAdapter } from "./registry";
 

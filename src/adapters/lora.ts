@@ -4,8 +4,8 @@
 // Init as HF PEFT's default: A ~ U(±1/√in) (kaiming-uniform a=√5), B = 0, so the
 // adapted layer equals the base at step 0. s = α/r, or α/√r with rsLoRA.
 import * as tf from "@tensorflow/tfjs";
-import { nextSeed, Rng } from "../random";
-import { assertKnownOptions, fail } from "../validate";
+import { nextSeed, Rng } from "../core/random";
+import { assertKnownOptions, fail } from "../core/validate";
 import { registerAdapter } from "./registry";
 import { DenseAdapter } from "./types";
 

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { crossEntropy, Labels } from "../nn/losses";
 import { MLP } from "../nn/mlp";
-import { assertKnownOptions, fail } from "../validate";
+import { assertKnownOptions, fail } from "../core/validate";
 import { createAdapter } from "./registry";
 import { DenseAdapter } from "./types";
 import "./lora"; // registers "lora"

@@ -6,7 +6,7 @@
 // init "pissa" = exact SVD; "pissa_niter_K" = randomized SVD with K subspace iterations
 // (HF's fast variant; our sketch keeps svdTopK's default oversampling of 10 columns).
 import { svd, svdTopK } from "../linalg";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { Base2D, checkAlpha, checkBase, checkConfig, checkRank, checkSeed, columns, range, ResidualLoraBase, transpose } from "./common";
 import { loraScale } from "./lora";
 import { registerAdapter } from "./registry";

@@ -1,7 +1,7 @@
 // A name → factory table so experiments pick adapters by string ("lora", later "pissa",
 // "lora-ga", ...) and new methods register without touching callers.
 import * as tf from "@tensorflow/tfjs";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { AdapterFactory, DenseAdapter } from "./types";
 
 const registry = new Map<string, AdapterFactory>();

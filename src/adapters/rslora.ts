@@ -3,7 +3,7 @@
 // createAdapter("lora", w, {..., rslora: true}); this name exists so benchmarks and
 // tables can list it as a method.
 import * as tf from "@tensorflow/tfjs";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { LoraAdapter, LoraConfig } from "./lora";
 import { registerAdapter } from "./registry";
 

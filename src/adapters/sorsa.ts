@@ -14,7 +14,7 @@
 // as the two backward() calls do. orthoLoss() gives the unweighted L_o.
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../linalg/decompose";
-import { assertKnownOptions, fail } from "../validate";
+import { assertKnownOptions, fail } from "../core/validate";
 import { checkRank, optNumber, W0KeepingAdapter } from "./common";
 import { registerAdapter } from "./registry";
 

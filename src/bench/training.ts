@@ -5,10 +5,10 @@
 // shared, so the minimum is noted too). Each block ends with one read, so queued work is
 // counted.
 import * as tf from "@tensorflow/tfjs";
-import { activeBackend, backendReady } from "../backend";
+import { activeBackend, backendReady } from "../core/backend";
 import { MLP } from "../nn/mlp";
-import { fitBatch, makeOptimizer } from "../nn/train";
-import { Rng } from "../random";
+import { fitBatch, makeOptimizer } from "../train/classifier";
+import { Rng } from "../core/random";
 
 export interface BenchResult {
   name: string;

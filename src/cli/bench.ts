@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { eigh, svd, svdTopK, linalgPath, linalgPathReason, setLinalgPath, LinalgPath } from "../linalg";
 import { projectRoot, resultsDir } from "../io/paths";
-import { Rng } from "../random";
+import { Rng } from "../core/random";
 
 const PY = "/usr/bin/python3";
 const USAGE = `usage: node dist/cli/bench.js [--quick] [--no-js] [--no-training] [--no-numpy] [--out FILE]

@@ -5,8 +5,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { NotebookReport } from "../experiments/report";
-import { SIZES } from "../experiments/types";
+import { NotebookReport } from "../papers/report";
+import { SIZES } from "../core/types";
 import { figuresDir, projectRoot, resultsDir } from "../io/paths";
 import { mergeOutcomes, NotebookOutcome, outcomeFrom, readSummary, summaryJson, summaryMarkdown } from "./summary";
 

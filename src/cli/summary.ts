@@ -1,8 +1,8 @@
 // results/summary.{json,md}: the claim-vs-measured report over all notebooks.
 import * as fs from "fs";
 import * as path from "path";
-import { Check } from "../experiments/types";
-import { checksMarkdown, fmtMeasured, NotebookReport } from "../experiments/report";
+import { Check } from "../core/types";
+import { checksMarkdown, fmtMeasured, NotebookReport } from "../papers/report";
 
 export interface NotebookOutcome {
   notebook: string;

@@ -1,8 +1,8 @@
 // A labelled dataset held as flat typed arrays: example i's features are
 // x[i*dim .. (i+1)*dim) (row-major; images are 28×28 flattened row by row), label y[i].
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../random";
-import { assertInRange, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertInRange, fail } from "../core/validate";
 
 export interface Dataset {
   name: string;

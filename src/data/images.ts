@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { Dataset, makeDataset, sample } from "./dataset";
 
 /**

@@ -1,8 +1,8 @@
 // Label noise as in Data Diet (data_diet/data.py): the labels of a random subset are
 // permuted among themselves, so the class histogram is unchanged. An example is "noisy"
 // only if its label actually changed (a permutation can map a label onto itself).
-import { Rng } from "../random";
-import { assertInRange, assertLabels, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertInRange, assertLabels, fail } from "../core/validate";
 
 export interface LabelNoise {
   labels: Int32Array;

@@ -1,7 +1,7 @@
 // Modular arithmetic (grokking tasks): all pairs (a, b) with label (a op b) mod p,
 // inputs the concatenated one-hots of a and b (2p features).
-import { Rng } from "../random";
-import { assertInRange, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertInRange, fail } from "../core/validate";
 import { Dataset, makeDataset, subset } from "./dataset";
 
 export type ModularOp = "add" | "sub" | "mul";

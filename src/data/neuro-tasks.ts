@@ -1,8 +1,8 @@
 // Seeded synthetic versions of two NeuroGym tasks at dt = 100 ms, 8-step trials, as used by
 // Liu et al. (ICLR 2024): perceptual decision making (2AF) and delayed match-to-sample
 // (DMS). Every trial is exactly one sequence; label 0 means "fixate", choices are 1 and 2.
-import { Rng } from "../random";
-import { assertPositiveInt, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertPositiveInt, fail } from "../core/validate";
 
 /** A batch of trials, time-major: x[(t·batch + b)·inputSize + i], y[t·batch + b]. */
 export interface TrialBatch {

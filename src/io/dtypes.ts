@@ -3,7 +3,7 @@
 // Float16Array). 64-bit integers decode to BigInt64Array/BigUint64Array by default;
 // `int64: "number"` converts them to Float64Array and throws if a value is not exactly
 // representable (|v| > 2^53 − 1), so no value is silently rounded.
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 export type Dtype = "BOOL" | "U8" | "I8" | "U16" | "I16" | "U32" | "I32" | "U64" | "I64" | "F16" | "BF16" | "F32" | "F64";
 

@@ -3,7 +3,7 @@
 // are rejected with a named error rather than misread. Element types share the
 // safetensors dtype names (F32 ↔ '<f4', I64 ↔ '<i8', BOOL ↔ '|b1', ...).
 import * as fs from "fs";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { decodeElements, Dtype, DTYPE_SIZE, DTYPES, encodeElements, Int64Mode, isDtype, numel, TensorData } from "./dtypes";
 
 export interface NpyArray {

@@ -4,7 +4,7 @@
 // before decoding anything (no partial loads) and never reads outside the file: every
 // error names the tensor (or "header") and the reason.
 import * as fs from "fs";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { decodeElements, Dtype, DTYPE_SIZE, DTYPES, encodeElements, Int64Mode, isDtype, numel, TensorData } from "./dtypes";
 
 export interface SafeTensor {

@@ -2,7 +2,7 @@
 // runs in float64 over ml-matrix; tf tensors are read once, synchronously.
 import * as tf from "@tensorflow/tfjs";
 import { Matrix as MlMatrix } from "ml-matrix";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 /** A 2-D matrix: nested rows, a rank-2 tf tensor, or an ml-matrix Matrix. */
 export type Matrix = number[][] | tf.Tensor2D | MlMatrix;

@@ -2,7 +2,7 @@
 // lapack.ts) when it is built, else ml-matrix (a JAMA port, ~50× slower at 768). Both paths
 // return the same shapes and conventions; the benchmark suite measures them.
 import { EigenvalueDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { Matrix, toMl } from "./convert";
 import { lapack, LapackAddon, Packed, toPacked, unpackRows, unpackTransposed } from "./lapack";
 

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Matrix as MlMatrix } from "ml-matrix";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 import { Matrix, toMl } from "./convert";
 
 /** The addon's raw interface: row-major Float64Arrays in and out. */

@@ -3,7 +3,7 @@
 // D = diag of the upper factor (k), U k×n unit upper-trapezoidal, P a permutation
 // (scipy.linalg.lu's convention A = P L U, with the diagonal split out for LoLDU).
 import { Matrix, toFloat64 } from "./convert";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 export interface LUResult {
   /** perm[i] = the row of A that row i of L·D·U reproduces: A[perm[i]] = (L D U)[i], i.e. P[perm[i]][i] = 1. */

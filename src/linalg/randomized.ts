@@ -2,8 +2,8 @@
 // iteration). For a 768×3072 weight matrix and k = 10 it needs a few thin matmuls and an
 // SVD of a (k+p)×n sketch instead of the full decomposition. Matmuls go through the LAPACK
 // addon's dgemm when it is loaded, else a plain float64 loop.
-import { assertKnownOptions, fail } from "../validate";
-import { Rng } from "../random";
+import { assertKnownOptions, fail } from "../core/validate";
+import { Rng } from "../core/random";
 import { Matrix } from "./convert";
 import { svd, SVDResult } from "./decompose";
 import { lapack, toPacked } from "./lapack";

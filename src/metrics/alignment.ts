@@ -4,7 +4,7 @@
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { ReluRNN, RnnInputs, RnnWeights } from "../nn/rnn";
-import { assertFinite, assertKnownOptions, fail } from "../validate";
+import { assertFinite, assertKnownOptions, fail } from "../core/validate";
 
 function cosineFrobenius(a: MlMatrix, b: MlMatrix, argB: string, argA: string): number {
   if (a.rows !== b.rows || a.columns !== b.columns) {

@@ -6,8 +6,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Matrix, toArray2D } from "../linalg/convert";
 import { crossEntropy } from "../nn/losses";
 import { MLP } from "../nn/mlp";
-import { Rng } from "../random";
-import { assertFinite, assertKnownOptions, assertLabels, assertNonEmpty, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertFinite, assertKnownOptions, assertLabels, assertNonEmpty, fail } from "../core/validate";
 
 /** EL2N per example: ‖p_i − onehot(y_i)‖₂ for probability rows p_i (rows must sum to 1). */
 export function el2nScores(probs: Matrix, labels: ArrayLike<number>): number[] {

@@ -1,7 +1,7 @@
 // Forgetting events (Toneva et al., ICLR 2019), the baseline Data Diet compares with: an
 // example is "forgotten" each time it goes from correctly to incorrectly classified between
 // two consecutive presentations. Examples never learned count as maximally forgotten.
-import { assertNonEmpty, fail } from "../validate";
+import { assertNonEmpty, fail } from "../core/validate";
 
 /** Accumulates per-example correctness over training; call record() at each presentation. */
 export class ForgettingTracker {

@@ -9,7 +9,7 @@
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { svd, SVDResult } from "../linalg/decompose";
-import { assertFinite, assertKnownOptions, fail } from "../validate";
+import { assertFinite, assertKnownOptions, fail } from "../core/validate";
 
 export interface IntruderOptions {
   /** Number of top singular vectors of `tuned` examined (default 10; capped at min(rows, cols)). */

@@ -2,7 +2,7 @@
 // (ml-matrix): W = (XᵀX + λI)⁻¹ XᵀY with an unpenalised bias; predict the arg-max.
 import { CholeskyDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
-import { assertKnownOptions, assertLabels, fail } from "../validate";
+import { assertKnownOptions, assertLabels, fail } from "../core/validate";
 
 export interface RidgeProbeOptions {
   /** Ridge penalty λ on the weights (not the bias); default 1e-2 (card §1c). */

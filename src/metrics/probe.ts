@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
-import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
+import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { effectiveRank, singularValuesFast } from "./spectral";
 
 export type ProbeMetric = "rankMe" | "effectiveRank" | "stableRank" | "spectralNorm" | "participationRatio";

@@ -2,7 +2,7 @@
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { eigh, singularValues } from "../linalg/decompose";
-import { assertFinite, assertKnownOptions, assertNonEmpty, fail } from "../validate";
+import { assertFinite, assertKnownOptions, assertNonEmpty, fail } from "../core/validate";
 
 /**
  * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of p_k = σ_k/‖σ‖₁ + eps.

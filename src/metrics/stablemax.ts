@@ -3,7 +3,7 @@
 // emulates a chosen float format op by op, because collapse IS a rounding effect.
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, toMl } from "../linalg/convert";
-import { assertKnownOptions, assertLabels, fail } from "../validate";
+import { assertKnownOptions, assertLabels, fail } from "../core/validate";
 
 /** s(x) = x + 1 for x ≥ 0, 1/(1 − x) for x < 0: linear growth instead of exp. */
 function sFn(x: number): number {

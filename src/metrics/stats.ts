@@ -1,5 +1,5 @@
 // Small statistics shared by experiments: means, rank correlation, AUROC.
-import { assertFinite, assertNonEmpty, fail } from "../validate";
+import { assertFinite, assertNonEmpty, fail } from "../core/validate";
 
 export function mean(xs: ArrayLike<number>): number {
   assertNonEmpty("xs", xs);

@@ -1,3 +1,3 @@
 export * from "./losses";
 export * from "./mlp";
-export * from "./train";
+export * from "../train/classifier";

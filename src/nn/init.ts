@@ -5,8 +5,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { svd } from "../linalg/decompose";
-import { randn, Rng } from "../random";
-import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
+import { randn, Rng } from "../core/random";
+import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 
 /** W_G = gain · 𝒩(0, 1)/√n (n×n), drawn from `rng` or the global seeded stream. */
 export function gaussianRecurrentInit(n: number, opts: { gain?: number; rng?: Rng } = {}): number[][] {

@@ -2,7 +2,7 @@
 // tf.losses.softmaxCrossEntropy, which returns exactly 0 once a logit gap reaches ~16 in
 // float32 and so hides softmax collapse.
 import * as tf from "@tensorflow/tfjs";
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 export type Labels = tf.Tensor1D | ArrayLike<number>;
 

@@ -1,8 +1,8 @@
 // A plain MLP over tf.Variables: weights are [in, out] (tfjs convention; PyTorch stores
 // [out, in], so transpose before comparing with torch-layout tools).
 import * as tf from "@tensorflow/tfjs";
-import { randn, random } from "../random";
-import { assertKnownOptions, fail } from "../validate";
+import { randn, random } from "../core/random";
+import { assertKnownOptions, fail } from "../core/validate";
 
 export type Activation = "relu" | "tanh" | "linear";
 export type InitScheme = "he" | "glorot" | "lecun" | "torch";

@@ -4,10 +4,10 @@
 // SGD + momentum on the wasm backend (only matMul/relu/logSoftmax gradients are needed).
 import * as tf from "@tensorflow/tfjs";
 import { TrialBatch, NeuroTask } from "../data/neuro-tasks";
-import { ProgressEvent } from "../experiments/types";
+import { ProgressEvent } from "../core/types";
 import { Matrix, toMl } from "../linalg/convert";
-import { random, Rng } from "../random";
-import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
+import { random, Rng } from "../core/random";
+import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { gaussianRecurrentInit } from "./init";
 import { crossEntropy } from "./losses";
 

@@ -2,8 +2,8 @@
 // projector (embedding), the variance-invariance-covariance loss, seeded image
 // augmentations and a training loop. Only wasm-safe ops (matMul, elementwise, mean).
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../random";
-import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
+import { Rng } from "../core/random";
+import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { MLP } from "./mlp";
 
 export interface VICRegWeights {

@@ -5,7 +5,7 @@
 // default, bias correction 1 − βᵗ).
 // Backends without the kernel (e.g. tfjs-node) fall back to the same math in tf ops.
 import * as tf from "@tensorflow/tfjs";
-import { assertFinite, fail } from "../validate";
+import { assertFinite, fail } from "../core/validate";
 import { adamSimdFor, WasmMemory } from "../nn/wasm-simd";
 
 export interface FastAdamOptions {

@@ -3,7 +3,7 @@
 // "scale the logits" (naive loss minimisation) direction. AdamW here follows PyTorch's
 // update exactly; ⊥AdamW is the same code path with `orthogonal: true`.
 import * as tf from "@tensorflow/tfjs";
-import { assertFinite, assertInRange, assertKnownOptions, fail } from "../validate";
+import { assertFinite, assertInRange, assertKnownOptions, fail } from "../core/validate";
 
 // The official code adds 1e-30 to both denominators.
 const TINY = 1e-30;

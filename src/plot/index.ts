@@ -1,4 +1,4 @@
 export * from "./specs";
 export * from "./render";
 export { colorFor, METHOD_COLORS } from "./theme";
-export { inNotebook } from "./display";
+export { inNotebook } from "../core/display";

@@ -6,8 +6,8 @@ import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { ensureDir, figuresDir } from "../io/paths";
-import { fail } from "../validate";
-import { displayBundle } from "./display";
+import { fail } from "../core/validate";
+import { displayBundle } from "../core/display";
 import type { VegaLiteSpec } from "./specs";
 import { FONT } from "./theme";
 

@@ -1,6 +1,6 @@
 // Small builders of vega-lite specs from rows (or an arquero table). They validate
 // fields and values so a typo or a NaN fails here, not as an empty chart.
-import { assertKnownOptions, fail } from "../validate";
+import { assertKnownOptions, fail } from "../core/validate";
 import { colorFor, VL_CONFIG } from "./theme";
 
 export type Row = Record<string, number | string | boolean | null>;

@@ -1,6 +1,6 @@
 // One look for every figure: DejaVu Sans, fixed sizes, and a fixed colour per method
 // across papers so "LoRA" is the same colour in every notebook.
-import { fail } from "../validate";
+import { fail } from "../core/validate";
 
 export const FONT = "DejaVu Sans";
 

@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lrAt, capturedVariance } from "../../src/experiments/adapters-bench";
-import { adaptersCompare, benchmarkVariants, cachePath, readAdaptersCache, runAdaptersBenchmark, AdaptersCompareConfig } from "../../src/experiments/adapters-compare";
-import { adaptersPaper } from "../../src/experiments/adapters-paper";
-import { lossAt } from "../../src/experiments/adapters-summary";
+import { lrAt, capturedVariance } from "../../src/papers/adapters-compare/bench";
+import { adaptersCompare, benchmarkVariants, cachePath, readAdaptersCache, runAdaptersBenchmark, AdaptersCompareConfig } from "../../src/papers/adapters-compare/run";
+import { adaptersPaper } from "../../src/papers/adapters-compare/views";
+import { lossAt } from "../../src/papers/adapters-compare/summary";
 import { createAdapter } from "../../src/adapters";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
+import { backendReady } from "../../src/core/backend";
 
 test("warmup + cosine schedule: linear to lr over the warmup, lr/2 halfway through the decay, 0 at the end", () => {
   assert.equal(lrAt(5, 1, 10, 110), 0.5);

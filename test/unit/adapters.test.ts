@@ -6,12 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, adapterNames, createAdapter, DenseAdapter, wrapModel, LoraGaAdapter, LoraSbAdapter, LoraXsAdapter, PissaAdapter, SvfitAdapter } from "../../src/adapters";
-import { backendReady } from "../../src/backend";
+import { backendReady } from "../../src/core/backend";
 import { svd } from "../../src/linalg";
 import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";
-import { seed } from "../../src/random";
-import { Rng } from "../../src/random";
+import { seed } from "../../src/core/random";
+import { Rng } from "../../src/core/random";
 import { CASES } from "./adapter-cases";
 
 const IN = 12;

@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
-import { Rng, seed } from "../../src/random";
+import { backendReady } from "../../src/core/backend";
+import { Rng, seed } from "../../src/core/random";
 import { grandScores } from "../../src/metrics/data-diet";
-import { dataDietConvNet } from "../../src/experiments/data-diet-conv";
+import { dataDietConvNet } from "../../src/papers/data-diet/conv";
 
 test("GraNd of a tiny conv LayersModel equals brute-force per-example tf.grads norms (3 examples)", async () => {
   assert.equal(await backendReady(), "wasm");

@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
-import { seed } from "../../src/random";
+import { backendReady } from "../../src/core/backend";
+import { seed } from "../../src/core/random";
 import { MLP } from "../../src/nn/mlp";
-import { InitlabInputError } from "../../src/validate";
+import { InitlabInputError } from "../../src/core/validate";
 import {
   averageOverInits, averageScores, el2nFromLogits, el2nScores, grandScores, grandScoresAutograd, inputNorms, pruneByScore, PruneOptions,
 } from "../../src/metrics/data-diet";

@@ -4,12 +4,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { backendReady } from "../../src/backend";
+import { backendReady } from "../../src/core/backend";
 import { loadFashionMnist, loadMnistDigits, modularArithmetic, parseIdx, trainTestSplit } from "../../src/data";
-import { quickstart } from "../../src/experiments/quickstart";
-import { sizeFromEnv, withOverrides } from "../../src/experiments/types";
+import { quickstart } from "../../src/papers/quickstart/run";
+import { sizeFromEnv, withOverrides } from "../../src/core/types";
 import { barChart, heatmap, lineChart, save, scatterChart } from "../../src/plot";
-import { Rng, seed, randn } from "../../src/random";
+import { Rng, seed, randn } from "../../src/core/random";
 
 test("seed makes the global stream reproducible", () => {
   seed(3);

@@ -1,15 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
-import { Rng } from "../../src/random";
+import { backendReady } from "../../src/core/backend";
+import { Rng } from "../../src/core/random";
 import { crossEntropyPerExample } from "../../src/nn/losses";
 import {
   collapseGap, FloatPrecision, nlmCosine, roundToPrecision, significandBits, softmaxCollapse, stablemax,
   stablemaxCollapse, stablemaxCrossEntropy, stablemaxLoss,
 } from "../../src/metrics/stablemax";
 import { adamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
-import { grokking } from "../../src/experiments/grokking";
+import { grokking } from "../../src/papers/grokking-stablemax/run";
 
 const close = (a: number, b: number, tol: number, msg = "") => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };

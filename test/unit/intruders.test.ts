@@ -6,7 +6,7 @@ import {
 } from "../../src/metrics/intruders";
 import { relativeWeightChange } from "../../src/metrics/spectral";
 import { svd } from "../../src/linalg";
-import { Rng } from "../../src/random";
+import { Rng } from "../../src/core/random";
 
 const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/intruders.json", "utf8"));
 

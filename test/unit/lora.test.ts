@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, adapterNames, createAdapter, LoraAdapter, loraScale, registerAdapter } from "../../src/adapters";
 import { MLP } from "../../src/nn/mlp";
-import { backendReady } from "../../src/backend";
-import { seed } from "../../src/random";
+import { backendReady } from "../../src/core/backend";
+import { seed } from "../../src/core/random";
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 const mm = (a: number[][], b: number[][]) => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));

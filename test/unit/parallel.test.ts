@@ -2,10 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "path";
-import { backendReady } from "../../src/backend";
-import { runParallel } from "../../src/experiments/parallel";
-import { quickstart } from "../../src/experiments/quickstart";
-import { withOverrides } from "../../src/experiments/types";
+import { backendReady } from "../../src/core/backend";
+import { runParallel } from "../../src/papers/parallel";
+import { quickstart } from "../../src/papers/quickstart/run";
+import { withOverrides } from "../../src/core/types";
 
 // Loading the one experiment module (not the whole barrel) keeps worker start-up short.
 const module = path.resolve(__dirname, "../../src/experiments/quickstart.ts");

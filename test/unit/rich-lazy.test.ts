@@ -2,15 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
+import { backendReady } from "../../src/core/backend";
 import { svd } from "../../src/linalg";
 import { gaussianRecurrentInit, lowRankInit, taskAlignedLowRankInit } from "../../src/nn/init";
 import { kernelAlignment, representationAlignment, tangentKernel } from "../../src/metrics/alignment";
 import { relativeWeightChange } from "../../src/metrics/spectral";
 import { hiddenAt, ReluRNN, rnnLoss, trainRNN } from "../../src/nn/rnn";
 import { delayedMatchToSample, neuroTask, perceptualDecision } from "../../src/data/neuro-tasks";
-import { InitlabInputError } from "../../src/validate";
-import { Rng, seed } from "../../src/random";
+import { InitlabInputError } from "../../src/core/validate";
+import { Rng, seed } from "../../src/core/random";
 
 const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/rich_lazy.json", "utf8"));
 

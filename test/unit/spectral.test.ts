@@ -6,7 +6,7 @@ import { Matrix as MlMatrix } from "ml-matrix";
 import {
   effectiveRank, participationRatio, rankMe, relativeWeightChange, spectralNorm, spectrum, stableRank,
 } from "../../src/metrics/spectral";
-import { Rng } from "../../src/random";
+import { Rng } from "../../src/core/random";
 import { createSpectralProbe, spectrumMetrics } from "../../src/metrics/probe";
 import { ridgeProbe } from "../../src/metrics/linear-probe";
 import { augmentImages, vicregLoss } from "../../src/nn/vicreg";

@@ -5,14 +5,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/backend";
+import { backendReady } from "../../src/core/backend";
 import { wasmKernelTuning } from "../../src/nn/wasm-kernels";
 import { FastAdam } from "../../src/optim/fast-adam";
 import { adamSimdFor } from "../../src/nn/wasm-simd";
 import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";
-import { fitBatch } from "../../src/nn/train";
-import { Rng } from "../../src/random";
+import { fitBatch } from "../../src/train/classifier";
+import { Rng } from "../../src/core/random";
 
 function randArray(seedValue: number, n: number): Float32Array {
   const r = new Rng(seedValue);

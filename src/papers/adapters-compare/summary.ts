@@ -2,12 +2,12 @@
 // plot series and the card's checks (mean over seeds; sd where there are several).
 import * as fs from "fs";
 import * as path from "path";
-import { ensureDir, resultsDir } from "../io/paths";
-import { displayBundle, escapeHtml } from "../plot/display";
-import { mean, std } from "../metrics/stats";
-import { RunRecord } from "./adapters-bench";
-import { fmtMeasured } from "./report";
-import { Check, check, ExperimentResult } from "./types";
+import { ensureDir, resultsDir } from "../../io/paths";
+import { displayBundle, escapeHtml } from "../../core/display";
+import { mean, std } from "../../metrics/stats";
+import { RunRecord } from "./bench";
+import { fmtMeasured } from "../report";
+import { Check, check, ExperimentResult } from "../../core/types";
 
 type Row = Record<string, number | string>;
 

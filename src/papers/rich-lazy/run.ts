@@ -2,15 +2,15 @@
 // ICLR 2024): ReLU RNNs start from rank-r truncations of one Gaussian W_G (all rescaled to
 // ‖W_G‖_F) or from a task-aligned low-rank W, train on NeuroGym-style tasks, and we measure
 // ‖ΔW‖_F, tangent-kernel alignment (KA) and representation alignment (RA).
-import { backendReady } from "../backend";
-import { NeuroTask, neuroTask, TrialBatch } from "../data/neuro-tasks";
-import { kernelAlignment, representationAlignment, tangentKernel } from "../metrics/alignment";
-import { effectiveRank, relativeWeightChange, spectrum } from "../metrics/spectral";
-import { mean, std } from "../metrics/stats";
-import { gaussianRecurrentInit, lowRankInit, taskAlignedLowRankInit } from "../nn/init";
-import { hiddenAt, ReluRNN, rnnAccuracy, trainRNN } from "../nn/rnn";
-import { Rng, seed } from "../random";
-import { check, Check, Experiment, ExperimentResult, RunOptions } from "./types";
+import { backendReady } from "../../core/backend";
+import { NeuroTask, neuroTask, TrialBatch } from "../../data/neuro-tasks";
+import { kernelAlignment, representationAlignment, tangentKernel } from "../../metrics/alignment";
+import { effectiveRank, relativeWeightChange, spectrum } from "../../metrics/spectral";
+import { mean, std } from "../../metrics/stats";
+import { gaussianRecurrentInit, lowRankInit, taskAlignedLowRankInit } from "../../nn/init";
+import { hiddenAt, ReluRNN, rnnAccuracy, trainRNN } from "../../nn/rnn";
+import { Rng, seed } from "../../core/random";
+import { check, Check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
 
 export interface RichLazyConfig {
   /** Hidden units N. */

@@ -4,17 +4,17 @@
 // hidden matrices against the base, measure forgetting of task A through head A, and try
 // the paper's intervention (scale the intruders' singular values down).
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../backend";
-import { AdaptedMLP } from "../adapters/mlp";
-import { Dataset } from "../data/dataset";
-import { svd, SVDResult } from "../linalg/decompose";
-import { maxCosinesFromSvd } from "../metrics/intruders";
-import { effectiveRank, relativeWeightChange } from "../metrics/spectral";
-import { initWeight, MLP } from "../nn/mlp";
-import { evaluate, trainClassifier } from "../nn/train";
-import { seed } from "../random";
-import { check, Experiment, ExperimentResult, RunOptions } from "./types";
-import { BASE_CHECKPOINT, BaseSpec, BaseWeights, makeNet, makeTasks, obtainBase } from "./lora-vs-full-ft-base";
+import { backendReady } from "../../core/backend";
+import { AdaptedMLP } from "../../adapters/mlp";
+import { Dataset } from "../../data/dataset";
+import { svd, SVDResult } from "../../linalg/decompose";
+import { maxCosinesFromSvd } from "../../metrics/intruders";
+import { effectiveRank, relativeWeightChange } from "../../metrics/spectral";
+import { initWeight, MLP } from "../../nn/mlp";
+import { evaluate, trainClassifier } from "../../train/classifier";
+import { seed } from "../../core/random";
+import { check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
+import { BASE_CHECKPOINT, BaseSpec, BaseWeights, makeNet, makeTasks, obtainBase } from "../../bases/fashion-mlp";
 
 export interface LoraVsFullFtConfig {
   seed: number;

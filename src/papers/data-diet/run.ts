@@ -3,18 +3,18 @@
 // compare test accuracy with random pruning; then add 20% label noise and measure how well
 // each score finds the flipped labels and whether skipping the top scores (offset) helps.
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../backend";
-import { Dataset, subset } from "../data/dataset";
-import { loadFashionMnist } from "../data/images";
-import { addLabelNoise } from "../data/label-noise";
-import { averageScores, el2nFromLogits, grandScores, grandScoresAutograd, inputNorms, pruneByScore } from "../metrics/data-diet";
-import { ForgettingTracker } from "../metrics/forgetting";
-import { auroc, mean, spearman } from "../metrics/stats";
-import { crossEntropy } from "../nn/losses";
-import { MLP } from "../nn/mlp";
-import { Rng, seed } from "../random";
-import { check, Experiment, ExperimentResult, RunOptions } from "./types";
-import { DataDietConvConfig, runDataDietConv } from "./data-diet-conv";
+import { backendReady } from "../../core/backend";
+import { Dataset, subset } from "../../data/dataset";
+import { loadFashionMnist } from "../../data/images";
+import { addLabelNoise } from "../../data/label-noise";
+import { averageScores, el2nFromLogits, grandScores, grandScoresAutograd, inputNorms, pruneByScore } from "../../metrics/data-diet";
+import { ForgettingTracker } from "../../metrics/forgetting";
+import { auroc, mean, spearman } from "../../metrics/stats";
+import { crossEntropy } from "../../nn/losses";
+import { MLP } from "../../nn/mlp";
+import { Rng, seed } from "../../core/random";
+import { check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
+import { DataDietConvConfig, runDataDietConv } from "./conv";
 
 export interface DataDietConfig {
   /** Training examples scored and pruned (a seeded sample of the 60k train split). */

@@ -2,15 +2,15 @@
 // bias-free ReLU MLP, full batch, Adam(W) with wd 0. Plain softmax memorises and drifts
 // along θ (NLM) into softmax collapse; ⊥AdamW generalises early; StableMax never collapses.
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../backend";
-import { modularArithmetic } from "../data/modular";
-import { toMl } from "../linalg/convert";
-import { collapseGap, FloatPrecision, nlmCosine, significandBits, softmaxCollapse, stablemaxCollapse, stablemaxLoss } from "../metrics/stablemax";
-import { crossEntropy } from "../nn/losses";
-import { MLP } from "../nn/mlp";
-import { AdamW } from "../optim/orthograd";
-import { seed } from "../random";
-import { check, Check, Experiment, ExperimentResult, RunOptions } from "./types";
+import { backendReady } from "../../core/backend";
+import { modularArithmetic } from "../../data/modular";
+import { toMl } from "../../linalg/convert";
+import { collapseGap, FloatPrecision, nlmCosine, significandBits, softmaxCollapse, stablemaxCollapse, stablemaxLoss } from "../../metrics/stablemax";
+import { crossEntropy } from "../../nn/losses";
+import { MLP } from "../../nn/mlp";
+import { AdamW } from "../../optim/orthograd";
+import { seed } from "../../core/random";
+import { check, Check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
 
 export interface GrokkingConfig {
   /** Modulus (prime); inputs are the concatenated one-hots of a and b (2p features). */

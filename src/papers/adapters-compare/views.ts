@@ -2,13 +2,13 @@
 // claim, the variants that claim is judged against, the method-specific figures and the
 // checks. Reuses the cached full benchmark (results/cache/adapters-<size>-<hash>.json)
 // when present; otherwise runs only the variants the view needs (and caches those).
-import { lineChart, scatterChart, barChart, VegaLiteSpec } from "../plot/specs";
-import { fail } from "../validate";
-import { AdaptersCompareConfig, benchmarkVariants, readAdaptersCache, runAdaptersBenchmark, cachePath, AdaptersCache } from "./adapters-compare";
-import { RunRecord } from "./adapters-bench";
-import { aggregate, seriesOf } from "./adapters-summary";
-import { Check, check, ExperimentResult, RunOptions } from "./types";
-import { fmtMeasured } from "./report";
+import { lineChart, scatterChart, barChart, VegaLiteSpec } from "../../plot/specs";
+import { fail } from "../../core/validate";
+import { AdaptersCompareConfig, benchmarkVariants, readAdaptersCache, runAdaptersBenchmark, cachePath, AdaptersCache } from "./run";
+import { RunRecord } from "./bench";
+import { aggregate, seriesOf } from "./summary";
+import { Check, check, ExperimentResult, RunOptions } from "../../core/types";
+import { fmtMeasured } from "../report";
 
 type Row = Record<string, number | string>;
 

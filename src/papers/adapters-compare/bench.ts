@@ -4,18 +4,18 @@
 // loss/accuracy curves on task B, task-A accuracy through the frozen head A (forgetting),
 // init time, and ΔW spectra and intruder counts per adapted matrix.
 import * as tf from "@tensorflow/tfjs";
-import { AdaptedMLP, CalibrationBatch } from "../adapters/mlp";
-import { EvaAdapter, evaPca, evaRankAllocation } from "../adapters/eva";
-import { DenseAdapter } from "../adapters/types";
-import { Dataset } from "../data/dataset";
-import { svd, SVDResult } from "../linalg/decompose";
-import { maxCosinesFromSvd } from "../metrics/intruders";
-import { effectiveRank } from "../metrics/spectral";
-import { MLP } from "../nn/mlp";
-import { crossEntropy } from "../nn/losses";
-import { evaluate } from "../nn/train";
-import { FastAdam } from "../optim/fast-adam";
-import { Rng } from "../random";
+import { AdaptedMLP, CalibrationBatch } from "../../adapters/mlp";
+import { EvaAdapter, evaPca, evaRankAllocation } from "../../adapters/eva";
+import { DenseAdapter } from "../../adapters/types";
+import { Dataset } from "../../data/dataset";
+import { svd, SVDResult } from "../../linalg/decompose";
+import { maxCosinesFromSvd } from "../../metrics/intruders";
+import { effectiveRank } from "../../metrics/spectral";
+import { MLP } from "../../nn/mlp";
+import { crossEntropy } from "../../nn/losses";
+import { evaluate } from "../../train/classifier";
+import { FastAdam } from "../../optim/fast-adam";
+import { Rng } from "../../core/random";
 
 /** One method setting of the benchmark ("full" = full fine-tuning). */
 export interface VariantSpec {

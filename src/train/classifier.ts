@@ -2,11 +2,11 @@
 // per-step synchronous reads), progress callbacks.
 import * as tf from "@tensorflow/tfjs";
 import { Dataset } from "../data/dataset";
-import { ProgressEvent } from "../experiments/types";
-import { Rng } from "../random";
-import { assertKnownOptions, assertPositiveInt, fail } from "../validate";
+import { ProgressEvent } from "../core/types";
+import { Rng } from "../core/random";
+import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { FastAdam } from "../optim/fast-adam";
-import { crossEntropy } from "./losses";
+import { crossEntropy } from "../nn/losses";
 
 export interface Classifier {
   forward(x: tf.Tensor2D): tf.Tensor2D;

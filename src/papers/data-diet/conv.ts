@@ -2,14 +2,14 @@
 // small conv net trained on wasm (conv2d gradients come from src/nn/wasm-conv-kernels.ts).
 // It runs after the MLP part, from its own seeds, so the MLP numbers do not move.
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, subset } from "../data/dataset";
-import { loadFashionMnist } from "../data/images";
-import { averageScores, el2nFromLogits, grandScores, inputNorms, pruneByScore } from "../metrics/data-diet";
-import { spearman } from "../metrics/stats";
-import { crossEntropy } from "../nn/losses";
-import { nextSeed, Rng, seed } from "../random";
-import { fail } from "../validate";
-import { Check, check } from "./types";
+import { Dataset, subset } from "../../data/dataset";
+import { loadFashionMnist } from "../../data/images";
+import { averageScores, el2nFromLogits, grandScores, inputNorms, pruneByScore } from "../../metrics/data-diet";
+import { spearman } from "../../metrics/stats";
+import { crossEntropy } from "../../nn/losses";
+import { nextSeed, Rng, seed } from "../../core/random";
+import { fail } from "../../core/validate";
+import { Check, check } from "../../core/types";
 
 export interface DataDietConvConfig {
   /** Training examples scored and pruned (a seeded sample of the 60k train split). */

@@ -2,16 +2,16 @@
 // of the covariance weight ν and the variance weight μ. For every run: RankMe of the
 // embeddings (no labels) and ridge-probe accuracy of the representations (labels).
 import { Matrix as MlMatrix } from "ml-matrix";
-import { backendReady } from "../backend";
-import { sample, subset, trainTestSplit } from "../data/dataset";
-import { loadMnistDigits } from "../data/images";
-import { ridgeProbe } from "../metrics/linear-probe";
-import { createSpectralProbe } from "../metrics/probe";
-import { rankMe } from "../metrics/spectral";
-import { spearman } from "../metrics/stats";
-import { AugmentOptions, JointEmbeddingModel, mapRows, trainVICReg } from "../nn/vicreg";
-import { Rng, seed } from "../random";
-import { check, Experiment, ExperimentResult, RunOptions } from "./types";
+import { backendReady } from "../../core/backend";
+import { sample, subset, trainTestSplit } from "../../data/dataset";
+import { loadMnistDigits } from "../../data/images";
+import { ridgeProbe } from "../../metrics/linear-probe";
+import { createSpectralProbe } from "../../metrics/probe";
+import { rankMe } from "../../metrics/spectral";
+import { spearman } from "../../metrics/stats";
+import { AugmentOptions, JointEmbeddingModel, mapRows, trainVICReg } from "../../nn/vicreg";
+import { Rng, seed } from "../../core/random";
+import { check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
 
 export interface RankMeConfig {
   /** Digits used for self-supervised training (and to fit the probe). */

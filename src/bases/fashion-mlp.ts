@@ -9,10 +9,10 @@ import { loadFashionMnist } from "../data/images";
 import { loadSafetensors, saveSafetensors, SafeTensorInput } from "../io/safetensors";
 import { projectRoot } from "../io/paths";
 import { MLP } from "../nn/mlp";
-import { trainClassifier } from "../nn/train";
-import { seed } from "../random";
-import { fail } from "../validate";
-import { ProgressEvent } from "./types";
+import { trainClassifier } from "../train/classifier";
+import { seed } from "../core/random";
+import { fail } from "../core/validate";
+import { ProgressEvent } from "../core/types";
 
 /** The settings that determine the pretrained base (the checkpoint is reused only when they match). */
 export interface BaseSpec {

@@ -2,11 +2,11 @@
 // results/summary.{md,json}.
 import * as fs from "fs";
 import * as path from "path";
-import { activeBackend } from "../backend";
+import { activeBackend } from "../core/backend";
 import { ensureDir, resultsDir } from "../io/paths";
-import { displayBundle, escapeHtml } from "../plot/display";
-import { fail } from "../validate";
-import { Check, Size } from "./types";
+import { displayBundle, escapeHtml } from "../core/display";
+import { fail } from "../core/validate";
+import { Check, Size } from "../core/types";
 
 export interface NotebookReport {
   notebook: string;

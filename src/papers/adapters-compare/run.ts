@@ -8,23 +8,23 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { adapterNames } from "../adapters/registry";
-import "../adapters"; // registers every method
-import { backendReady } from "../backend";
-import { CalibrationBatch } from "../adapters/mlp";
-import { ensureDir, resultsDir } from "../io/paths";
-import { svd } from "../linalg/decompose";
-import { initWeight } from "../nn/mlp";
-import { evaluate } from "../nn/train";
-import { Rng, seed } from "../random";
+import { adapterNames } from "../../adapters/registry";
+import "../../adapters"; // registers every method
+import { backendReady } from "../../core/backend";
+import { CalibrationBatch } from "../../adapters/mlp";
+import { ensureDir, resultsDir } from "../../io/paths";
+import { svd } from "../../linalg/decompose";
+import { initWeight } from "../../nn/mlp";
+import { evaluate } from "../../train/classifier";
+import { Rng, seed } from "../../core/random";
 import * as tf from "@tensorflow/tfjs";
-import { fail } from "../validate";
-import { BASE_CHECKPOINT, BaseSpec, makeNet, makeTasks, obtainBase } from "./lora-vs-full-ft-base";
-import { RunRecord, runVariant, RunSetup, TrainSettings, VariantSpec } from "./adapters-bench";
-import { summariseRecords } from "./adapters-summary";
-import { Experiment, ExperimentResult, RunOptions } from "./types";
+import { fail } from "../../core/validate";
+import { BASE_CHECKPOINT, BaseSpec, makeNet, makeTasks, obtainBase } from "../../bases/fashion-mlp";
+import { RunRecord, runVariant, RunSetup, TrainSettings, VariantSpec } from "./bench";
+import { summariseRecords } from "./summary";
+import { Experiment, ExperimentResult, RunOptions } from "../../core/types";
 
-export type { VariantSpec, RunRecord } from "./adapters-bench";
+export type { VariantSpec, RunRecord } from "./bench";
 
 export interface AdaptersCompareConfig {
   seed: number;

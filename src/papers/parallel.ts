@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { assertKnownOptions, fail } from "../validate";
-import { ExperimentResult, ProgressEvent } from "./types";
+import { assertKnownOptions, fail } from "../core/validate";
+import { ExperimentResult, ProgressEvent } from "../core/types";
 
 export interface ParallelTask<C = unknown> {
   /** The experiment's `name` (an Experiment exported by the library, or by `module`). */

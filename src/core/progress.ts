@@ -1,6 +1,6 @@
 // Progress for long work: one display updated in place in a notebook, a throttled line in
 // a terminal. Never writes to stderr (the notebook runner treats stderr as failure).
-import { displayBundle, escapeHtml, inNotebook, newDisplayId } from "../plot/display";
+import { displayBundle, escapeHtml, inNotebook, newDisplayId } from "./display";
 import { ProgressEvent } from "./types";
 
 export interface Progress {
