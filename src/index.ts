@@ -1,55 +1,43 @@
-// initlab: diagnostics and methods for research on initialization and low-rank structure.
+// initlab's public surface: one namespace per concern, plus a few top-level conveniences
+// and the metric/linalg/io names earlier versions made contracts. Nothing is renamed on
+// export and no internals are exported; test/unit/surface.test.ts snapshots this surface.
 import * as tf from "@tensorflow/tfjs";
+import * as papersNs from "./papers";
 export { tf };
-export * from "./core/backend";
-export * from "./core/random";
-export * from "./core/validate";
-export * from "./linalg";
-export * from "./data";
-export * from "./nn";
-export * from "./plot";
-export * from "./papers";
-export * from "./metrics/spectral";
-export { projectRoot, figuresDir, resultsDir } from "./io/paths";
-export * from "./metrics/stats";
-export * from "./metrics/data-diet";
-export * from "./metrics/forgetting";
-export * from "./data/label-noise";
-export * from "./metrics/probe";
-export * from "./metrics/linear-probe";
-export * from "./nn/vicreg";
-export { rankme } from "./papers/rankme/run";
-export type { RankMeConfig, RankMeRun } from "./papers/rankme/run";
-export { dataDiet } from "./papers/data-diet/run";
-export type { DataDietConfig } from "./papers/data-diet/run";
-export * from "./nn/init";
-export * from "./nn/rnn";
-export * from "./metrics/alignment";
-export * from "./data/neuro-tasks";
-export { richLazy } from "./papers/rich-lazy/run";
-export type { RichLazyConfig } from "./papers/rich-lazy/run";
-export * from "./metrics/intruders";
-export * from "./io/safetensors";
-export * from "./io/npy";
-export type { Dtype, TensorData, Int64Mode } from "./io/dtypes";
-export { f16ToNumber, numberToF16, bf16ToNumber, numberToBf16 } from "./io/dtypes";
-export * from "./adapters";
-export { loraVsFullFt } from "./papers/lora-vs-full-ft/run";
-export type { LoraVsFullFtConfig } from "./papers/lora-vs-full-ft/run";
-export * from "./metrics/stablemax";
-export * from "./optim";
-export { grokking } from "./papers/grokking-stablemax/run";
-export type { GrokkingConfig } from "./papers/grokking-stablemax/run";
-export * from "./optim/fast-adam";
-export { registerWasmKernels, setFastMatMul, wasmKernelTuning } from "./nn/wasm-kernels";
-export * from "./papers/parallel";
-export { adaptersCompare, benchmarkVariants, runAdaptersBenchmark, readAdaptersCache, cachePath as adaptersCachePath, configHash as adaptersConfigHash } from "./papers/adapters-compare/run";
-export type { AdaptersCompareConfig, AdaptersCache, VariantSpec, RunRecord } from "./papers/adapters-compare/run";
-export { adaptersPaper, ADAPTER_PAPERS, paperChecks } from "./papers/adapters-compare/views";
-export type { AdaptersPaperView, PaperInfo } from "./papers/adapters-compare/views";
-export { showAdaptersTable, aggregate as aggregateAdapterRuns, lossAt as adapterLossAt } from "./papers/adapters-compare/summary";
-export { lrAt as warmupCosineLr, capturedVariance } from "./papers/adapters-compare/bench";
-export { luDecompose, luReconstruct } from "./linalg/lu";
-export type { LUResult } from "./linalg/lu";
-export { dataDietConvNet, runDataDietConv } from "./papers/data-diet/conv";
-export type { DataDietConvConfig, DataDietConvResult } from "./papers/data-diet/conv";
+
+export * as linalg from "./linalg";
+export * as metrics from "./metrics";
+export * as nn from "./nn";
+export * as optim from "./optim";
+export * as train from "./train";
+export * as adapters from "./adapters";
+export * as bases from "./bases";
+export * as data from "./data";
+export * as io from "./io";
+export * as plot from "./plot";
+
+/** `il.papers()` lists the registry; `il.papers.runPaper`, `il.papers.definePaper`, ... are the contract. */
+export const papers = Object.assign(() => papersNs.list(), papersNs);
+
+// Top-level conveniences.
+export { seed, Rng } from "./core/random";
+export { sizeFromEnv } from "./core/types";
+export type { Size, ProgressEvent } from "./core/types";
+export { backendReady, activeBackend } from "./core/backend";
+export { progress } from "./core/progress";
+export { show } from "./plot/render";
+export { runPaper } from "./papers/run";
+export { showChecks, showFigures, showSummary } from "./papers/report";
+export { setupLine } from "./papers/setup";
+
+// Names earlier issues made contracts, callable at the top level with the same signatures.
+export { rankMe, effectiveRank, stableRank, spectrum } from "./metrics/spectral";
+export { intruderDimensions, intruderCurve } from "./metrics/intruders";
+export { relativeWeightChange } from "./metrics/spectral";
+export { kernelAlignment, representationAlignment } from "./metrics/alignment";
+export { el2nScores, grandScores, pruneByScore } from "./metrics/data-diet";
+export { stablemax, stablemaxCrossEntropy, softmaxCollapse, nlmCosine } from "./metrics/stablemax";
+export { orthogonalGradient } from "./optim/orthograd";
+export { svd, eigh } from "./linalg/decompose";
+export { readSafetensors, writeSafetensors } from "./io/safetensors";
+export { readNpy, writeNpy } from "./io/npy";

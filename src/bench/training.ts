@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { activeBackend, backendReady } from "../core/backend";
 import { MLP } from "../nn/mlp";
-import { fitBatch, makeOptimizer } from "../train/classifier";
+import { fitBatch } from "../train/classifier";
+import { makeOptimizer } from "../train/optimizers";
 import { Rng } from "../core/random";
 
 export interface BenchResult {

@@ -1,39 +1,7 @@
-// The one skeleton every reproduction follows: typed config, size presets, run() → result.
+// Size presets and progress events shared by every layer.
 
 export type Size = "smoke" | "default" | "full";
 export const SIZES: readonly Size[] = ["smoke", "default", "full"];
-
-/** One claim checked against a measurement. */
-export interface Check {
-  /** The paper's claim or the pass rule, in words. */
-  claim: string;
-  /** What this run measured (numbers rounded for display are fine; keep raw in series). */
-  measured: number | string;
-  /** The pass rule, e.g. "≥ 0.8". */
-  expected: string;
-  pass: boolean;
-}
-
-/** A named series for plotting: rows of plain values (long format, vega-lite friendly). */
-export type Series = Record<string, Array<Record<string, number | string>>>;
-
-export interface ExperimentResult {
-  series: Series;
-  checks: Check[];
-  /** Scalar summaries worth printing (final accuracies, timings, ...). */
-  summary?: Record<string, number | string>;
-}
-
-export interface Experiment<C> {
-  name: string;
-  /** Paper title and citation. */
-  paper: string;
-  /** The claim in one sentence. */
-  claim: string;
-  /** Preset configs; `default` must fit in minutes on 2 cores. */
-  presets: Record<Size, C>;
-  run(config: C, opts?: RunOptions): Promise<ExperimentResult>;
-}
 
 export interface RunOptions {
   /** Called with progress updates; notebooks pass a live display, scripts a terminal line. */
@@ -56,11 +24,6 @@ export function sizeFromEnv(env: NodeJS.ProcessEnv = process.env): Size {
     throw new Error(`INITLAB_SIZE: unknown size "${v}" (known: ${SIZES.join(", ")})`);
   }
   return v as Size;
-}
-
-/** Builds a check; `pass` is computed by the caller's rule, never hard-coded. */
-export function check(claim: string, measured: number | string, expected: string, pass: boolean): Check {
-  return { claim, measured, expected, pass };
 }
 
 /** Merges a preset with overrides, rejecting keys the config does not have. */

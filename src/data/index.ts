@@ -1,3 +1,5 @@
 export * from "./dataset";
 export * from "./images";
 export * from "./modular";
+export * from "./neuro-tasks";
+export * from "./label-noise";

@@ -1,5 +1,6 @@
-// Where initlab writes: figures/ and results/ under the project root, overridable by
-// INITLAB_FIGURES / INITLAB_RESULTS (the test runner points them at a temp folder).
+// Where initlab writes. Committed outputs (results/, figures/) come only from default- and
+// full-size runs; smoke runs (tests) write under out/. INITLAB_RESULTS, INITLAB_FIGURES and
+// INITLAB_CACHE override the folders (the test runner points them at temporary folders).
 import * as fs from "fs";
 import * as path from "path";
 
@@ -24,12 +25,21 @@ export function projectRoot(): string {
   }
 }
 
-export function figuresDir(): string {
-  return process.env.INITLAB_FIGURES || path.join(projectRoot(), "figures");
+const isSmoke = (size?: string) => size === "smoke";
+
+/** figures/ (or out/figures for smoke runs). */
+export function figuresDir(size?: string): string {
+  return process.env.INITLAB_FIGURES || path.join(projectRoot(), ...(isSmoke(size) ? ["out", "figures"] : ["figures"]));
 }
 
-export function resultsDir(): string {
-  return process.env.INITLAB_RESULTS || path.join(projectRoot(), "results");
+/** results/ (or out/results for smoke runs). */
+export function resultsDir(size?: string): string {
+  return process.env.INITLAB_RESULTS || path.join(projectRoot(), ...(isSmoke(size) ? ["out", "results"] : ["results"]));
+}
+
+/** Cached run results (never committed). */
+export function cacheDir(): string {
+  return process.env.INITLAB_CACHE || path.join(projectRoot(), "out", "cache");
 }
 
 export function ensureDir(dir: string): string {

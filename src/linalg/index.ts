@@ -3,3 +3,4 @@ export * from "./decompose";
 export { linalgPath, linalgPathReason, setLinalgPath } from "./lapack";
 export type { LinalgPath } from "./lapack";
 export * from "./randomized";
+export * from "./lu";

@@ -1,3 +1,6 @@
 export * from "./losses";
 export * from "./mlp";
-export * from "../train/classifier";
+export * from "./init";
+export * from "./rnn";
+export * from "./vicreg";
+export { registerWasmKernels, setFastMatMul, wasmKernelTuning } from "./wasm-kernels";

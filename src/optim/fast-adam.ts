@@ -113,7 +113,7 @@ export class FastAdam extends tf.Optimizer {
   static get className(): string {
     return "InitlabFastAdam";
   }
-  readonly learningRate: number;
+  learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -135,6 +135,12 @@ export class FastAdam extends tf.Optimizer {
     this.epsilon = opts.epsilon ?? tf.backend().epsilon();
     if (!(this.epsilon >= 0)) fail("opts.epsilon", `must be ≥ 0, got ${this.epsilon}`);
     registerKernels();
+  }
+
+  /** Learning rate for the following steps (schedules). */
+  setLearningRate(lr: number): void {
+    if (!(lr >= 0) || !Number.isFinite(lr)) fail("lr", `must be a finite number ≥ 0, got ${lr}`);
+    this.learningRate = lr;
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {

@@ -1,1 +1,3 @@
 export * from "./orthograd";
+export * from "./fast-adam";
+export * from "./schedules";

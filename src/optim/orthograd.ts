@@ -85,7 +85,7 @@ export class AdamW extends tf.Optimizer {
   static get className(): string {
     return "InitlabAdamW";
   }
-  readonly lr: number;
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -109,6 +109,12 @@ export class AdamW extends tf.Optimizer {
     assertInRange("config.beta2", this.beta2, 0, 1 - 1e-12);
     if (!(this.eps >= 0 && Number.isFinite(this.eps))) fail("config.eps", `must be a finite number ≥ 0, got ${this.eps}`);
     if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay))) fail("config.weightDecay", `must be a finite number ≥ 0, got ${this.weightDecay}`);
+  }
+
+  /** Learning rate for the following steps (schedules). */
+  setLearningRate(lr: number): void {
+    if (!(lr >= 0) || !Number.isFinite(lr)) fail("lr", `must be a finite number ≥ 0, got ${lr}`);
+    this.lr = lr;
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {

@@ -1,4 +1,5 @@
 export * from "./specs";
-export * from "./render";
+export { toSVG, svgToPNG, save, show } from "./render";
+export type { SavedFigure } from "./render";
 export { colorFor, METHOD_COLORS } from "./theme";
 export { inNotebook } from "../core/display";

@@ -1,11 +1,11 @@
-// One training loop for classifiers: seeded minibatches, loss read once per epoch (no
-// per-step synchronous reads), progress callbacks.
+// Classifier conveniences over the library loop: per-epoch accuracy records, evaluation
+// in batches, and a single optimizer step for benchmarks.
 import * as tf from "@tensorflow/tfjs";
 import { Dataset } from "../data/dataset";
 import { ProgressEvent } from "../core/types";
-import { Rng } from "../core/random";
 import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
-import { FastAdam } from "../optim/fast-adam";
+import { crossEntropyFused, makeOptimizer } from "./optimizers";
+import { train as trainLoop } from "./loop";
 import { crossEntropy } from "../nn/losses";
 
 export interface Classifier {
@@ -13,7 +13,7 @@ export interface Classifier {
   variables(): tf.Variable[];
 }
 
-export interface TrainOptions {
+export interface ClassifierTrainOptions {
   epochs: number;
   batchSize: number;
   /** An optimizer instance, or "adam"/"sgd" with `lr`. */
@@ -38,34 +38,6 @@ export interface EpochRecord {
 }
 
 const TRAIN_KEYS = ["epochs", "batchSize", "optimizer", "lr", "seed", "test", "loss", "onProgress", "trainable"];
-
-export function makeOptimizer(name: "adam" | "sgd", lr: number): tf.Optimizer {
-  if (!(lr > 0)) fail("lr", `must be positive, got ${lr}`);
-  // FastAdam: tf.train.adam's update, fused into one kernel per variable.
-  if (name === "adam") return new FastAdam(lr);
-  if (name === "sgd") return tf.train.sgd(lr);
-  return fail("optimizer", `unknown optimizer "${name}" (known: adam, sgd)`);
-}
-
-/**
- * Mean cross-entropy with a hand-written gradient (softmax − onehot)/n: the same value as
- * crossEntropy (same ops), but its backward pass is 3 kernels instead of ~15.
- */
-function crossEntropyFused(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  const [n, c] = logits.shape;
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const z = args[0] as tf.Tensor2D;
-    const save = args[1] as tf.GradSaveFunc;
-    const lp = tf.logSoftmax(z);
-    const oh = tf.oneHot(labels, c).toFloat();
-    save([lp, oh]);
-    return {
-      value: tf.mean(tf.neg(tf.sum(tf.mul(lp, oh), 1))) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.exp(saved[0]), saved[1]), tf.div(dy, n)),
-    };
-  });
-  return f(logits) as tf.Scalar;
-}
 
 /**
  * One optimizer step on a batch: forward, loss (default: mean cross-entropy), backward,
@@ -103,37 +75,16 @@ export function evaluate(model: Classifier, ds: Dataset, batchSize = 1024): { lo
   return { loss: lossSum / ds.n, acc: correct / ds.n };
 }
 
-/** Trains `model` on `train`; returns one record per epoch. */
-export async function trainClassifier(model: Classifier, train: Dataset, opts: TrainOptions): Promise<EpochRecord[]> {
+/** Trains `model` on `train` through the library loop; returns one record per epoch. */
+export async function trainClassifier(model: Classifier, train: Dataset, opts: ClassifierTrainOptions): Promise<EpochRecord[]> {
   assertKnownOptions("opts", opts, TRAIN_KEYS);
   assertPositiveInt("opts.epochs", opts.epochs);
   assertPositiveInt("opts.batchSize", opts.batchSize);
-  const opt = typeof opts.optimizer === "object" ? opts.optimizer : makeOptimizer(opts.optimizer ?? "adam", opts.lr ?? 1e-3);
-  const vars = opts.trainable ?? model.variables();
-  const rng = new Rng(opts.seed);
-  const xAll = tf.tensor2d(train.x, [train.n, train.dim]);
-  const yAll = tf.tensor1d(train.y, "int32");
   const history: EpochRecord[] = [];
-  const steps = Math.ceil(train.n / opts.batchSize);
-  try {
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-      const perm = rng.permutation(train.n);
-      let lossAcc = tf.scalar(0);
-      for (let s = 0; s < steps; s++) {
-        const idx = perm.slice(s * opts.batchSize, (s + 1) * opts.batchSize);
-        const cost = tf.tidy(() => {
-          const ids = tf.tensor1d(idx, "int32");
-          const xb = tf.gather(xAll, ids) as tf.Tensor2D;
-          const yb = tf.gather(yAll, ids) as tf.Tensor1D;
-          return fitBatch(model, opt, xb, yb, opts.loss, vars);
-        });
-        const next = tf.add(lossAcc, tf.mul(cost, idx.length)) as tf.Scalar;
-        lossAcc.dispose();
-        cost.dispose();
-        lossAcc = next;
-      }
-      const loss = (await lossAcc.data())[0] / train.n;
-      lossAcc.dispose();
+  await trainLoop(model, train, {
+    epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, optimizer: opts.optimizer, lr: opts.lr,
+    loss: opts.loss, trainable: opts.trainable,
+    onEpoch: (epoch, loss) => {
       const rec: EpochRecord = { epoch, loss, trainAcc: evaluate(model, train).acc };
       if (opts.test) {
         const t = evaluate(model, opts.test);
@@ -142,10 +93,7 @@ export async function trainClassifier(model: Classifier, train: Dataset, opts: T
       }
       history.push(rec);
       opts.onProgress?.({ label: "train", step: epoch, total: opts.epochs, values: { loss, trainAcc: rec.trainAcc, ...(rec.testAcc !== undefined ? { testAcc: rec.testAcc } : {}) } });
-    }
-  } finally {
-    xAll.dispose();
-    yAll.dispose();
-  }
+    },
+  });
   return history;
 }

@@ -1,0 +1,4 @@
+export * from "./loop";
+export * from "./optimizers";
+export { trainClassifier, evaluate, fitBatch } from "./classifier";
+export type { Classifier, ClassifierTrainOptions, EpochRecord } from "./classifier";
