@@ -2,7 +2,7 @@
 // the lora-vs-full-ft experiment fine-tunes. Same settings as the experiment's default
 // preset, so the experiment loads it instead of retraining (smoke and default share it).
 // Run: node --import tsx scripts/make-base-checkpoint.ts
-import { backendReady } from "../src/core/backend";
+import { backendReady } from "../src/nn/backend";
 import { evaluate } from "../src/train/classifier";
 import { BASE_CHECKPOINT, makeNet, makeTasks, pretrainBase, saveBaseCheckpoint } from "../src/bases/fashion-mlp";
 import { loraVsFullFt } from "../src/papers/lora-vs-full-ft/run";

@@ -23,7 +23,7 @@ export const papers = Object.assign(() => papersNs.list(), papersNs);
 export { seed, Rng } from "./core/random";
 export { sizeFromEnv } from "./core/types";
 export type { Size, ProgressEvent } from "./core/types";
-export { backendReady, activeBackend } from "./core/backend";
+export { backendReady, activeBackend } from "./nn/backend";
 export { progress } from "./core/progress";
 export { show } from "./plot/render";
 export { runPaper } from "./papers/run";

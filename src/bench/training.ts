@@ -5,7 +5,7 @@
 // shared, so the minimum is noted too). Each block ends with one read, so queued work is
 // counted.
 import * as tf from "@tensorflow/tfjs";
-import { activeBackend, backendReady } from "../core/backend";
+import { activeBackend, backendReady } from "../nn/backend";
 import { MLP } from "../nn/mlp";
 import { fitBatch } from "../train/classifier";
 import { makeOptimizer } from "../train/optimizers";

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// The main job: execute notebooks headless (Debian's Jupyter + tslab), one at a time,
-// collect their checks, write results/summary.{md,json}. A failing notebook never stops
-// the others.
+// The main job: execute notebooks headless (Debian's Jupyter + tslab), one at a time in the
+// order the paper registry's `needs` give, then write the claim-vs-measured report from the
+// per-paper results that runPaper wrote. A failing notebook never stops the others.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { NotebookReport } from "../papers/report";
-import { SIZES } from "../core/types";
+import { Size, SIZES } from "../core/types";
+import { writeFileAtomic } from "../io/json";
 import { figuresDir, projectRoot, resultsDir } from "../io/paths";
-import { mergeOutcomes, NotebookOutcome, outcomeFrom, readSummary, summaryJson, summaryMarkdown } from "./summary";
+import "../papers/all";
+import { papers, runOrder } from "../papers/registry";
+import { mergeOutcomes, NotebookOutcome, overviewJson, readOverview, readPaperSummaries, summaryMarkdown } from "./summary";
 
 interface Args {
   names: string[];
@@ -49,10 +51,12 @@ function parseArgs(argv: string[]): Args {
 function listNotebooks(a: Args): string[] {
   if (!fs.existsSync(a.dir)) throw new Error(`--dir: ${a.dir} does not exist`);
   const all = fs.readdirSync(a.dir).filter((f) => f.endsWith(".ipynb")).map((f) => f.slice(0, -6)).sort();
-  if (a.names.length === 0) return all;
   const unknown = a.names.filter((n) => !all.includes(n));
   if (unknown.length) throw new Error(`unknown notebook(s): ${unknown.join(", ")} (available: ${all.join(", ")})`);
-  return a.names;
+  const chosen = a.names.length ? a.names : all;
+  // Registered papers in `needs` order (a paper after those whose results it reads), then the rest.
+  const registered = new Set(papers().map((p) => p.id));
+  return [...runOrder(chosen.filter((n) => registered.has(n))), ...chosen.filter((n) => !registered.has(n)).sort()];
 }
 
 function fmt(s: number): string {
@@ -90,44 +94,46 @@ function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: bool
 export async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const root = projectRoot();
+  const size = a.size as Size;
   const names = listNotebooks(a);
   fs.mkdirSync(a.out, { recursive: true });
-  const results = resultsDir();
-  const checksDir = path.join(results, "checks");
-  fs.mkdirSync(checksDir, { recursive: true });
+  const results = resultsDir(size);
+  const runId = `${Date.now().toString(36)}-${process.pid}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     INITLAB_SIZE: a.size,
-    INITLAB_FIGURES: figuresDir(),
-    INITLAB_RESULTS: results,
+    INITLAB_RUN_ID: runId,
     JUPYTER_PATH: path.join(root, ".jupyter"),
     PATH: `${path.join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     PYTHONUNBUFFERED: "1",
   };
-  console.log(`initlab repro: ${names.length} notebook(s), size ${a.size}, figures → ${figuresDir()}, results → ${results}`);
+  console.log(`initlab repro: ${names.length} notebook(s), size ${a.size}, figures → ${figuresDir(size)}, results → ${results}`);
   const outcomes: NotebookOutcome[] = [];
   for (const [i, nb] of names.entries()) {
-    const checksFile = path.join(checksDir, `${nb}.json`);
-    fs.rmSync(checksFile, { force: true }); // never report a previous run's checks
     const r = await runOne(nb, a, env);
-    let report: NotebookReport | null = null;
-    if (fs.existsSync(checksFile)) report = JSON.parse(fs.readFileSync(checksFile, "utf8"));
-    const o = outcomeFrom(nb, report, r, a.size);
+    const file = path.join(results, nb, "summary.json");
+    const mine = readPaperSummaries(results).get(nb);
+    const errors = [...r.errors];
+    if (r.ok && !(mine && mine.provenance?.runId === runId)) errors.push(`the notebook wrote no results for paper "${nb}" (${path.relative(root, file)}): il.runPaper was not called for this id, or failed`);
+    const o: NotebookOutcome = { id: nb, status: errors.length ? "failed" : "ok", errors, size: a.size, wallSeconds: Math.round(r.wall * 10) / 10 };
     outcomes.push(o);
-    const p = o.checks.filter((c) => c.pass).length;
-    console.log(`[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.timings.wallSeconds)}  checks ${p}/${o.checks.length}`);
+    const checks = o.status === "ok" && mine ? mine.checks : [];
+    const ev = checks.filter((c) => c.kind === "evidence");
+    console.log(`[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.wallSeconds)}  evidence ${ev.filter((c) => c.pass).length}/${ev.length}`);
     for (const e of o.errors) console.log("    " + e.split("\n").slice(0, 6).join("\n    "));
   }
-  const jsonFile = path.join(results, "summary.json");
-  const summary = mergeOutcomes(readSummary(jsonFile), outcomes);
-  fs.writeFileSync(jsonFile, summaryJson(summary));
+  const overviewFile = path.join(results, "summary.json");
+  const merged = mergeOutcomes(readOverview(overviewFile), outcomes);
+  const paperFiles = readPaperSummaries(results);
+  writeFileAtomic(overviewFile, overviewJson(merged, paperFiles));
   const mdFile = path.join(results, "summary.md");
-  fs.writeFileSync(mdFile, summaryMarkdown(summary, path.relative(results, figuresDir()) || "."));
-  console.log("\nnotebook                         status  checks  wall");
+  writeFileAtomic(mdFile, summaryMarkdown(merged, paperFiles, path.relative(results, figuresDir(size)) || "."));
+  console.log("\nnotebook                         status  evidence  wall");
   for (const o of outcomes) {
-    console.log(`${o.notebook.padEnd(32)} ${o.status.padEnd(7)} ${`${o.checks.filter((c) => c.pass).length}/${o.checks.length}`.padEnd(7)} ${fmt(o.timings.wallSeconds)}`);
+    const ev = (o.status === "ok" ? paperFiles.get(o.id)?.checks ?? [] : []).filter((c) => c.kind === "evidence");
+    console.log(`${o.id.padEnd(32)} ${o.status.padEnd(7)} ${`${ev.filter((c) => c.pass).length}/${ev.length}`.padEnd(9)} ${fmt(o.wallSeconds)}`);
   }
-  console.log(`\nwrote ${path.relative(root, mdFile)} and ${path.relative(root, jsonFile)}`);
+  console.log(`\nwrote ${path.relative(root, mdFile)} and ${path.relative(root, overviewFile)}`);
   return outcomes.every((o) => o.status === "ok") ? 0 : 1;
 }
 

@@ -1,91 +1,57 @@
-// results/summary.{json,md}: the claim-vs-measured report over all notebooks.
+// The claim-vs-measured report: results/summary.{md,json} built from every paper's
+// results/<id>/summary.json (written by runPaper) and the runner's outcome per notebook.
+// The headline counts evidence checks only; sanity checks are listed apart.
 import * as fs from "fs";
 import * as path from "path";
-import { Check } from "../core/types";
-import { checksMarkdown, fmtMeasured, NotebookReport } from "../papers/report";
+import { fromJson, toJson } from "../io/json";
+import { isInterval } from "../metrics/intervals";
+import { formatCitation, shortCitation } from "../papers/registry";
+import { fmtMeasured, fmtNumber } from "../papers/report";
+import type { PaperSummaryFile } from "../papers/run";
+import { Check } from "../papers/types";
 
+/** The runner's view of one notebook: did it run cleanly, and how long it took. */
 export interface NotebookOutcome {
-  notebook: string;
+  id: string;
   status: "ok" | "failed";
-  /** Why it failed (execution errors, stderr, missing checks). */
+  /** Why it failed (execution errors, stderr, no results written). */
   errors: string[];
   size: string;
-  /** Durations (wallSeconds from the runner, plus the notebook's own timing values). */
-  timings: Record<string, number>;
-  paper?: string;
-  claim?: string;
-  backend?: string;
-  checks: Check[];
-  summary?: Record<string, number | string>;
-  figures?: string[];
+  wallSeconds: number;
 }
 
-export interface Summary {
-  notebooks: NotebookOutcome[];
+/** results/summary.json: the runner's outcomes (timings kept apart so same-seed runs compare equal). */
+export interface Overview {
+  notebooks: Array<Omit<NotebookOutcome, "wallSeconds">>;
+  timings: Record<string, { wallSeconds: number; computeSeconds?: number }>;
 }
 
-/**
- * Summary keys that name a duration (ending in seconds/Seconds/ms/Ms, or an Overhead
- * ratio of durations) are timings: they vary run to run, so they are kept apart from
- * the measured numbers, which are identical for the same seed.
- */
-export function isTimingKey(key: string): boolean {
-  return /(^|[a-z0-9_ ])(seconds|Seconds|ms|Ms|overhead|Overhead|perSecond|PerSecond)$/.test(key);
-}
-
-/** On disk: notebooks without timings, then all timings in one separate object. */
-export function summaryJson(s: Summary): string {
-  const notebooks = s.notebooks.map(({ timings, ...rest }) => rest);
-  const timings = Object.fromEntries(s.notebooks.map((n) => [n.notebook, n.timings]));
-  return JSON.stringify({ notebooks, timings }, null, 2) + "\n";
-}
-
-export function readSummary(file: string): Summary {
-  if (!fs.existsSync(file)) return { notebooks: [] };
+export function readOverview(file: string): NotebookOutcome[] {
+  if (!fs.existsSync(file)) return [];
   try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { notebooks?: NotebookOutcome[]; timings?: Record<string, Record<string, number>> };
-    if (!Array.isArray(raw.notebooks)) return { notebooks: [] };
-    return {
-      notebooks: raw.notebooks.map((n) => {
-        // Files from before timings were split out kept wallSeconds and timing keys inline.
-        const { wallSeconds, ...rest } = n as NotebookOutcome & { wallSeconds?: number };
-        const timings = raw.timings?.[n.notebook] ?? n.timings ?? { wallSeconds: wallSeconds ?? NaN };
-        return { ...rest, timings: { ...(pick(n.summary, true) as Record<string, number>), ...timings }, summary: n.summary ? pick(n.summary, false) : undefined };
-      }),
-    };
+    const raw = fromJson<Partial<Overview>>(fs.readFileSync(file, "utf8"), file);
+    if (!Array.isArray(raw.notebooks)) return [];
+    return raw.notebooks
+      .filter((n) => n && typeof n.id === "string")
+      .map((n) => ({ ...n, errors: Array.isArray(n.errors) ? n.errors : [], wallSeconds: raw.timings?.[n.id]?.wallSeconds ?? NaN }));
   } catch {
-    return { notebooks: [] };
+    return []; // an unreadable overview (e.g. the pre-registry format) is rebuilt from this run
   }
 }
 
-/** Replaces the outcomes of re-run notebooks, keeps the others, sorts by name. */
-export function mergeOutcomes(old: Summary, fresh: NotebookOutcome[]): Summary {
-  const byName = new Map(old.notebooks.map((n) => [n.notebook, n]));
-  for (const n of fresh) byName.set(n.notebook, n);
-  return { notebooks: [...byName.values()].sort((a, b) => a.notebook.localeCompare(b.notebook)) };
+/** Replaces the outcomes of re-run notebooks, keeps the others, sorts by id. */
+export function mergeOutcomes(old: NotebookOutcome[], fresh: NotebookOutcome[]): NotebookOutcome[] {
+  const by = new Map(old.map((o) => [o.id, o]));
+  for (const o of fresh) by.set(o.id, o);
+  return [...by.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function pick(summary: Record<string, number | string> | undefined, timing: boolean): Record<string, number | string> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([k]) => isTimingKey(k) === timing));
-}
-
-export function outcomeFrom(notebook: string, report: NotebookReport | null, run: { ok: boolean; errors: string[]; wall: number }, size: string): NotebookOutcome {
-  const errors = [...run.errors];
-  if (run.ok && !report) errors.push("the notebook reported no checks (il.reportChecks was not called)");
-  return {
-    notebook,
-    status: errors.length === 0 ? "ok" : "failed",
-    errors,
-    size,
-    // The runner's wall time wins over a notebook's own "wallSeconds" summary value.
-    timings: { ...(pick(report?.summary, true) as Record<string, number>), wallSeconds: Math.round(run.wall * 10) / 10 },
-    paper: report?.paper,
-    claim: report?.claim,
-    backend: report?.backend,
-    checks: report?.checks ?? [],
-    summary: report?.summary ? pick(report.summary, false) : undefined,
-    figures: report?.figures,
+export function overviewJson(outcomes: NotebookOutcome[], papers: Map<string, PaperSummaryFile>): string {
+  const o: Overview = {
+    notebooks: outcomes.map(({ wallSeconds: _w, ...rest }) => rest),
+    timings: Object.fromEntries(outcomes.map((n) => [n.id, { wallSeconds: n.wallSeconds, computeSeconds: papers.get(n.id)?.provenance.computeSeconds }])),
   };
+  return toJson(o, 2) + "\n";
 }
 
 function firstLine(s: string): string {
@@ -94,78 +60,108 @@ function firstLine(s: string): string {
   return msg.length > 300 ? msg.slice(0, 300) + "…" : msg;
 }
 
-/** "2 min 19 s" / "31 s": wall times a reader scans in the overview. */
-function fmtWall(s: number): string {
+/** "2 min 19 s" / "31 s". */
+export function fmtWall(s: number): string {
   if (!Number.isFinite(s)) return "?";
   const r = Math.round(s);
   return r < 60 ? `${r} s` : `${Math.floor(r / 60)} min ${String(r % 60).padStart(2, "0")} s`;
 }
 
-/**
- * "Garrido et al. 2023" from a citation like "Garrido, Balestriero, Najman, LeCun. RankMe: …
- * ICML 2023." — short enough for the overview table; the full citation is in the section.
- * Falls back to the citation cut at a word boundary when it has no year.
- */
-export function shortPaper(paper: string | undefined): string {
-  if (!paper) return "";
-  // A year, not the start of an arXiv id such as 2003.12345.
-  const year = /\b((?:19|20)\d{2})\b(?!\.\d)/.exec(paper)?.[1];
-  const names = paper.replace(/^\s*(?:[A-Z]\.\s*)+/, ""); // drop leading initials: "A. Power" → "Power"
-  const m = /^([^,.&;()]+?)\s*(,|&|\band\b|\.|\(|$)/.exec(names);
-  if (year && m && m[1].trim()) {
-    const surname = (s: string) => s.trim().split(/\s+/).pop() ?? s;
-    let who = surname(m[1]);
-    const second = /^[^,.&;()]+/.exec(names.slice(m[0].length).replace(/^\s*(?:[A-Z]\.\s*)+/, ""))?.[0];
-    if ((m[2] === "&" || m[2] === "and") && second) who += ` & ${surname(second)}`;
-    else if (m[2] === ",") who += " et al.";
-    return `${who} ${year}`;
-  }
-  if (paper.length <= 60) return paper;
-  return paper.slice(0, 60).replace(/\s+\S*$/, "") + "…";
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const count = (cs: Check[], kind: Check["kind"]) => {
+  const k = cs.filter((c) => c.kind === kind);
+  return { hold: k.filter((c) => c.pass).length, total: k.length };
+};
+const mark = ({ hold, total }: { hold: number; total: number }) => (total === 0 ? "–" : `${hold === total ? "✅" : "❌"} ${hold}/${total}`);
+
+function seedsText(p: PaperSummaryFile | undefined): string {
+  if (!p) return "–";
+  const n = p.seeds.length;
+  const per = [...new Set(p.checks.filter((c) => c.kind === "evidence").map((c) => c.seeds))].sort((a, b) => a - b);
+  return per.length && (per.length > 1 || per[0] !== n) ? `${n} (checks: ${per.join(", ")})` : String(n);
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+function checkTable(checks: Check[], figRel: string): string[] {
+  const out = ["| claim | measured | pass rule | seeds | result |", "|---|---|---|---|---|"];
+  for (const c of checks) {
+    const m = cell(fmtMeasured(c.measured));
+    const measured = c.figure ? `[${m}](${figRel}/${c.figure}.png)` : m;
+    out.push(`| ${cell(c.claim)} | ${measured} | ${cell(c.expected)} | ${c.seeds} | ${c.pass ? "✅ holds" : "❌ fails"} |`);
+  }
+  return out;
+}
 
-/** Markdown report: overview table, then one section per notebook with its key figure. */
-export function summaryMarkdown(s: Summary, figuresRel: string): string {
+/** The Markdown report. `figuresRel` is the figures folder relative to the report. */
+export function summaryMarkdown(outcomes: NotebookOutcome[], papers: Map<string, PaperSummaryFile>, figuresRel: string): string {
+  const ids = [...new Set([...outcomes.map((o) => o.id), ...papers.keys()])].sort();
+  const all = ids.flatMap((id) => papers.get(id)?.checks ?? []);
+  const ev = count(all, "evidence");
+  const sa = count(all, "sanity");
+  const ok = outcomes.filter((o) => o.status === "ok").length;
+  const sizes = [...new Set(ids.map((id) => papers.get(id)?.size ?? outcomes.find((o) => o.id === id)?.size).filter(Boolean))];
   const out: string[] = ["# initlab: claim vs measured", ""];
-  const ok = s.notebooks.filter((n) => n.status === "ok").length;
-  const checks = s.notebooks.flatMap((n) => n.checks);
-  const sizes = [...new Set(s.notebooks.map((n) => n.size))];
   out.push(
-    `${s.notebooks.length} notebook${s.notebooks.length === 1 ? "" : "s"}, ${ok} ran cleanly; **${checks.filter((c) => c.pass).length} of ${checks.length} checks pass** (size preset${sizes.length === 1 ? "" : "s"}: ${sizes.map((z) => `\`${z}\``).join(", ") || "none"}).`,
+    `${ids.length} paper${ids.length === 1 ? "" : "s"}, ${ok} of ${outcomes.length} notebooks ran cleanly. **Evidence: ${ev.hold} of ${ev.total} checks hold; sanity: ${sa.hold} of ${sa.total}** (size${sizes.length === 1 ? "" : "s"}: ${sizes.map((z) => `\`${z}\``).join(", ") || "none"}).`,
     "",
-    "Each section gives the paper's claim, the checks (each measured value against its pass rule), every measured value, and the key figure." +
-      (sizes.includes("smoke") ? " `smoke` runs only show that the pipeline works; read effect sizes from `default` or `full` runs." : ""),
+    "Evidence checks test a paper's claim at toy scale and could fail if the claim were false there; sanity checks are pipeline and construction checks (parameter counts, closed forms, the loss going down) and are never counted as evidence. " +
+      "Measured values over several seeds show the mean and a 95% interval (Student t over seeds, or of the paired difference); the pass rule is stated on that interval. Each measured value links to the figure that shows it, where there is one." +
+      (sizes.includes("smoke") ? " `smoke` runs only show that the pipeline works; read effects from `default` or `full` runs." : ""),
     "",
   );
-  out.push("| notebook | paper | checks | run | size | wall time |", "|---|---|---|---|---|---|");
-  for (const n of s.notebooks) {
-    const p = n.checks.filter((c) => c.pass).length;
-    const mark = n.checks.length === 0 ? "–" : p === n.checks.length ? `✅ ${p}/${n.checks.length}` : `❌ ${p}/${n.checks.length}`;
-    const anchor = n.notebook.toLowerCase().replace(/[^a-z0-9_ -]/g, "").replace(/ /g, "-");
-    out.push(`| [${cell(n.notebook)}](#${anchor}) | ${cell(shortPaper(n.paper))} | ${mark} | ${n.status === "ok" ? "ok" : "**failed**"} | \`${n.size}\` | ${fmtWall(n.timings.wallSeconds)} |`);
+  out.push("| paper | citation | evidence | sanity | seeds | run | size | wall time |", "|---|---|---|---|---|---|---|---|");
+  for (const id of ids) {
+    const p = papers.get(id);
+    const o = outcomes.find((x) => x.id === id);
+    const run = !o ? "not run" : o.status === "ok" ? "ok" : "**failed**";
+    out.push(`| [${cell(id)}](#${id}) | ${p ? cell(shortCitation(p.citation)) : ""} | ${p ? mark(count(p.checks, "evidence")) : "–"} | ${p ? mark(count(p.checks, "sanity")) : "–"} | ${seedsText(p)} | ${run} | \`${p?.size ?? o?.size ?? "?"}\` | ${fmtWall(o?.wallSeconds ?? NaN)} |`);
   }
-  for (const n of s.notebooks) {
-    out.push("", `## ${n.notebook}`, "");
-    if (n.paper) out.push(`**Paper.** ${n.paper}`, "");
-    if (n.claim) out.push(`**Claim.** ${n.claim}`, "");
-    out.push(`**Run.** ${n.status === "ok" ? "ran cleanly" : "**failed**"} · size \`${n.size}\` · ${fmtWall(n.timings.wallSeconds)}${n.backend ? ` · backend ${n.backend}` : ""}`, "");
-    if (n.errors.length) out.push("**Errors.**", "", ...n.errors.map((e) => `- ${firstLine(e)}`), "");
-    if (n.checks.length) out.push(checksMarkdown(n.checks), "");
-    const measured = Object.entries(n.summary ?? {});
+  for (const id of ids) {
+    const p = papers.get(id);
+    const o = outcomes.find((x) => x.id === id);
+    const figRel = `${figuresRel}/${id}`;
+    out.push("", `## ${id}`, "");
+    if (p) {
+      out.push(`**Paper.** ${formatCitation(p.citation)}${p.citation.code ? ` · [code](${p.citation.code})` : ""}`, "", `**Claim.** ${p.claim}`, "");
+    }
+    const runBits = [o ? (o.status === "ok" ? "ran cleanly" : "**failed**") : "not run by the runner", `size \`${p?.size ?? o?.size ?? "?"}\``];
+    if (p) runBits.push(`seeds ${p.seeds.join(", ")}`, `backend ${p.backend}`);
+    if (o) runBits.push(fmtWall(o.wallSeconds));
+    out.push(`**Run.** ${runBits.join(" · ")}`, "");
+    if (o?.errors.length) out.push("**Errors.**", "", ...o.errors.map((e) => `- ${cell(firstLine(e))}`), "");
+    if (!p) continue;
+    const evid = p.checks.filter((c) => c.kind === "evidence");
+    const san = p.checks.filter((c) => c.kind === "sanity");
+    if (evid.length) out.push(`**Evidence** (${count(evid, "evidence").hold} of ${evid.length} hold)`, "", ...checkTable(evid, figRel), "");
+    if (san.length) out.push(`**Sanity** (${count(san, "sanity").hold} of ${san.length}; not evidence)`, "", ...checkTable(san, figRel), "");
+    const measured = Object.entries(p.summary ?? {});
     if (measured.length) {
       out.push(`<details><summary>All measured values (${measured.length})</summary>`, "", "| quantity | value |", "|---|---|");
-      for (const [k, v] of measured) out.push(`| ${cell(k)} | ${cell(fmtMeasured(v))} |`);
+      for (const [k, v] of measured) out.push(`| ${cell(k)} | ${cell(typeof v === "number" ? fmtNumber(v) : isInterval(v) ? fmtMeasured(v) : String(v))} |`);
       out.push("", "</details>", "");
     }
-    const times = Object.entries(n.timings).filter(([k]) => k !== "wallSeconds");
-    if (times.length) out.push(`Timings (vary run to run): ${times.map(([k, v]) => `${k} = ${fmtMeasured(v)}`).join(", ")}.`, "");
-    const [key, ...rest] = n.figures ?? [];
+    const [key, ...rest] = p.figures ?? [];
     if (key) {
-      out.push(`![${key}](${figuresRel}/${key}.png)`, "");
-      if (rest.length) out.push(`More figures: ${rest.map((f) => `[${f}](${figuresRel}/${f}.png)`).join(", ")} (each also as \`.svg\` and vega-lite \`.vl.json\`).`, "");
+      out.push(`![${key}](${figRel}/${key}.png)`, "");
+      if (rest.length) out.push(`More figures: ${rest.map((f) => `[${f}](${figRel}/${f}.png)`).join(", ")}.`, "");
     }
   }
   return out.join("\n") + "\n";
+}
+
+/** Reads every results/<id>/summary.json under `dir`. */
+export function readPaperSummaries(dir: string): Map<string, PaperSummaryFile> {
+  const out = new Map<string, PaperSummaryFile>();
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const f = path.join(dir, e.name, "summary.json");
+    if (!fs.existsSync(f)) continue;
+    try {
+      const s = fromJson<PaperSummaryFile>(fs.readFileSync(f, "utf8"), f);
+      if (s && s.id === e.name && Array.isArray(s.checks)) out.set(s.id, s);
+    } catch {
+      // unreadable: reported as missing results by the runner
+    }
+  }
+  return out;
 }

@@ -4,3 +4,4 @@ export * from "./init";
 export * from "./rnn";
 export * from "./vicreg";
 export { registerWasmKernels, setFastMatMul, wasmKernelTuning } from "./wasm-kernels";
+export { backendReady, activeBackend } from "./backend";

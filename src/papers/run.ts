@@ -4,7 +4,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { activeBackend, backendReady } from "../core/backend";
+import { activeBackend, backendReady } from "../nn/backend";
 import { seed } from "../core/random";
 import { ProgressEvent, Size, sizeFromEnv, SIZES, withOverrides } from "../core/types";
 import { fail } from "../core/validate";

@@ -1,5 +1,5 @@
 // The line every notebook prints first: size preset, tfjs backend, linear-algebra path.
-import { backendReady } from "../core/backend";
+import { backendReady } from "../nn/backend";
 import { Size, sizeFromEnv } from "../core/types";
 import { linalgPath } from "../linalg/lapack";
 

@@ -197,7 +197,9 @@ export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | B
   let pending: Array<{ step: number; t: tf.Scalar }> = [];
   const flush = () => {
     if (!pending.length) return;
-    const vals = tf.stack(pending.map((p) => p.t)).dataSync();
+    const stacked = tf.stack(pending.map((p) => p.t));
+    const vals = stacked.dataSync();
+    stacked.dispose();
     pending.forEach((p, i) => { losses[p.step] = vals[i]; p.t.dispose(); });
     pending = [];
   };

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, adapterNames, createAdapter, DenseAdapter, wrapModel, LoraGaAdapter, LoraSbAdapter, LoraXsAdapter, PissaAdapter, SvfitAdapter } from "../../src/adapters";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { svd } from "../../src/linalg";
 import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";

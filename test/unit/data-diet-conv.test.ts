@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { Rng, seed } from "../../src/core/random";
 import { grandScores } from "../../src/metrics/data-diet";
 import { dataDietConvNet } from "../../src/papers/data-diet/conv";

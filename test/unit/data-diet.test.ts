@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { seed } from "../../src/core/random";
 import { MLP } from "../../src/nn/mlp";
 import { InitlabInputError } from "../../src/core/validate";

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { loadFashionMnist, loadMnistDigits, modularArithmetic, parseIdx, trainTestSplit } from "../../src/data";
 import { quickstart } from "../../src/papers/quickstart/run";
 import { sizeFromEnv, withOverrides } from "../../src/core/types";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, adapterNames, createAdapter, LoraAdapter, loraScale, registerAdapter } from "../../src/adapters";
 import { MLP } from "../../src/nn/mlp";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { seed } from "../../src/core/random";
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

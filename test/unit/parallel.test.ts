@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "path";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { runParallel } from "../../src/papers/parallel";
 import { quickstart } from "../../src/papers/quickstart/run";
 import { withOverrides } from "../../src/core/types";

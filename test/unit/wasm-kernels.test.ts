@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { wasmKernelTuning } from "../../src/nn/wasm-kernels";
 import { FastAdam } from "../../src/optim/fast-adam";
 import { adamSimdFor } from "../../src/nn/wasm-simd";

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { adapterNames } from "../../adapters/registry";
 import "../../adapters"; // registers every method
-import { backendReady } from "../../core/backend";
+import { backendReady } from "../../nn/backend";
 import { CalibrationBatch } from "../../adapters/mlp";
 import { ensureDir, resultsDir } from "../../io/paths";
 import { svd } from "../../linalg/decompose";

@@ -2,7 +2,7 @@
 // bias-free ReLU MLP, full batch, Adam(W) with wd 0. Plain softmax memorises and drifts
 // along θ (NLM) into softmax collapse; ⊥AdamW generalises early; StableMax never collapses.
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../core/backend";
+import { backendReady } from "../../nn/backend";
 import { modularArithmetic } from "../../data/modular";
 import { toMl } from "../../linalg/convert";
 import { collapseGap, FloatPrecision, nlmCosine, significandBits, softmaxCollapse, stablemaxCollapse, stablemaxLoss } from "../../metrics/stablemax";

@@ -4,7 +4,7 @@
 // hidden matrices against the base, measure forgetting of task A through head A, and try
 // the paper's intervention (scale the intruders' singular values down).
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../core/backend";
+import { backendReady } from "../../nn/backend";
 import { AdaptedMLP } from "../../adapters/mlp";
 import { Dataset } from "../../data/dataset";
 import { svd, SVDResult } from "../../linalg/decompose";

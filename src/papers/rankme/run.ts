@@ -2,7 +2,7 @@
 // of the covariance weight ν and the variance weight μ. For every run: RankMe of the
 // embeddings (no labels) and ridge-probe accuracy of the representations (labels).
 import { Matrix as MlMatrix } from "ml-matrix";
-import { backendReady } from "../../core/backend";
+import { backendReady } from "../../nn/backend";
 import { sample, subset, trainTestSplit } from "../../data/dataset";
 import { loadMnistDigits } from "../../data/images";
 import { ridgeProbe } from "../../metrics/linear-probe";

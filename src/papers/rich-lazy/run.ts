@@ -2,7 +2,7 @@
 // ICLR 2024): ReLU RNNs start from rank-r truncations of one Gaussian W_G (all rescaled to
 // ‖W_G‖_F) or from a task-aligned low-rank W, train on NeuroGym-style tasks, and we measure
 // ‖ΔW‖_F, tangent-kernel alignment (KA) and representation alignment (RA).
-import { backendReady } from "../../core/backend";
+import { backendReady } from "../../nn/backend";
 import { NeuroTask, neuroTask, TrialBatch } from "../../data/neuro-tasks";
 import { kernelAlignment, representationAlignment, tangentKernel } from "../../metrics/alignment";
 import { effectiveRank, relativeWeightChange, spectrum } from "../../metrics/spectral";

@@ -1,7 +1,7 @@
 // Compute backend: tfjs-node-gpu, else tfjs-node, else wasm, else cpu, whichever loads
 // first. The node bindings are optional (their install downloads libtensorflow).
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmKernels } from "../nn/wasm-kernels";
+import { registerWasmKernels } from "./wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
