@@ -1,21 +1,24 @@
-// Independent experiment runs (seeds, sweep points) on several cores. tfjs-wasm runs
+// Independent paper runs (seeds, sweep points) on several cores. tfjs-wasm runs
 // single-threaded in Node (its threaded build needs a blob: worker Node cannot start), so
 // the second core is used one level up: each worker_thread loads its own copy of the
-// library (its own tfjs and wasm heap), runs `experiment.run(config)` and posts the result
-// back. Runs are seeded, so a result is identical to the same run done sequentially.
+// library (its own tfjs and wasm heap), runs a registered paper's `run(config)` and posts
+// the result back. Runs are seeded, so a result is identical to the same run done
+// sequentially.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { assertKnownOptions, fail } from "../core/validate";
-import { ExperimentResult, ProgressEvent } from "../core/types";
+import { ProgressEvent } from "../core/types";
 
 export interface ParallelTask<C = unknown> {
-  /** The experiment's `name` (an Experiment exported by the library, or by `module`). */
-  experiment: string;
+  /** A registered paper's id. */
+  paper: string;
   config: C;
-  /** A module (absolute path) exporting the experiment, if the library barrel does not. */
+  /** A module (absolute path) that registers the paper, to load instead of the whole paper list. */
   module?: string;
+  /** Size passed to the run's context (default "default"). */
+  size?: "smoke" | "default" | "full";
 }
 
 export interface ParallelOptions {
@@ -23,35 +26,38 @@ export interface ParallelOptions {
   workers?: number;
   /** Progress of task `index`, forwarded from its worker. */
   onProgress?: (index: number, p: ProgressEvent) => void;
-  /** The library entry workers load (default: this library's dist/index.js, or src/index.ts under tsx). */
+  /** The paper list module workers load (default: this library's papers/all, compiled or under tsx). */
   library?: string;
 }
 
 interface WorkerInit {
   library: string;
+  registry: string;
+  backend: string;
   tsxRegister: string | null;
 }
 
 type FromWorker =
   | { kind: "progress"; index: number; event: ProgressEvent }
-  | { kind: "done"; index: number; result: ExperimentResult }
+  | { kind: "done"; index: number; result: unknown }
   | { kind: "error"; index: number; message: string; stack?: string };
 
 // Plain CommonJS run by each worker (eval: no separate worker file to locate or compile).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("worker_threads");
 if (workerData.tsxRegister) require(workerData.tsxRegister);
-function find(name, mod) {
-  const scope = require(mod || workerData.library);
-  for (const v of Object.values(scope)) {
-    if (v && typeof v === "object" && v.name === name && typeof v.run === "function") return v;
-  }
-  throw new Error("no experiment named \\"" + name + "\\" in " + (mod || workerData.library));
-}
 parentPort.on("message", async (task) => {
   try {
-    const exp = find(task.experiment, task.module);
-    const result = await exp.run(task.config, { onProgress: (event) => parentPort.postMessage({ kind: "progress", index: task.index, event }) });
+    require(task.module || workerData.library);
+    const { getPaper } = require(workerData.registry);
+    await require(workerData.backend).backendReady(); // the same backend and kernels as runPaper
+    const paper = getPaper(task.paper);
+    const ctx = {
+      size: task.size || "default",
+      onProgress: (event) => parentPort.postMessage({ kind: "progress", index: task.index, event }),
+      need: async (id) => { throw new Error("need(" + id + "): a paper run in a worker cannot read other papers; run it sequentially"); },
+    };
+    const result = await paper.run(task.config, ctx);
     parentPort.postMessage({ kind: "done", index: task.index, result });
   } catch (e) {
     parentPort.postMessage({ kind: "error", index: task.index, message: String(e && e.message || e), stack: e && e.stack });
@@ -69,9 +75,9 @@ function defaultLibrary(): WorkerInit {
     } catch {
       fail("opts.library", "running from TypeScript source without tsx installed; build with `npx tsc -p .` and use dist/");
     }
-    return { library: path.resolve(__dirname, "..", "index.ts"), tsxRegister: tsx };
+    return { library: path.resolve(__dirname, "all.ts"), registry: path.resolve(__dirname, "registry.ts"), backend: path.resolve(__dirname, "..", "nn", "backend.ts"), tsxRegister: tsx };
   }
-  return { library: path.resolve(__dirname, "..", "index.js"), tsxRegister: null };
+  return { library: path.resolve(__dirname, "all.js"), registry: path.resolve(__dirname, "registry.js"), backend: path.resolve(__dirname, "..", "nn", "backend.js"), tsxRegister: null };
 }
 
 /** Default worker count: the machine's cores. */
@@ -81,28 +87,29 @@ export function defaultWorkers(): number {
 }
 
 /**
- * Runs independent experiment tasks in worker threads; results come back in task order.
+ * Runs independent paper runs in worker threads; results come back in task order.
  * Rejects (after stopping all workers) if any task fails, naming the task.
  */
-export async function runParallel<C>(tasks: ParallelTask<C>[], opts: ParallelOptions = {}): Promise<ExperimentResult[]> {
+export async function runParallel<C, R = unknown>(tasks: ParallelTask<C>[], opts: ParallelOptions = {}): Promise<R[]> {
   assertKnownOptions("opts", opts, ["workers", "onProgress", "library"]);
-  if (!Array.isArray(tasks)) fail("tasks", "must be an array of { experiment, config }");
+  if (!Array.isArray(tasks)) fail("tasks", "must be an array of { paper, config }");
   tasks.forEach((t, i) => {
-    if (!t || typeof t.experiment !== "string" || t.experiment === "") fail(`tasks[${i}].experiment`, "must be a non-empty experiment name");
+    if (!t || typeof t.paper !== "string" || t.paper === "") fail(`tasks[${i}].paper`, "must be a registered paper id");
     if (t.config === undefined) fail(`tasks[${i}].config`, "is missing");
     if (t.module !== undefined && !path.isAbsolute(t.module)) fail(`tasks[${i}].module`, `must be an absolute path, got "${t.module}"`);
   });
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) fail("opts.workers", `must be a positive integer, got ${opts.workers}`);
   if (tasks.length === 0) return [];
-  const init: WorkerInit = opts.library ? { library: path.resolve(opts.library), tsxRegister: opts.library.endsWith(".ts") ? require.resolve("tsx/cjs") : null } : defaultLibrary();
+  const def = defaultLibrary();
+  const init: WorkerInit = opts.library ? { ...def, library: path.resolve(opts.library), tsxRegister: opts.library.endsWith(".ts") ? require.resolve("tsx/cjs") : def.tsxRegister } : def;
   if (!fs.existsSync(init.library)) fail("opts.library", `${init.library} does not exist (build the library with \`npx tsc -p .\`)`);
   const nWorkers = Math.min(opts.workers ?? defaultWorkers(), tasks.length);
 
-  const results: ExperimentResult[] = new Array(tasks.length);
+  const results: R[] = new Array(tasks.length);
   let next = 0;
   let finished = 0;
   const workers: Worker[] = [];
-  return new Promise<ExperimentResult[]>((resolve, reject) => {
+  return new Promise<R[]>((resolve, reject) => {
     let failed = false;
     const stop = (err: Error) => {
       if (failed) return;
@@ -125,9 +132,9 @@ export async function runParallel<C>(tasks: ParallelTask<C>[], opts: ParallelOpt
       workers.push(w);
       w.on("message", (m: FromWorker) => {
         if (m.kind === "progress") opts.onProgress?.(m.index, m.event);
-        else if (m.kind === "error") stop(new Error(`runParallel: task ${m.index} (${tasks[m.index].experiment}) failed: ${m.message}`));
+        else if (m.kind === "error") stop(new Error(`runParallel: task ${m.index} (${tasks[m.index].paper}) failed: ${m.message}`));
         else {
-          results[m.index] = m.result;
+          results[m.index] = m.result as R;
           finished++;
           if (finished === tasks.length) {
             for (const x of workers) void x.terminate();
