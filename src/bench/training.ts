@@ -10,6 +10,7 @@ import { MLP } from "../nn/mlp";
 import { fitBatch } from "../train/classifier";
 import { makeOptimizer } from "../train/optimizers";
 import { Rng } from "../core/random";
+import { tinyTransformerLogits, tinyTransformerParams } from "../nn/transformer";
 
 export interface BenchResult {
   name: string;
@@ -126,48 +127,12 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   };
 }
 
-/** Parameters of a one-layer pre-norm transformer (vocab V, width d, 4d MLP). */
-function transformerParams(rng: Rng, V: number, d: number, T: number): Record<string, tf.Variable> {
-  const v = (shape: number[], std: number) => tf.variable(tf.tensor(gaussian(rng, shape.reduce((a, b) => a * b, 1), std), shape));
-  const s = 1 / Math.sqrt(d);
-  return {
-    tok: v([V, d], 0.02), pos: v([T, d], 0.02),
-    wq: v([d, d], s), wk: v([d, d], s), wv: v([d, d], s), wo: v([d, d], s),
-    w1: v([d, 4 * d], s), w2: v([4 * d, d], 1 / Math.sqrt(4 * d)), out: v([d, V], s),
-  };
-}
-
-function layerNorm(x: tf.Tensor): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
-}
-
-/** Next-token logits [B·T, V] of the tiny transformer (causal multi-head attention). */
-export function tinyTransformerLogits(p: Record<string, tf.Variable>, ids: tf.Tensor2D, heads: number): tf.Tensor2D {
-  const [B, T] = ids.shape;
-  const [V, d] = p.tok.shape;
-  const dh = d / heads;
-  const x0 = tf.add(tf.reshape(tf.gather(p.tok, tf.reshape(ids, [-1])), [B, T, d]), p.pos);
-  const h = tf.reshape(layerNorm(x0), [B * T, d]);
-  const split = (w: tf.Tensor) => tf.transpose(tf.reshape(tf.matMul(h, w as tf.Tensor2D), [B, T, heads, dh]), [0, 2, 1, 3]);
-  const q = split(p.wq);
-  const k = split(p.wk);
-  const v = split(p.wv);
-  const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
-  const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), mask));
-  const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
-  const x1 = tf.add(tf.reshape(x0, [B * T, d]), tf.matMul(ctx, p.wo));
-  const m = tf.matMul(tf.relu(tf.matMul(layerNorm(x1) as tf.Tensor2D, p.w1)), p.w2);
-  const x2 = tf.add(x1, m) as tf.Tensor2D;
-  return tf.matMul(layerNorm(x2) as tf.Tensor2D, p.out).reshape([B * T, V]);
-}
-
 /** Tiny transformer step: token embeddings (gather), one layer, d=64, seq 32, vocab 64, batch 32. */
 export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchResult> {
   await backendReady();
   const [V, d, T, B, H] = [64, 64, 32, 32, 4];
   const rng = new Rng(3);
-  const p = transformerParams(rng, V, d, T);
+  const p = tinyTransformerParams(rng, V, d, T);
   const opt = makeOptimizer("adam", 1e-3);
   const seqs = Int32Array.from({ length: 4 * B * (T + 1) }, () => rng.int(V));
   const all = tf.tensor2d(seqs, [4 * B, T + 1], "int32");
