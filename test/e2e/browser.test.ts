@@ -44,7 +44,7 @@ function pickNotebooks(): Target[] {
   }
   const paper = PAPER_PREFERENCE.find(have);
   return [
-    { name: "00-quickstart", src: path.join(dir, "00-quickstart.ipynb") },
+    { name: "quickstart", src: path.join(dir, "quickstart.ipynb") },
     paper ? { name: paper, src: path.join(dir, `${paper}.ipynb`) } : { name: "e2e-fixture", src: FIXTURE },
   ];
 }
@@ -324,7 +324,7 @@ for (const target of targets) {
       assert.deepEqual(seen.errors, [], `${target.name} shows error output`);
       assert.equal(seen.state, "idle", `${target.name}: ${seen.state}\n${logTail()}`);
       assert.ok(seen.svgs >= 1, `${target.name}: an inline SVG figure rendered`);
-      assert.equal(seen.checksTables, 1, `${target.name}: one checks table (table.initlab-checks) rendered`);
+      assert.ok(seen.checksTables >= 1, `${target.name}: a checks table (table.initlab-checks) rendered`);
       assert.ok(seen.checksRows >= 1, `${target.name}: the checks table has rows`);
       // show() sends the vega-lite spec next to the SVG; the frontend must hold it as JSON.
       assert.ok(seen.vegaLite.length >= 1, `${target.name}: a ${VEGALITE} bundle was sent`);
