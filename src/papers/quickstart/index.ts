@@ -55,6 +55,7 @@ export const quickstart = definePaper<QuickstartConfig, QuickstartResult>({
       testExamples: first.testExamples,
       "final test accuracy (mean)": acc.mean,
       "final test accuracy (95% interval)": `${acc.lo.toFixed(3)} – ${acc.hi.toFixed(3)}`,
+      "W0 shape": w0.shape,
       "σ₁(W0) init → trained (first seed)": `${w0.init[0].toFixed(2)} → ${w0.trained[0].toFixed(2)}`,
       "σ₁ ratio W0 (mean over seeds)": tInterval(ratioW0(r)).mean,
       "effective rank W0 init (first seed)": effRank(w0.init),
