@@ -93,7 +93,9 @@ export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<Bench
   b.dispose();
   const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
   return {
-    name: `matmul ${n}x${n} float32`, msPerStep: t.median, backend: activeBackend(),
+    name: `matmul ${n}x${n} float32`,
+    msPerStep: t.median,
+    backend: activeBackend(),
     notes: `${gf(t.median).toFixed(1)} GFLOP/s (best block ${gf(t.min).toFixed(1)}; by CPU time ${gf(t.cpu).toFixed(1)})`,
   };
 }
@@ -106,15 +108,19 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   const rng = new Rng(2);
   const nData = batch * 8;
   const xAll = tf.tensor2d(gaussian(rng, nData * sizes[0]), [nData, sizes[0]]);
-  const yAll = tf.tensor1d(Int32Array.from({ length: nData }, () => rng.int(sizes[sizes.length - 1])), "int32");
+  const yAll = tf.tensor1d(
+    Int32Array.from({ length: nData }, () => rng.int(sizes[sizes.length - 1])),
+    "int32",
+  );
   const model = new MLP({ sizes });
   const opt = makeOptimizer("adam", 1e-3);
   const perm = rng.permutation(nData);
-  const step = (i: number) => tf.tidy(() => {
-    const s = (i % 8) * batch;
-    const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
-    return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
-  });
+  const step = (i: number) =>
+    tf.tidy(() => {
+      const s = (i % 8) * batch;
+      const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
+      return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
+    });
   const t = await timeSteps(step, o, 10);
   model.dispose();
   opt.dispose();
@@ -122,7 +128,9 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   yAll.dispose();
   const gf = mlpStepFlops(sizes, batch) / t.median / 1e6;
   return {
-    name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`, msPerStep: t.median, backend: activeBackend(),
+    name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`,
+    msPerStep: t.median,
+    backend: activeBackend(),
     notes: `${gf.toFixed(1)} GFLOP/s in its matmuls; best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
 }
@@ -136,20 +144,26 @@ export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchR
   const opt = makeOptimizer("adam", 1e-3);
   const seqs = Int32Array.from({ length: 4 * B * (T + 1) }, () => rng.int(V));
   const all = tf.tensor2d(seqs, [4 * B, T + 1], "int32");
-  const step = (i: number) => tf.tidy(() => {
-    const batch = tf.slice(all, [(i % 4) * B, 0], [B, T + 1]);
-    const x = tf.slice(batch, [0, 0], [B, T]) as tf.Tensor2D;
-    const y = tf.reshape(tf.slice(batch, [0, 1], [B, T]), [B * T]) as tf.Tensor1D;
-    const model = { forward: (ids: tf.Tensor2D) => tinyTransformerLogits(p, ids, H), variables: () => Object.values(p) };
-    return fitBatch(model, opt, x, y);
-  });
+  const step = (i: number) =>
+    tf.tidy(() => {
+      const batch = tf.slice(all, [(i % 4) * B, 0], [B, T + 1]);
+      const x = tf.slice(batch, [0, 0], [B, T]) as tf.Tensor2D;
+      const y = tf.reshape(tf.slice(batch, [0, 1], [B, T]), [B * T]) as tf.Tensor1D;
+      const model = {
+        forward: (ids: tf.Tensor2D) => tinyTransformerLogits(p, ids, H),
+        variables: () => Object.values(p),
+      };
+      return fitBatch(model, opt, x, y);
+    });
   const t = await timeSteps(step, o, 5);
   Object.values(p).forEach((v) => v.dispose());
   opt.dispose();
   all.dispose();
   return {
-    name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`, msPerStep: t.median,
-    backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
+    name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`,
+    msPerStep: t.median,
+    backend: activeBackend(),
+    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
 }
 
@@ -158,10 +172,29 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
   await backendReady();
   const B = 64;
   const rng = new Rng(4);
-  const v = (shape: number[], fanIn: number) => tf.variable(tf.tensor(gaussian(rng, shape.reduce((a, b) => a * b, 1), Math.sqrt(2 / fanIn)), shape));
-  const p = { c1: v([3, 3, 1, 8], 9), b1: tf.variable(tf.zeros([8])), c2: v([3, 3, 8, 16], 72), b2: tf.variable(tf.zeros([16])), w: v([14 * 14 * 16, 10], 14 * 14 * 16) };
+  const v = (shape: number[], fanIn: number) =>
+    tf.variable(
+      tf.tensor(
+        gaussian(
+          rng,
+          shape.reduce((a, b) => a * b, 1),
+          Math.sqrt(2 / fanIn),
+        ),
+        shape,
+      ),
+    );
+  const p = {
+    c1: v([3, 3, 1, 8], 9),
+    b1: tf.variable(tf.zeros([8])),
+    c2: v([3, 3, 8, 16], 72),
+    b2: tf.variable(tf.zeros([16])),
+    w: v([14 * 14 * 16, 10], 14 * 14 * 16),
+  };
   const x = tf.tensor4d(gaussian(rng, 4 * B * 28 * 28), [4 * B, 28, 28, 1]);
-  const y = tf.tensor1d(Int32Array.from({ length: 4 * B }, () => rng.int(10)), "int32");
+  const y = tf.tensor1d(
+    Int32Array.from({ length: 4 * B }, () => rng.int(10)),
+    "int32",
+  );
   const model = {
     forward: (xb: tf.Tensor2D) => {
       const img = tf.reshape(xb, [-1, 28, 28, 1]) as tf.Tensor4D;
@@ -172,15 +205,21 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
     variables: () => Object.values(p),
   };
   const opt = makeOptimizer("adam", 1e-3);
-  const step = (i: number) => tf.tidy(() => {
-    const s = (i % 4) * B;
-    const xb = tf.reshape(tf.slice(x, [s, 0, 0, 0], [B, 28, 28, 1]), [B, 784]) as tf.Tensor2D;
-    return fitBatch(model, opt, xb, tf.slice(y, [s], [B]) as tf.Tensor1D);
-  });
+  const step = (i: number) =>
+    tf.tidy(() => {
+      const s = (i % 4) * B;
+      const xb = tf.reshape(tf.slice(x, [s, 0, 0, 0], [B, 28, 28, 1]), [B, 784]) as tf.Tensor2D;
+      return fitBatch(model, opt, xb, tf.slice(y, [s], [B]) as tf.Tensor1D);
+    });
   const t = await timeSteps(step, o, 5);
   Object.values(p).forEach((t2) => t2.dispose());
   opt.dispose();
   x.dispose();
   y.dispose();
-  return { name: `conv net step (2 conv layers, 28x28, batch ${B})`, msPerStep: t.median, backend: activeBackend(), notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step` };
+  return {
+    name: `conv net step (2 conv layers, 28x28, batch ${B})`,
+    msPerStep: t.median,
+    backend: activeBackend(),
+    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
+  };
 }

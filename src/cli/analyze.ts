@@ -47,14 +47,30 @@ const stable = (s: number[]) => (s[0] > 0 ? s.reduce((a, v) => a + v * v, 0) / (
 const nanToNull = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
 
 /** Compares every 2-D tensor present in both files with the same shape. */
-export function analyzeCheckpoints(base: SafetensorsFile, tuned: SafetensorsFile, opts: { k: number; epsilon: number }): AnalyzeReport {
+export function analyzeCheckpoints(
+  base: SafetensorsFile,
+  tuned: SafetensorsFile,
+  opts: { k: number; epsilon: number },
+): AnalyzeReport {
   const out: AnalyzeReport = { tensors: [], totals: { intruders: 0, tensors: 0 }, skipped: [], options: { ...opts } };
   for (const [name, tb] of Object.entries(base.tensors)) {
     const tt = tuned.tensors[name];
-    if (!tt) { out.skipped.push({ name, reason: "missing in tuned" }); continue; }
-    if (tb.shape.length !== 2 || tt.shape.length !== 2) { out.skipped.push({ name, reason: `not 2-D (shape [${tb.shape.join(", ")}])` }); continue; }
-    if (tb.shape.join() !== tt.shape.join()) { out.skipped.push({ name, reason: `shape [${tb.shape.join(", ")}] in base vs [${tt.shape.join(", ")}] in tuned` }); continue; }
-    if (tb.shape[0] === 0 || tb.shape[1] === 0) { out.skipped.push({ name, reason: "empty" }); continue; }
+    if (!tt) {
+      out.skipped.push({ name, reason: "missing in tuned" });
+      continue;
+    }
+    if (tb.shape.length !== 2 || tt.shape.length !== 2) {
+      out.skipped.push({ name, reason: `not 2-D (shape [${tb.shape.join(", ")}])` });
+      continue;
+    }
+    if (tb.shape.join() !== tt.shape.join()) {
+      out.skipped.push({ name, reason: `shape [${tb.shape.join(", ")}] in base vs [${tt.shape.join(", ")}] in tuned` });
+      continue;
+    }
+    if (tb.shape[0] === 0 || tb.shape[1] === 0) {
+      out.skipped.push({ name, reason: "empty" });
+      continue;
+    }
     let a: number[][];
     let b: number[][];
     try {
@@ -81,7 +97,8 @@ export function analyzeCheckpoints(base: SafetensorsFile, tuned: SafetensorsFile
     out.totals.intruders += intruders;
     out.totals.tensors += 1;
   }
-  for (const name of Object.keys(tuned.tensors)) if (!base.tensors[name]) out.skipped.push({ name, reason: "missing in base" });
+  for (const name of Object.keys(tuned.tensors))
+    if (!base.tensors[name]) out.skipped.push({ name, reason: "missing in base" });
   return out;
 }
 
@@ -95,12 +112,21 @@ export interface SpectrumRow {
 }
 
 /** Singular values and rank summaries of every 2-D tensor in a file. */
-export function spectrumOfCheckpoint(file: SafetensorsFile): { tensors: SpectrumRow[]; skipped: Array<{ name: string; reason: string }> } {
+export function spectrumOfCheckpoint(file: SafetensorsFile): {
+  tensors: SpectrumRow[];
+  skipped: Array<{ name: string; reason: string }>;
+} {
   const tensors: SpectrumRow[] = [];
   const skipped: Array<{ name: string; reason: string }> = [];
   for (const [name, t] of Object.entries(file.tensors)) {
-    if (t.shape.length !== 2) { skipped.push({ name, reason: `not 2-D (shape [${t.shape.join(", ")}])` }); continue; }
-    if (t.shape[0] === 0 || t.shape[1] === 0) { skipped.push({ name, reason: "empty" }); continue; }
+    if (t.shape.length !== 2) {
+      skipped.push({ name, reason: `not 2-D (shape [${t.shape.join(", ")}])` });
+      continue;
+    }
+    if (t.shape[0] === 0 || t.shape[1] === 0) {
+      skipped.push({ name, reason: "empty" });
+      continue;
+    }
     let m: number[][];
     try {
       m = rows(t, name);
@@ -109,16 +135,31 @@ export function spectrumOfCheckpoint(file: SafetensorsFile): { tensors: Spectrum
       continue;
     }
     const s = svd(m, { vectors: false }).S;
-    tensors.push({ name, shape: [...t.shape], singularValues: s, effectiveRank: orNull(() => effectiveRank(s)), stableRank: nanToNull(stable(s)), spectralNorm: s[0] });
+    tensors.push({
+      name,
+      shape: [...t.shape],
+      singularValues: s,
+      effectiveRank: orNull(() => effectiveRank(s)),
+      stableRank: nanToNull(stable(s)),
+      spectralNorm: s[0],
+    });
   }
   return { tensors, skipped };
 }
 
-const fmt = (v: number | null, d = 4) => (v === null || !Number.isFinite(v) ? "n/a" : Number(v.toPrecision(d)).toString());
+const fmt = (v: number | null, d = 4) =>
+  v === null || !Number.isFinite(v) ? "n/a" : Number(v.toPrecision(d)).toString();
 
 function table(head: string[], body: string[][]): string {
   const w = head.map((h, j) => Math.max(h.length, ...body.map((r) => r[j].length)));
-  return [head, ...body].map((r) => r.map((c, j) => c.padEnd(w[j])).join("  ").trimEnd()).join("\n");
+  return [head, ...body]
+    .map((r) =>
+      r
+        .map((c, j) => c.padEnd(w[j]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function load(path: string, flag: string): SafetensorsFile {
@@ -130,7 +171,13 @@ export const analyzeCommand: CliCommand = {
   summary: "compare two checkpoints: spectra, relative change and intruder dimensions per 2-D tensor",
   usage: "initlab analyze --base A.safetensors --tuned B.safetensors [--k 10] [--epsilon 0.5] [--json]",
   run(args: string[], io: CliIO): number {
-    const { flags, positionals } = parseFlags(args, { base: "string", tuned: "string", k: "number", epsilon: "number", json: "boolean" });
+    const { flags, positionals } = parseFlags(args, {
+      base: "string",
+      tuned: "string",
+      k: "number",
+      epsilon: "number",
+      json: "boolean",
+    });
     if (positionals.length) throw new CliUsageError(`unexpected argument "${positionals[0]}"`);
     const k = (flags.k as number | undefined) ?? 10;
     const epsilon = (flags.epsilon as number | undefined) ?? 0.5;
@@ -144,12 +191,18 @@ export const analyzeCommand: CliCommand = {
       return 0;
     }
     const body = rep.tensors.map((t) => [
-      t.name, t.shape.join("×"), String(t.intruders), fmt(t.relativeChange),
-      `${fmt(t.effectiveRankBase)} → ${fmt(t.effectiveRankTuned)}`, `${fmt(t.stableRankBase)} → ${fmt(t.stableRankTuned)}`,
+      t.name,
+      t.shape.join("×"),
+      String(t.intruders),
+      fmt(t.relativeChange),
+      `${fmt(t.effectiveRankBase)} → ${fmt(t.effectiveRankTuned)}`,
+      `${fmt(t.stableRankBase)} → ${fmt(t.stableRankTuned)}`,
     ]);
     const lines = [table(["tensor", "shape", "intruders", "rel. change", "effective rank", "stable rank"], body)];
     for (const s of rep.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
-    lines.push(`total: ${rep.totals.intruders} intruder dimension(s) in ${rep.totals.tensors} tensor(s) (k=${k}, ε=${epsilon}; left singular vectors of [out, in] weights)`);
+    lines.push(
+      `total: ${rep.totals.intruders} intruder dimension(s) in ${rep.totals.tensors} tensor(s) (k=${k}, ε=${epsilon}; left singular vectors of [out, in] weights)`,
+    );
     io.out(lines.join("\n") + "\n");
     return 0;
   },
@@ -167,8 +220,15 @@ export const spectrumCommand: CliCommand = {
       return 0;
     }
     const body = rep.tensors.map((t) => [
-      t.name, t.shape.join("×"), fmt(t.spectralNorm), fmt(t.effectiveRank), fmt(t.stableRank),
-      t.singularValues.slice(0, 5).map((v) => fmt(v, 3)).join(" ") + (t.singularValues.length > 5 ? " …" : ""),
+      t.name,
+      t.shape.join("×"),
+      fmt(t.spectralNorm),
+      fmt(t.effectiveRank),
+      fmt(t.stableRank),
+      t.singularValues
+        .slice(0, 5)
+        .map((v) => fmt(v, 3))
+        .join(" ") + (t.singularValues.length > 5 ? " …" : ""),
     ]);
     const lines = [table(["tensor", "shape", "σ_max", "effective rank", "stable rank", "top singular values"], body)];
     for (const s of rep.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);

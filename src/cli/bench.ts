@@ -48,7 +48,16 @@ interface Opts {
 
 function parseArgs(argv: string[]): Opts {
   const shown = argv.filter((a, i) => a !== "--out" && argv[i - 1] !== "--out"); // for the report header
-  const o: Opts = { quick: false, js: true, training: true, numpy: true, only: GROUPS, layers: 12, out: path.join(resultsDir(), "bench.md"), argv: shown };
+  const o: Opts = {
+    quick: false,
+    js: true,
+    training: true,
+    numpy: true,
+    only: GROUPS,
+    layers: 12,
+    out: path.join(resultsDir(), "bench.md"),
+    argv: shown,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
@@ -77,8 +86,7 @@ function parseArgs(argv: string[]): Opts {
         console.log(`bench: unknown group(s) ${bad.join(", ")} in --only (known: ${GROUPS.join(", ")})`);
         process.exit(2);
       }
-    }
-    else if (a === "--help" || a === "-h") {
+    } else if (a === "--help" || a === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else {
@@ -131,8 +139,17 @@ function symmetric(n: number): number[][] {
 
 // ---- numpy reference -------------------------------------------------------------------
 
-interface PyTask { id: string; kind: string; [k: string]: unknown }
-interface PyOut { numpy: string; blas: string[]; python: string; tasks: Record<string, { ms: number; [k: string]: unknown }> }
+interface PyTask {
+  id: string;
+  kind: string;
+  [k: string]: unknown;
+}
+interface PyOut {
+  numpy: string;
+  blas: string[];
+  python: string;
+  tasks: Record<string, { ms: number; [k: string]: unknown }>;
+}
 
 let numpyInfo: { numpy: string; blas: string[]; python: string } | null = null;
 let numpyMissing = "";
@@ -140,17 +157,23 @@ let numpyMissing = "";
 function numpyRef(o: Opts, task: PyTask): { ms: number; [k: string]: unknown } | null {
   if (!o.numpy || numpyMissing) return null;
   try {
-    const out = execFileSync(PY, [path.join(projectRoot(), "scripts", "bench_ref.py"), JSON.stringify({ tasks: [task] })], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 1 << 24,
-    });
+    const out = execFileSync(
+      PY,
+      [path.join(projectRoot(), "scripts", "bench_ref.py"), JSON.stringify({ tasks: [task] })],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 1 << 24,
+      },
+    );
     const j = JSON.parse(out) as PyOut;
     numpyInfo = { numpy: j.numpy, blas: j.blas, python: j.python };
     return j.tasks[task.id] ?? null;
   } catch (e) {
     const msg = String((e as { stderr?: string }).stderr || (e as Error).message);
-    numpyMissing = /No module named .?numpy/.test(msg) ? "numpy is not installed for /usr/bin/python3" : `numpy reference failed: ${msg.trim().split("\n").pop()}`;
+    numpyMissing = /No module named .?numpy/.test(msg)
+      ? "numpy is not installed for /usr/bin/python3"
+      : `numpy reference failed: ${msg.trim().split("\n").pop()}`;
     return null;
   }
 }
@@ -158,11 +181,15 @@ function numpyRef(o: Opts, task: PyTask): { ms: number; [k: string]: unknown } |
 // ---- rows ------------------------------------------------------------------------------
 
 const rows: Row[] = [];
-function both(t: Timing, ref: { ms: number; [k: string]: unknown } | null): Pick<Row, "initlabMs" | "numpyMs" | "initlabCpuMs" | "numpyCpuMs"> {
+function both(
+  t: Timing,
+  ref: { ms: number; [k: string]: unknown } | null,
+): Pick<Row, "initlabMs" | "numpyMs" | "initlabCpuMs" | "numpyCpuMs"> {
   const refCpu = ref && typeof ref.cpuMs === "number" ? ref.cpuMs : null;
   return { initlabMs: t.ms, numpyMs: ref?.ms ?? null, initlabCpuMs: t.cpuMs, numpyCpuMs: refCpu };
 }
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a != null && b != null && b > 0 ? `${(a / b).toFixed(2)}×` : "n/a";
 function addRow(r: Row): void {
   rows.push(r);
   const f = (x: number | null) => (x == null ? "—" : x.toFixed(1));
@@ -196,8 +223,21 @@ function benchSvd(o: Opts, n: number): void {
   const a = randn(n, n);
   const small = randn(32, 32);
   for (const p of paths(o, n <= 512)) {
-    const t = withPath(p, () => (p === "js" ? timeMs(() => svd(a), 1, () => svd(small)) : timeMs(() => svd(a), reps)));
-    addRow({ task: `full SVD ${n}×${n} (U, S, V)`, ...both(t, ref), path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+    const t = withPath(p, () =>
+      p === "js"
+        ? timeMs(
+            () => svd(a),
+            1,
+            () => svd(small),
+          )
+        : timeMs(() => svd(a), reps),
+    );
+    addRow({
+      task: `full SVD ${n}×${n} (U, S, V)`,
+      ...both(t, ref),
+      path: `linalg ${p}`,
+      notes: p === "js" ? "1 call" : "",
+    });
   }
 }
 
@@ -207,8 +247,21 @@ function benchEigh(o: Opts, n: number): void {
   const a = symmetric(n);
   const small = symmetric(32);
   for (const p of paths(o, n <= 512)) {
-    const t = withPath(p, () => (p === "js" ? timeMs(() => eigh(a), 1, () => eigh(small)) : timeMs(() => eigh(a), reps)));
-    addRow({ task: `symmetric eig ${n}×${n}`, ...both(t, ref), path: `linalg ${p}`, notes: p === "js" ? "1 call" : "" });
+    const t = withPath(p, () =>
+      p === "js"
+        ? timeMs(
+            () => eigh(a),
+            1,
+            () => eigh(small),
+          )
+        : timeMs(() => eigh(a), reps),
+    );
+    addRow({
+      task: `symmetric eig ${n}×${n}`,
+      ...both(t, ref),
+      path: `linalg ${p}`,
+      notes: p === "js" ? "1 call" : "",
+    });
   }
 }
 
@@ -237,8 +290,10 @@ type IntruderFn = (base: number[][], tuned: number[][], opts: { k: number; epsil
 function intruderFunction(): { fn: IntruderFn; source: string } {
   try {
     // Another module of the library; guard so the bench runs without it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
     const mod = require("../metrics/intruders") as { intruderDimensions?: IntruderFn };
-    if (typeof mod.intruderDimensions === "function") return { fn: mod.intruderDimensions, source: "intruderDimensions" };
+    if (typeof mod.intruderDimensions === "function")
+      return { fn: mod.intruderDimensions, source: "intruderDimensions" };
   } catch {
     // fall through to the local equivalent
   }
@@ -265,7 +320,10 @@ function benchIntruders(o: Opts): void {
   // Without the addon each 768² SVD takes ~10 s, so the pure-JS run covers one layer.
   const p = paths(o, false)[0];
   const layers = o.quick || p === "js" ? 1 : o.layers;
-  const shapes: Array<[number, number, number]> = [[768, 768, 6 * layers], [768, 3072, 2 * layers]];
+  const shapes: Array<[number, number, number]> = [
+    [768, 768, 6 * layers],
+    [768, 3072, 2 * layers],
+  ];
   const ref = numpyRef(o, { id: "intruders", kind: "intruders", shapes });
   const { fn, source } = intruderFunction();
   let total = 0;
@@ -277,7 +335,9 @@ function benchIntruders(o: Opts): void {
         const base = randn(m, n, 0.02);
         const up = randn(m, 8);
         const down = randn(8, n);
-        const tuned = base.map((row, i) => row.map((v, j) => v + 0.002 * up[i].reduce((s, u, q) => s + u * down[q][j], 0)));
+        const tuned = base.map((row, i) =>
+          row.map((v, j) => v + 0.002 * up[i].reduce((s, u, q) => s + u * down[q][j], 0)),
+        );
         const t = performance.now();
         const c = cpuNow();
         count += fn(base, tuned, { k: 10, epsilon: 0.5 }).count;
@@ -296,7 +356,12 @@ function benchIntruders(o: Opts): void {
 
 // ---- training steps (src/bench/training.ts, optional) -----------------------------------
 
-interface TrainBench { name: string; msPerStep: number; backend: string; notes?: string }
+interface TrainBench {
+  name: string;
+  msPerStep: number;
+  backend: string;
+  notes?: string;
+}
 type TrainFn = () => Promise<TrainBench>;
 
 function trainingRef(): Map<string, number> {
@@ -304,7 +369,9 @@ function trainingRef(): Map<string, number> {
   const script = path.join(projectRoot(), "scripts", "bench_ref_training.py");
   if (!fs.existsSync(script) || numpyMissing) return out;
   try {
-    const j = JSON.parse(execFileSync(PY, [script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 })) as unknown;
+    const j = JSON.parse(
+      execFileSync(PY, [script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 }),
+    ) as unknown;
     const visit = (v: unknown, key?: string): void => {
       if (typeof v === "number" && key) out.set(key, v);
       else if (Array.isArray(v)) v.forEach((x) => visit(x));
@@ -325,6 +392,7 @@ function trainingRef(): Map<string, number> {
 async function benchTraining(): Promise<void> {
   let mod: Record<string, unknown>;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
     mod = require("../bench/training") as Record<string, unknown>;
   } catch (e) {
     console.log(`bench: training-step benchmarks unavailable (${String((e as Error).message).split("\n")[0]})`);
@@ -336,7 +404,8 @@ async function benchTraining(): Promise<void> {
     if (typeof fn !== "function") continue;
     try {
       const r = await fn();
-      const refMs = ref.get(r.name) ?? [...ref.entries()].find(([k]) => k.toLowerCase() === r.name.toLowerCase())?.[1] ?? null;
+      const refMs =
+        ref.get(r.name) ?? [...ref.entries()].find(([k]) => k.toLowerCase() === r.name.toLowerCase())?.[1] ?? null;
       addRow({ task: r.name, initlabMs: r.msPerStep, numpyMs: refMs, path: r.backend, notes: r.notes ?? "" });
     } catch (e) {
       console.log(`bench: ${name} failed: ${String((e as Error).message).split("\n")[0]}`);
@@ -373,7 +442,10 @@ function markdown(o: Opts, startLoad: number[], endLoad: number[], wallS: number
     "",
     "| task | initlab ms | numpy ms | ratio | CPU-time ratio | path / backend | notes |",
     "|---|---:|---:|---:|---:|---|---|",
-    ...rows.map((r) => `| ${r.task} | ${f(r.initlabMs)} | ${f(r.numpyMs)} | ${ratio(r.initlabMs, r.numpyMs)} | ${ratio(r.initlabCpuMs, r.numpyCpuMs)} | ${r.path} | ${r.notes} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.task} | ${f(r.initlabMs)} | ${f(r.numpyMs)} | ${ratio(r.initlabMs, r.numpyMs)} | ${ratio(r.initlabCpuMs, r.numpyCpuMs)} | ${r.path} | ${r.notes} |`,
+    ),
     "",
     "## Machine",
     "",
@@ -395,7 +467,9 @@ export async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const startLoad = os.loadavg();
   setLinalgPath(null);
-  console.log(`initlab bench: linalg path ${linalgPath()}${linalgPath() === "js" ? ` (${linalgPathReason()})` : ""}; load ${startLoad[0].toFixed(1)} on ${os.cpus().length} cores`);
+  console.log(
+    `initlab bench: linalg path ${linalgPath()}${linalgPath() === "js" ? ` (${linalgPathReason()})` : ""}; load ${startLoad[0].toFixed(1)} on ${os.cpus().length} cores`,
+  );
   const on = (g: string) => o.only.includes(g);
   if (on("svd")) for (const n of [256, 512, 1024]) benchSvd(o, n);
   if (on("eigh")) for (const n of [512, 1024]) benchEigh(o, n);

@@ -25,7 +25,10 @@ export class CliUsageError extends Error {
 export type FlagKind = "string" | "number" | "boolean";
 
 /** Parses `--name value`, `--name=value` and boolean `--name`; rejects unknown flags. */
-export function parseFlags(args: string[], spec: Record<string, FlagKind>): { flags: Record<string, string | number | boolean>; positionals: string[] } {
+export function parseFlags(
+  args: string[],
+  spec: Record<string, FlagKind>,
+): { flags: Record<string, string | number | boolean>; positionals: string[] } {
   const flags: Record<string, string | number | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -38,7 +41,12 @@ export function parseFlags(args: string[], spec: Record<string, FlagKind>): { fl
     const eq = a.indexOf("=");
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const kind = spec[name];
-    if (!kind) throw new CliUsageError(`unknown flag "--${name}" (known: ${Object.keys(spec).map((k) => "--" + k).join(", ")})`);
+    if (!kind)
+      throw new CliUsageError(
+        `unknown flag "--${name}" (known: ${Object.keys(spec)
+          .map((k) => "--" + k)
+          .join(", ")})`,
+      );
     if (name in flags) throw new CliUsageError(`flag --${name} given twice`);
     if (kind === "boolean") {
       if (eq >= 0) throw new CliUsageError(`flag --${name} takes no value`);

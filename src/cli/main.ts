@@ -20,7 +20,15 @@ const processIO: CliIO = {
 function help(): string {
   const names = Object.keys(commands);
   const w = Math.max(...names.map((n) => n.length));
-  return ["usage: initlab <command> [options]", "", ...names.map((n) => `  ${n.padEnd(w)}  ${commands[n].summary}`), "", ...names.map((n) => `  ${commands[n].usage}`)].join("\n") + "\n";
+  return (
+    [
+      "usage: initlab <command> [options]",
+      "",
+      ...names.map((n) => `  ${n.padEnd(w)}  ${commands[n].summary}`),
+      "",
+      ...names.map((n) => `  ${commands[n].usage}`),
+    ].join("\n") + "\n"
+  );
 }
 
 /** Runs one CLI invocation (argv without node and script); returns the exit code. */
@@ -54,7 +62,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e) => { process.stderr.write(`initlab: ${(e as Error).message}\n`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`initlab: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -10,7 +10,14 @@ import { writeFileAtomic } from "../io/json";
 import { figuresDir, projectRoot, resultsDir } from "../io/paths";
 import "../papers/all";
 import { papers, runOrder } from "../papers/registry";
-import { mergeOutcomes, NotebookOutcome, overviewJson, readOverview, readPaperSummaries, summaryMarkdown } from "./summary";
+import {
+  mergeOutcomes,
+  NotebookOutcome,
+  overviewJson,
+  readOverview,
+  readPaperSummaries,
+  summaryMarkdown,
+} from "./summary";
 
 interface Args {
   names: string[];
@@ -20,11 +27,18 @@ interface Args {
   out: string;
 }
 
-const USAGE = "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--dir NOTEBOOK_DIR]";
+const USAGE =
+  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--dir NOTEBOOK_DIR]";
 
 function parseArgs(argv: string[]): Args {
   const root = projectRoot();
-  const a: Args = { names: [], size: process.env.INITLAB_SIZE || "default", dir: path.join(root, "notebooks"), timeout: 0, out: path.join(root, "out", "notebooks") };
+  const a: Args = {
+    names: [],
+    size: process.env.INITLAB_SIZE || "default",
+    dir: path.join(root, "notebooks"),
+    timeout: 0,
+    out: path.join(root, "out", "notebooks"),
+  };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
     const val = () => {
@@ -42,7 +56,8 @@ function parseArgs(argv: string[]): Args {
     } else if (t.startsWith("-")) throw new Error(`unknown option ${t}\n${USAGE}`);
     else a.names.push(t.replace(/\.ipynb$/, ""));
   }
-  if (!SIZES.includes(a.size as never)) throw new Error(`--size: unknown size "${a.size}" (known: ${SIZES.join(", ")})`);
+  if (!SIZES.includes(a.size as never))
+    throw new Error(`--size: unknown size "${a.size}" (known: ${SIZES.join(", ")})`);
   if (!a.timeout) a.timeout = a.size === "smoke" ? 600 : a.size === "default" ? 1800 : 7200;
   if (!Number.isFinite(a.timeout) || a.timeout <= 0) throw new Error("--timeout: must be a positive number of seconds");
   return a;
@@ -50,7 +65,11 @@ function parseArgs(argv: string[]): Args {
 
 function listNotebooks(a: Args): string[] {
   if (!fs.existsSync(a.dir)) throw new Error(`--dir: ${a.dir} does not exist`);
-  const all = fs.readdirSync(a.dir).filter((f) => f.endsWith(".ipynb")).map((f) => f.slice(0, -6)).sort();
+  const all = fs
+    .readdirSync(a.dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => f.slice(0, -6))
+    .sort();
   const unknown = a.names.filter((n) => !all.includes(n));
   if (unknown.length) throw new Error(`unknown notebook(s): ${unknown.join(", ")} (available: ${all.join(", ")})`);
   const chosen = a.names.length ? a.names : all;
@@ -67,7 +86,21 @@ function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: bool
   const root = projectRoot();
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn("/usr/bin/python3", [path.join(root, "scripts", "run_notebook.py"), "--in", path.join(a.dir, `${nb}.ipynb`), "--out", path.join(a.out, `${nb}.ipynb`), "--cwd", a.dir, "--timeout", String(a.timeout)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      "/usr/bin/python3",
+      [
+        path.join(root, "scripts", "run_notebook.py"),
+        "--in",
+        path.join(a.dir, `${nb}.ipynb`),
+        "--out",
+        path.join(a.out, `${nb}.ipynb`),
+        "--cwd",
+        a.dir,
+        "--timeout",
+        String(a.timeout),
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -83,9 +116,17 @@ function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: bool
       const line = out.trim().split("\n").pop() ?? "";
       try {
         const r = JSON.parse(line) as { ok: boolean; errors: string[] };
-        resolve({ ok: r.ok && code === 0, errors: r.errors.length ? r.errors : code === 0 ? [] : [`runner exited with code ${code}`], wall });
+        resolve({
+          ok: r.ok && code === 0,
+          errors: r.errors.length ? r.errors : code === 0 ? [] : [`runner exited with code ${code}`],
+          wall,
+        });
       } catch {
-        resolve({ ok: false, errors: [`notebook runner failed (exit ${code}): ${(err || out).trim().slice(-2000)}`], wall });
+        resolve({
+          ok: false,
+          errors: [`notebook runner failed (exit ${code}): ${(err || out).trim().slice(-2000)}`],
+          wall,
+        });
       }
     });
   });
@@ -107,19 +148,32 @@ export async function main(argv: string[]): Promise<number> {
     PATH: `${path.join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     PYTHONUNBUFFERED: "1",
   };
-  console.log(`initlab repro: ${names.length} notebook(s), size ${a.size}, figures → ${figuresDir(size)}, results → ${results}`);
+  console.log(
+    `initlab repro: ${names.length} notebook(s), size ${a.size}, figures → ${figuresDir(size)}, results → ${results}`,
+  );
   const outcomes: NotebookOutcome[] = [];
   for (const [i, nb] of names.entries()) {
     const r = await runOne(nb, a, env);
     const file = path.join(results, nb, "summary.json");
     const mine = readPaperSummaries(results).get(nb);
     const errors = [...r.errors];
-    if (r.ok && !(mine && mine.provenance?.runId === runId)) errors.push(`the notebook wrote no results for paper "${nb}" (${path.relative(root, file)}): il.runPaper was not called for this id, or failed`);
-    const o: NotebookOutcome = { id: nb, status: errors.length ? "failed" : "ok", errors, size: a.size, wallSeconds: Math.round(r.wall * 10) / 10 };
+    if (r.ok && !(mine && mine.provenance?.runId === runId))
+      errors.push(
+        `the notebook wrote no results for paper "${nb}" (${path.relative(root, file)}): il.runPaper was not called for this id, or failed`,
+      );
+    const o: NotebookOutcome = {
+      id: nb,
+      status: errors.length ? "failed" : "ok",
+      errors,
+      size: a.size,
+      wallSeconds: Math.round(r.wall * 10) / 10,
+    };
     outcomes.push(o);
     const checks = o.status === "ok" && mine ? mine.checks : [];
     const ev = checks.filter((c) => c.kind === "evidence");
-    console.log(`[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.wallSeconds)}  evidence ${ev.filter((c) => c.pass).length}/${ev.length}`);
+    console.log(
+      `[${i + 1}/${names.length}] ${o.status === "ok" ? "ok    " : "FAILED"} ${nb}  ${fmt(o.wallSeconds)}  evidence ${ev.filter((c) => c.pass).length}/${ev.length}`,
+    );
     for (const e of o.errors) console.log("    " + e.split("\n").slice(0, 6).join("\n    "));
   }
   const overviewFile = path.join(results, "summary.json");
@@ -130,8 +184,10 @@ export async function main(argv: string[]): Promise<number> {
   writeFileAtomic(mdFile, summaryMarkdown(merged, paperFiles, path.relative(results, figuresDir(size)) || "."));
   console.log("\nnotebook                         status  evidence  wall");
   for (const o of outcomes) {
-    const ev = (o.status === "ok" ? paperFiles.get(o.id)?.checks ?? [] : []).filter((c) => c.kind === "evidence");
-    console.log(`${o.id.padEnd(32)} ${o.status.padEnd(7)} ${`${ev.filter((c) => c.pass).length}/${ev.length}`.padEnd(9)} ${fmt(o.wallSeconds)}`);
+    const ev = (o.status === "ok" ? (paperFiles.get(o.id)?.checks ?? []) : []).filter((c) => c.kind === "evidence");
+    console.log(
+      `${o.id.padEnd(32)} ${o.status.padEnd(7)} ${`${ev.filter((c) => c.pass).length}/${ev.length}`.padEnd(9)} ${fmt(o.wallSeconds)}`,
+    );
   }
   console.log(`\nwrote ${path.relative(root, mdFile)} and ${path.relative(root, overviewFile)}`);
   return outcomes.every((o) => o.status === "ok") ? 0 : 1;

@@ -33,7 +33,11 @@ export function readOverview(file: string): NotebookOutcome[] {
     if (!Array.isArray(raw.notebooks)) return [];
     return raw.notebooks
       .filter((n) => n && typeof n.id === "string")
-      .map((n) => ({ ...n, errors: Array.isArray(n.errors) ? n.errors : [], wallSeconds: raw.timings?.[n.id]?.wallSeconds ?? NaN }));
+      .map((n) => ({
+        ...n,
+        errors: Array.isArray(n.errors) ? n.errors : [],
+        wallSeconds: raw.timings?.[n.id]?.wallSeconds ?? NaN,
+      }));
   } catch {
     return []; // an unreadable overview (e.g. the pre-registry format) is rebuilt from this run
   }
@@ -49,13 +53,21 @@ export function mergeOutcomes(old: NotebookOutcome[], fresh: NotebookOutcome[]):
 export function overviewJson(outcomes: NotebookOutcome[], papers: Map<string, PaperSummaryFile>): string {
   const o: Overview = {
     notebooks: outcomes.map(({ wallSeconds: _w, ...rest }) => rest),
-    timings: Object.fromEntries(outcomes.map((n) => [n.id, { wallSeconds: n.wallSeconds, computeSeconds: papers.get(n.id)?.provenance.computeSeconds }])),
+    timings: Object.fromEntries(
+      outcomes.map((n) => [
+        n.id,
+        { wallSeconds: n.wallSeconds, computeSeconds: papers.get(n.id)?.provenance.computeSeconds },
+      ]),
+    ),
   };
   return toJson(o, 2) + "\n";
 }
 
 function firstLine(s: string): string {
-  const lines = s.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const msg = lines.find((l) => /Error|error TS|FAIL|failed|timed out|died/.test(l)) ?? lines[0] ?? s;
   return msg.length > 300 ? msg.slice(0, 300) + "…" : msg;
 }
@@ -72,7 +84,8 @@ const count = (cs: Check[], kind: Check["kind"]) => {
   const k = cs.filter((c) => c.kind === kind);
   return { hold: k.filter((c) => c.pass).length, total: k.length };
 };
-const mark = ({ hold, total }: { hold: number; total: number }) => (total === 0 ? "–" : `${hold === total ? "✅" : "❌"} ${hold}/${total}`);
+const mark = ({ hold, total }: { hold: number; total: number }) =>
+  total === 0 ? "–" : `${hold === total ? "✅" : "❌"} ${hold}/${total}`;
 
 function seedsText(p: PaperSummaryFile | undefined): string {
   if (!p) return "–";
@@ -86,34 +99,49 @@ function checkTable(checks: Check[], figRel: string): string[] {
   for (const c of checks) {
     const m = cell(fmtMeasured(c.measured));
     const measured = c.figure ? `[${m}](${figRel}/${c.figure}.png)` : m;
-    out.push(`| ${cell(c.claim)} | ${measured} | ${cell(c.expected)} | ${c.seeds} | ${c.pass ? "✅ holds" : "❌ fails"} |`);
+    out.push(
+      `| ${cell(c.claim)} | ${measured} | ${cell(c.expected)} | ${c.seeds} | ${c.pass ? "✅ holds" : "❌ fails"} |`,
+    );
   }
   return out;
 }
 
 /** The Markdown report. `figuresRel` is the figures folder relative to the report. */
-export function summaryMarkdown(outcomes: NotebookOutcome[], papers: Map<string, PaperSummaryFile>, figuresRel: string): string {
+export function summaryMarkdown(
+  outcomes: NotebookOutcome[],
+  papers: Map<string, PaperSummaryFile>,
+  figuresRel: string,
+): string {
   const ids = [...new Set([...outcomes.map((o) => o.id), ...papers.keys()])].sort();
   const all = ids.flatMap((id) => papers.get(id)?.checks ?? []);
   const ev = count(all, "evidence");
   const sa = count(all, "sanity");
   const ok = outcomes.filter((o) => o.status === "ok").length;
-  const sizes = [...new Set(ids.map((id) => papers.get(id)?.size ?? outcomes.find((o) => o.id === id)?.size).filter(Boolean))];
+  const sizes = [
+    ...new Set(ids.map((id) => papers.get(id)?.size ?? outcomes.find((o) => o.id === id)?.size).filter(Boolean)),
+  ];
   const out: string[] = ["# initlab: claim vs measured", ""];
   out.push(
     `${ids.length} paper${ids.length === 1 ? "" : "s"}, ${ok} of ${outcomes.length} notebooks ran cleanly. **Evidence: ${ev.hold} of ${ev.total} checks hold; sanity: ${sa.hold} of ${sa.total}** (size${sizes.length === 1 ? "" : "s"}: ${sizes.map((z) => `\`${z}\``).join(", ") || "none"}).`,
     "",
     "Evidence checks test a paper's claim at toy scale and could fail if the claim were false there; sanity checks are pipeline and construction checks (parameter counts, closed forms, the loss going down) and are never counted as evidence. " +
       "Measured values over several seeds show the mean and a 95% interval (Student t over seeds, or of the paired difference); the pass rule is stated on that interval. Each measured value links to the figure that shows it, where there is one." +
-      (sizes.includes("smoke") ? " `smoke` runs only show that the pipeline works; read effects from `default` or `full` runs." : ""),
+      (sizes.includes("smoke")
+        ? " `smoke` runs only show that the pipeline works; read effects from `default` or `full` runs."
+        : ""),
     "",
   );
-  out.push("| paper | citation | evidence | sanity | seeds | run | size | wall time |", "|---|---|---|---|---|---|---|---|");
+  out.push(
+    "| paper | citation | evidence | sanity | seeds | run | size | wall time |",
+    "|---|---|---|---|---|---|---|---|",
+  );
   for (const id of ids) {
     const p = papers.get(id);
     const o = outcomes.find((x) => x.id === id);
     const run = !o ? "not run" : o.status === "ok" ? "ok" : "**failed**";
-    out.push(`| [${cell(id)}](#${id}) | ${p ? cell(shortCitation(p.citation)) : ""} | ${p ? mark(count(p.checks, "evidence")) : "–"} | ${p ? mark(count(p.checks, "sanity")) : "–"} | ${seedsText(p)} | ${run} | \`${p?.size ?? o?.size ?? "?"}\` | ${fmtWall(o?.wallSeconds ?? NaN)} |`);
+    out.push(
+      `| [${cell(id)}](#${id}) | ${p ? cell(shortCitation(p.citation)) : ""} | ${p ? mark(count(p.checks, "evidence")) : "–"} | ${p ? mark(count(p.checks, "sanity")) : "–"} | ${seedsText(p)} | ${run} | \`${p?.size ?? o?.size ?? "?"}\` | ${fmtWall(o?.wallSeconds ?? NaN)} |`,
+    );
   }
   for (const id of ids) {
     const p = papers.get(id);
@@ -121,9 +149,17 @@ export function summaryMarkdown(outcomes: NotebookOutcome[], papers: Map<string,
     const figRel = `${figuresRel}/${id}`;
     out.push("", `## ${id}`, "");
     if (p) {
-      out.push(`**Paper.** ${formatCitation(p.citation)}${p.citation.code ? ` · [code](${p.citation.code})` : ""}`, "", `**Claim.** ${p.claim}`, "");
+      out.push(
+        `**Paper.** ${formatCitation(p.citation)}${p.citation.code ? ` · [code](${p.citation.code})` : ""}`,
+        "",
+        `**Claim.** ${p.claim}`,
+        "",
+      );
     }
-    const runBits = [o ? (o.status === "ok" ? "ran cleanly" : "**failed**") : "not run by the runner", `size \`${p?.size ?? o?.size ?? "?"}\``];
+    const runBits = [
+      o ? (o.status === "ok" ? "ran cleanly" : "**failed**") : "not run by the runner",
+      `size \`${p?.size ?? o?.size ?? "?"}\``,
+    ];
     if (p) runBits.push(`seeds ${p.seeds.join(", ")}`, `backend ${p.backend}`);
     if (o) runBits.push(fmtWall(o.wallSeconds));
     out.push(`**Run.** ${runBits.join(" · ")}`, "");
@@ -131,12 +167,32 @@ export function summaryMarkdown(outcomes: NotebookOutcome[], papers: Map<string,
     if (!p) continue;
     const evid = p.checks.filter((c) => c.kind === "evidence");
     const san = p.checks.filter((c) => c.kind === "sanity");
-    if (evid.length) out.push(`**Evidence** (${count(evid, "evidence").hold} of ${evid.length} hold)`, "", ...checkTable(evid, figRel), "");
-    if (san.length) out.push(`**Sanity** (${count(san, "sanity").hold} of ${san.length}; not evidence)`, "", ...checkTable(san, figRel), "");
+    if (evid.length)
+      out.push(
+        `**Evidence** (${count(evid, "evidence").hold} of ${evid.length} hold)`,
+        "",
+        ...checkTable(evid, figRel),
+        "",
+      );
+    if (san.length)
+      out.push(
+        `**Sanity** (${count(san, "sanity").hold} of ${san.length}; not evidence)`,
+        "",
+        ...checkTable(san, figRel),
+        "",
+      );
     const measured = Object.entries(p.summary ?? {});
     if (measured.length) {
-      out.push(`<details><summary>All measured values (${measured.length})</summary>`, "", "| quantity | value |", "|---|---|");
-      for (const [k, v] of measured) out.push(`| ${cell(k)} | ${cell(typeof v === "number" ? fmtNumber(v) : isInterval(v) ? fmtMeasured(v) : String(v))} |`);
+      out.push(
+        `<details><summary>All measured values (${measured.length})</summary>`,
+        "",
+        "| quantity | value |",
+        "|---|---|",
+      );
+      for (const [k, v] of measured)
+        out.push(
+          `| ${cell(k)} | ${cell(typeof v === "number" ? fmtNumber(v) : isInterval(v) ? fmtMeasured(v) : String(v))} |`,
+        );
       out.push("", "</details>", "");
     }
     const [key, ...rest] = p.figures ?? [];

@@ -35,7 +35,9 @@ export function progress(label: string, total: number, minIntervalMs = 500): Pro
     const frac = total > 0 ? Math.min(1, step / total) : 1;
     const eta = frac > 0 ? (el / frac) * (1 - frac) : NaN;
     const bar = "#".repeat(Math.round(frac * 20)).padEnd(20, ".");
-    const vals = Object.entries(values).map(([k, v]) => `${k}=${fmtVal(v)}`).join(" ");
+    const vals = Object.entries(values)
+      .map(([k, v]) => `${k}=${fmtVal(v)}`)
+      .join(" ");
     const time = final ? `done in ${fmtTime(el)}` : `elapsed ${fmtTime(el)} eta ${fmtTime(eta)}`;
     return `${curLabel} [${bar}] ${step}/${total} ${vals} ${time}`.replace(/\s+/g, " ").trim();
   };

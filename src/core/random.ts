@@ -1,7 +1,6 @@
 // One seeded source for every random draw in initlab. tfjs has no global seed, so
 // library code never calls tf.random* without a seed taken from here.
 
-
 /** A self-contained generator (mulberry32); use for reproducible sub-streams. */
 export class Rng {
   private s: number;

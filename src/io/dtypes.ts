@@ -5,18 +5,39 @@
 // representable (|v| > 2^53 − 1), so no value is silently rounded.
 import { fail } from "../core/validate";
 
-export type Dtype = "BOOL" | "U8" | "I8" | "U16" | "I16" | "U32" | "I32" | "U64" | "I64" | "F16" | "BF16" | "F32" | "F64";
+export type Dtype =
+  "BOOL" | "U8" | "I8" | "U16" | "I16" | "U32" | "I32" | "U64" | "I64" | "F16" | "BF16" | "F32" | "F64";
 
 export const DTYPE_SIZE: Readonly<Record<Dtype, number>> = {
-  BOOL: 1, U8: 1, I8: 1, U16: 2, I16: 2, U32: 4, I32: 4, U64: 8, I64: 8, F16: 2, BF16: 2, F32: 4, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  U16: 2,
+  I16: 2,
+  U32: 4,
+  I32: 4,
+  U64: 8,
+  I64: 8,
+  F16: 2,
+  BF16: 2,
+  F32: 4,
+  F64: 8,
 };
 
 export const DTYPES = Object.keys(DTYPE_SIZE) as Dtype[];
 
 /** Decoded element storage: F16 and BF16 decode to Float32Array; BOOL to Uint8Array (0/1). */
 export type TensorData =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 export type Int64Mode = "bigint" | "number";
 
@@ -29,7 +50,8 @@ export function numel(shape: readonly number[], arg: string): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
-    if (!Number.isSafeInteger(d) || d < 0) fail(arg, `shape entry ${i} is ${String(d)}; expected a non-negative integer`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      fail(arg, `shape entry ${i} is ${String(d)}; expected a non-negative integer`);
     n *= d;
     if (!Number.isSafeInteger(n)) fail(arg, `shape [${shape.join(", ")}] has too many elements`);
   }
@@ -104,9 +126,16 @@ export function numberToBf16(v: number): number {
  * Decodes `count` little-endian elements from `bytes` (any alignment: the bytes are copied
  * first). `name` labels errors.
  */
-export function decodeElements(bytes: Uint8Array, dtype: Dtype, count: number, name: string, int64: Int64Mode = "bigint"): TensorData {
+export function decodeElements(
+  bytes: Uint8Array,
+  dtype: Dtype,
+  count: number,
+  name: string,
+  int64: Int64Mode = "bigint",
+): TensorData {
   const size = DTYPE_SIZE[dtype];
-  if (bytes.length !== count * size) fail(name, `has ${bytes.length} data bytes; ${count} elements of ${dtype} need ${count * size}`);
+  if (bytes.length !== count * size)
+    fail(name, `has ${bytes.length} data bytes; ${count} elements of ${dtype} need ${count * size}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case "BOOL": {
@@ -118,26 +147,64 @@ export function decodeElements(bytes: Uint8Array, dtype: Dtype, count: number, n
       }
       return out;
     }
-    case "U8": return Uint8Array.from(bytes);
-    case "I8": return new Int8Array(Uint8Array.from(bytes).buffer);
-    case "U16": { const o = new Uint16Array(count); for (let i = 0; i < count; i++) o[i] = dv.getUint16(2 * i, true); return o; }
-    case "I16": { const o = new Int16Array(count); for (let i = 0; i < count; i++) o[i] = dv.getInt16(2 * i, true); return o; }
-    case "U32": { const o = new Uint32Array(count); for (let i = 0; i < count; i++) o[i] = dv.getUint32(4 * i, true); return o; }
-    case "I32": { const o = new Int32Array(count); for (let i = 0; i < count; i++) o[i] = dv.getInt32(4 * i, true); return o; }
-    case "F32": { const o = new Float32Array(count); for (let i = 0; i < count; i++) o[i] = dv.getFloat32(4 * i, true); return o; }
-    case "F64": { const o = new Float64Array(count); for (let i = 0; i < count; i++) o[i] = dv.getFloat64(8 * i, true); return o; }
-    case "F16": { const o = new Float32Array(count); for (let i = 0; i < count; i++) o[i] = f16ToNumber(dv.getUint16(2 * i, true)); return o; }
-    case "BF16": { const o = new Float32Array(count); for (let i = 0; i < count; i++) o[i] = bf16ToNumber(dv.getUint16(2 * i, true)); return o; }
+    case "U8":
+      return Uint8Array.from(bytes);
+    case "I8":
+      return new Int8Array(Uint8Array.from(bytes).buffer);
+    case "U16": {
+      const o = new Uint16Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getUint16(2 * i, true);
+      return o;
+    }
+    case "I16": {
+      const o = new Int16Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getInt16(2 * i, true);
+      return o;
+    }
+    case "U32": {
+      const o = new Uint32Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getUint32(4 * i, true);
+      return o;
+    }
+    case "I32": {
+      const o = new Int32Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getInt32(4 * i, true);
+      return o;
+    }
+    case "F32": {
+      const o = new Float32Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getFloat32(4 * i, true);
+      return o;
+    }
+    case "F64": {
+      const o = new Float64Array(count);
+      for (let i = 0; i < count; i++) o[i] = dv.getFloat64(8 * i, true);
+      return o;
+    }
+    case "F16": {
+      const o = new Float32Array(count);
+      for (let i = 0; i < count; i++) o[i] = f16ToNumber(dv.getUint16(2 * i, true));
+      return o;
+    }
+    case "BF16": {
+      const o = new Float32Array(count);
+      for (let i = 0; i < count; i++) o[i] = bf16ToNumber(dv.getUint16(2 * i, true));
+      return o;
+    }
     case "I64":
     case "U64": {
       const big = dtype === "I64" ? new BigInt64Array(count) : new BigUint64Array(count);
-      for (let i = 0; i < count; i++) big[i] = dtype === "I64" ? dv.getBigInt64(8 * i, true) : dv.getBigUint64(8 * i, true);
+      for (let i = 0; i < count; i++)
+        big[i] = dtype === "I64" ? dv.getBigInt64(8 * i, true) : dv.getBigUint64(8 * i, true);
       if (int64 === "bigint") return big;
       const o = new Float64Array(count);
       for (let i = 0; i < count; i++) {
         const v = big[i];
         if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-          fail(name, `${dtype} element ${i} = ${v} is not exactly representable as a JS number (|v| > 2^53 − 1); read with int64: "bigint"`);
+          fail(
+            name,
+            `${dtype} element ${i} = ${v} is not exactly representable as a JS number (|v| > 2^53 − 1); read with int64: "bigint"`,
+          );
         }
         o[i] = Number(v);
       }
@@ -152,14 +219,22 @@ type DataIn = ArrayLike<number> | ArrayLike<bigint>;
 
 function intRange(dtype: Dtype): [number, number] | null {
   switch (dtype) {
-    case "BOOL": return [0, 1];
-    case "U8": return [0, 255];
-    case "I8": return [-128, 127];
-    case "U16": return [0, 65535];
-    case "I16": return [-32768, 32767];
-    case "U32": return [0, 4294967295];
-    case "I32": return [-2147483648, 2147483647];
-    default: return null;
+    case "BOOL":
+      return [0, 1];
+    case "U8":
+      return [0, 255];
+    case "I8":
+      return [-128, 127];
+    case "U16":
+      return [0, 65535];
+    case "I16":
+      return [-32768, 32767];
+    case "U32":
+      return [0, 4294967295];
+    case "I32":
+      return [-2147483648, 2147483647];
+    default:
+      return null;
   }
 }
 
@@ -176,7 +251,8 @@ export function encodeElements(data: DataIn, dtype: Dtype, name: string): Uint8A
       let b: bigint;
       if (typeof raw === "bigint") b = raw;
       else {
-        if (!Number.isSafeInteger(raw)) fail(name, `element ${i} is ${raw}; ${dtype} needs an integer within ±(2^53 − 1) or a bigint`);
+        if (!Number.isSafeInteger(raw))
+          fail(name, `element ${i} is ${raw}; ${dtype} needs an integer within ±(2^53 − 1) or a bigint`);
         b = BigInt(raw);
       }
       const lo = dtype === "I64" ? -(1n << 63n) : 0n;
@@ -189,19 +265,41 @@ export function encodeElements(data: DataIn, dtype: Dtype, name: string): Uint8A
     const v = typeof raw === "bigint" ? Number(raw) : raw;
     if (typeof v !== "number") fail(name, `element ${i} is ${typeof v}; expected a number`);
     if (range) {
-      if (!Number.isInteger(v) || v < range[0] || v > range[1]) fail(name, `element ${i} is ${v}; ${dtype} holds integers in [${range[0]}, ${range[1]}]`);
+      if (!Number.isInteger(v) || v < range[0] || v > range[1])
+        fail(name, `element ${i} is ${v}; ${dtype} holds integers in [${range[0]}, ${range[1]}]`);
     }
     switch (dtype) {
-      case "BOOL": case "U8": dv.setUint8(i, v); break;
-      case "I8": dv.setInt8(i, v); break;
-      case "U16": dv.setUint16(2 * i, v, true); break;
-      case "I16": dv.setInt16(2 * i, v, true); break;
-      case "U32": dv.setUint32(4 * i, v, true); break;
-      case "I32": dv.setInt32(4 * i, v, true); break;
-      case "F32": dv.setFloat32(4 * i, v, true); break;
-      case "F64": dv.setFloat64(8 * i, v, true); break;
-      case "F16": dv.setUint16(2 * i, numberToF16(v), true); break;
-      case "BF16": dv.setUint16(2 * i, numberToBf16(v), true); break;
+      case "BOOL":
+      case "U8":
+        dv.setUint8(i, v);
+        break;
+      case "I8":
+        dv.setInt8(i, v);
+        break;
+      case "U16":
+        dv.setUint16(2 * i, v, true);
+        break;
+      case "I16":
+        dv.setInt16(2 * i, v, true);
+        break;
+      case "U32":
+        dv.setUint32(4 * i, v, true);
+        break;
+      case "I32":
+        dv.setInt32(4 * i, v, true);
+        break;
+      case "F32":
+        dv.setFloat32(4 * i, v, true);
+        break;
+      case "F64":
+        dv.setFloat64(8 * i, v, true);
+        break;
+      case "F16":
+        dv.setUint16(2 * i, numberToF16(v), true);
+        break;
+      case "BF16":
+        dv.setUint16(2 * i, numberToBf16(v), true);
+        break;
     }
   }
   return out;
@@ -213,7 +311,8 @@ export function toNumberArray(data: TensorData, name: string): Float64Array {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (typeof v === "bigint") {
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) fail(name, `element ${i} = ${v} is not exactly representable as a JS number`);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+        fail(name, `element ${i} = ${v} is not exactly representable as a JS number`);
       out[i] = Number(v);
     } else out[i] = v;
   }

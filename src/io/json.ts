@@ -20,7 +20,13 @@ export function toJson(value: unknown, indent?: number): string {
 export function fromJson<T = unknown>(text: string, where = "json"): T {
   try {
     return JSON.parse(text, (_k, v) => {
-      if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof v[TAG] === "string") {
+      if (
+        v &&
+        typeof v === "object" &&
+        !Array.isArray(v) &&
+        Object.keys(v).length === 1 &&
+        typeof v[TAG] === "string"
+      ) {
         const n = Number(v[TAG]);
         if (v[TAG] === "NaN" || !Number.isFinite(n)) return n;
       }

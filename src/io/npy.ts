@@ -4,7 +4,17 @@
 // safetensors dtype names (F32 ↔ '<f4', I64 ↔ '<i8', BOOL ↔ '|b1', ...).
 import * as fs from "fs";
 import { fail } from "../core/validate";
-import { decodeElements, Dtype, DTYPE_SIZE, DTYPES, encodeElements, Int64Mode, isDtype, numel, TensorData } from "./dtypes";
+import {
+  decodeElements,
+  Dtype,
+  DTYPE_SIZE,
+  DTYPES,
+  encodeElements,
+  Int64Mode,
+  isDtype,
+  numel,
+  TensorData,
+} from "./dtypes";
 
 export interface NpyArray {
   dtype: Dtype;
@@ -19,13 +29,27 @@ export interface NpyInput {
 }
 
 const DESCR: Record<Dtype, string | null> = {
-  BOOL: "|b1", U8: "|u1", I8: "|i1", U16: "<u2", I16: "<i2", U32: "<u4", I32: "<i4", U64: "<u8", I64: "<i8",
-  F16: "<f2", BF16: null, F32: "<f4", F64: "<f8",
+  BOOL: "|b1",
+  U8: "|u1",
+  I8: "|i1",
+  U16: "<u2",
+  I16: "<i2",
+  U32: "<u4",
+  I32: "<i4",
+  U64: "<u8",
+  I64: "<i8",
+  F16: "<f2",
+  BF16: null,
+  F32: "<f4",
+  F64: "<f8",
 };
 
 function dtypeOfDescr(descr: string, src: string): Dtype {
   // numpy writes one-byte types with '|' but accepts '<' and '=' too.
-  const norm = descr.length === 3 && descr[2] === "1" && (descr[0] === "<" || descr[0] === "=") ? "|" + descr.slice(1) : descr.replace(/^=/, "<");
+  const norm =
+    descr.length === 3 && descr[2] === "1" && (descr[0] === "<" || descr[0] === "=")
+      ? "|" + descr.slice(1)
+      : descr.replace(/^=/, "<");
   for (const d of DTYPES) if (DESCR[d] === norm) return d;
   if (descr.startsWith(">")) fail(src, `dtype '${descr}' is big-endian; only little-endian .npy files are supported`);
   return fail(src, `unknown or unsupported dtype '${descr}'`);
@@ -36,14 +60,18 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Parses numpy's header dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }. */
 function parseHeader(text: string, src: string): { descr: string; fortran: boolean; shape: number[] } {
   const t = text.trim();
-  if (!t.startsWith("{") || !t.endsWith("}")) fail(src, `header is not a Python dict literal: ${JSON.stringify(t.slice(0, 80))}`);
+  if (!t.startsWith("{") || !t.endsWith("}"))
+    fail(src, `header is not a Python dict literal: ${JSON.stringify(t.slice(0, 80))}`);
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(t);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(t);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(t);
   if (!descr || !fortran || !shape) fail(src, "header must contain 'descr', 'fortran_order' and 'shape'");
   const keys = t.match(/'([^']*)'\s*:/g) ?? [];
   if (keys.length !== 3) fail(src, `header has ${keys.length} keys; expected exactly descr, fortran_order, shape`);
-  const dims = shape[1].split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const dims = shape[1]
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const out = dims.map((s) => {
     if (!/^\d+L?$/.test(s)) fail(src, `shape entry "${s}" is not a non-negative integer`);
     return Number(s.replace("L", ""));
@@ -69,7 +97,8 @@ export function readNpy(bytes: Uint8Array, opts: { int64?: Int64Mode; source?: s
     hlen = dv.getUint32(8, true);
     hstart = 12;
   } else return fail(src, `unsupported .npy format version ${major}.${bytes[7]}`);
-  if (hstart + hlen > bytes.length) fail(src, `header length ${hlen} is beyond the file (${bytes.length - hstart} bytes left)`);
+  if (hstart + hlen > bytes.length)
+    fail(src, `header length ${hlen} is beyond the file (${bytes.length - hstart} bytes left)`);
   const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(hstart, hstart + hlen));
   const h = parseHeader(text, src);
   if (h.fortran) fail(src, "fortran_order=True is not supported; save with np.ascontiguousarray");
@@ -78,7 +107,10 @@ export function readNpy(bytes: Uint8Array, opts: { int64?: Int64Mode; source?: s
   const dataStart = hstart + hlen;
   const need = count * DTYPE_SIZE[dtype];
   if (bytes.length - dataStart !== need) {
-    fail(src, `shape (${h.shape.join(", ")}) of ${h.descr} needs ${need} data bytes but the file has ${bytes.length - dataStart}`);
+    fail(
+      src,
+      `shape (${h.shape.join(", ")}) of ${h.descr} needs ${need} data bytes but the file has ${bytes.length - dataStart}`,
+    );
   }
   return { dtype, shape: h.shape, data: decodeElements(bytes.subarray(dataStart), dtype, count, src, opts.int64) };
 }
@@ -91,7 +123,8 @@ export function writeNpy(arr: NpyInput): Uint8Array {
   if (descr === null) fail("arr.dtype", `${arr.dtype} has no .npy equivalent (numpy has no bfloat16); convert to F32`);
   if (!Array.isArray(arr.shape)) fail("arr.shape", "must be an array");
   const count = numel(arr.shape, "arr.shape");
-  if (arr.data == null || arr.data.length !== count) fail("arr.data", `has ${arr.data?.length} values; shape [${arr.shape.join(", ")}] needs ${count}`);
+  if (arr.data == null || arr.data.length !== count)
+    fail("arr.data", `has ${arr.data?.length} values; shape [${arr.shape.join(", ")}] needs ${count}`);
   const data = encodeElements(arr.data, arr.dtype, "arr.data");
   const shapeStr = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeStr}, }`;

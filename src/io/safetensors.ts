@@ -5,7 +5,17 @@
 // error names the tensor (or "header") and the reason.
 import * as fs from "fs";
 import { fail } from "../core/validate";
-import { decodeElements, Dtype, DTYPE_SIZE, DTYPES, encodeElements, Int64Mode, isDtype, numel, TensorData } from "./dtypes";
+import {
+  decodeElements,
+  Dtype,
+  DTYPE_SIZE,
+  DTYPES,
+  encodeElements,
+  Int64Mode,
+  isDtype,
+  numel,
+  TensorData,
+} from "./dtypes";
 
 export interface SafeTensor {
   dtype: Dtype;
@@ -49,10 +59,25 @@ function checkDuplicateKeys(text: string, src: string): void {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c === "{") { stack.push(new Set()); i++; continue; }
-    if (c === "[") { stack.push(null); i++; continue; }
-    if (c === "}" || c === "]") { stack.pop(); i++; continue; }
-    if (c !== '"') { i++; continue; }
+    if (c === "{") {
+      stack.push(new Set());
+      i++;
+      continue;
+    }
+    if (c === "[") {
+      stack.push(null);
+      i++;
+      continue;
+    }
+    if (c === "}" || c === "]") {
+      stack.pop();
+      i++;
+      continue;
+    }
+    if (c !== '"') {
+      i++;
+      continue;
+    }
     let j = i + 1;
     while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
     const token = text.slice(i, j + 1);
@@ -62,24 +87,33 @@ function checkDuplicateKeys(text: string, src: string): void {
     const top = stack[stack.length - 1];
     if (text[k] === ":" && top) {
       const key = JSON.parse(token) as string;
-      if (top.has(key)) fail(stack.length === 1 ? `${src} tensor "${key}"` : `${src} header`, `duplicate key "${key}" in the JSON header`);
+      if (top.has(key))
+        fail(
+          stack.length === 1 ? `${src} tensor "${key}"` : `${src} header`,
+          `duplicate key "${key}" in the JSON header`,
+        );
       top.add(key);
     }
   }
 }
 
 /** Parses and validates the header of a safetensors byte buffer (no tensor data read). */
-export function readSafetensorsHeader(bytes: Uint8Array, opts: { source?: string } = {}): {
+export function readSafetensorsHeader(
+  bytes: Uint8Array,
+  opts: { source?: string } = {},
+): {
   entries: SafetensorsEntry[];
   metadata: Record<string, string>;
   dataStart: number;
 } {
   const src = opts.source ?? "safetensors";
   if (!(bytes instanceof Uint8Array)) fail(src, "must be a Uint8Array or Buffer of file bytes");
-  if (bytes.length < 8) fail(`${src} header`, `truncated file: ${bytes.length} bytes, but the header length alone needs 8`);
+  if (bytes.length < 8)
+    fail(`${src} header`, `truncated file: ${bytes.length} bytes, but the header length alone needs 8`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = dv.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) fail(`${src} header`, `header length ${n64} is beyond the file (${bytes.length - 8} bytes after the length field)`);
+  if (n64 > BigInt(bytes.length - 8))
+    fail(`${src} header`, `header length ${n64} is beyond the file (${bytes.length - 8} bytes after the length field)`);
   const n = Number(n64);
   if (n > MAX_HEADER) fail(`${src} header`, `header length ${n} exceeds the 100 MB limit`);
   if (n < 2) fail(`${src} header`, `header length ${n} is too small for a JSON object`);
@@ -103,7 +137,8 @@ export function readSafetensorsHeader(bytes: Uint8Array, opts: { source?: string
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail(`${src} __metadata__`, "must be an object of string values");
+      if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+        fail(`${src} __metadata__`, "must be an object of string values");
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== "string") fail(`${src} __metadata__`, `value of "${k}" is ${typeof v}; expected a string`);
         metadata[k] = v;
@@ -111,9 +146,11 @@ export function readSafetensorsHeader(bytes: Uint8Array, opts: { source?: string
       continue;
     }
     const arg = `${src} tensor "${name}"`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail(arg, "header entry must be an object {dtype, shape, data_offsets}");
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      fail(arg, "header entry must be an object {dtype, shape, data_offsets}");
     const e = raw as Record<string, unknown>;
-    if (!isDtype(e.dtype)) fail(arg, `unknown or unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${DTYPES.join(", ")})`);
+    if (!isDtype(e.dtype))
+      fail(arg, `unknown or unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${DTYPES.join(", ")})`);
     if (!Array.isArray(e.shape)) fail(arg, "shape must be an array of non-negative integers");
     const shape = e.shape as number[];
     const count = numel(shape, arg);
@@ -123,23 +160,36 @@ export function readSafetensorsHeader(bytes: Uint8Array, opts: { source?: string
     }
     const [begin, end] = off as [number, number];
     if (begin > end) fail(arg, `data_offsets [${begin}, ${end}] have begin > end`);
-    if (end > bufferLen) fail(arg, `data_offsets [${begin}, ${end}] are out of range: the data buffer has ${bufferLen} bytes (truncated file?)`);
+    if (end > bufferLen)
+      fail(
+        arg,
+        `data_offsets [${begin}, ${end}] are out of range: the data buffer has ${bufferLen} bytes (truncated file?)`,
+      );
     const need = count * DTYPE_SIZE[e.dtype];
-    if (end - begin !== need) fail(arg, `shape [${shape.join(", ")}] of ${e.dtype} needs ${need} bytes but data_offsets span ${end - begin}`);
+    if (end - begin !== need)
+      fail(arg, `shape [${shape.join(", ")}] of ${e.dtype} needs ${need} bytes but data_offsets span ${end - begin}`);
     entries.push({ name, dtype: e.dtype, shape: [...shape], dataOffsets: [begin, end] });
   }
   // Ranges must tile the buffer in order without overlap (as the reference parser requires).
-  const sorted = [...entries].sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  const sorted = [...entries].sort(
+    (a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1],
+  );
   let pos = 0;
   let prev: SafetensorsEntry | null = null;
   for (const e of sorted) {
     const [b, en] = e.dataOffsets;
-    if (b < pos) fail(`${src} tensor "${e.name}"`, `data_offsets [${b}, ${en}] overlap tensor "${prev?.name}" [${prev?.dataOffsets.join(", ")}]`);
-    if (b > pos) fail(`${src} tensor "${e.name}"`, `data_offsets [${b}, ${en}] leave a gap after byte ${pos} of the data buffer`);
+    if (b < pos)
+      fail(
+        `${src} tensor "${e.name}"`,
+        `data_offsets [${b}, ${en}] overlap tensor "${prev?.name}" [${prev?.dataOffsets.join(", ")}]`,
+      );
+    if (b > pos)
+      fail(`${src} tensor "${e.name}"`, `data_offsets [${b}, ${en}] leave a gap after byte ${pos} of the data buffer`);
     pos = en;
     prev = e;
   }
-  if (pos !== bufferLen) fail(`${src} header`, `tensors cover ${pos} bytes but the data buffer has ${bufferLen} (trailing bytes)`);
+  if (pos !== bufferLen)
+    fail(`${src} header`, `tensors cover ${pos} bytes but the data buffer has ${bufferLen} (trailing bytes)`);
   return { entries, metadata, dataStart };
 }
 
@@ -151,7 +201,13 @@ export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions 
   for (const e of entries) {
     const [b, en] = e.dataOffsets;
     const count = numel(e.shape, e.name);
-    const data = decodeElements(bytes.subarray(dataStart + b, dataStart + en), e.dtype, count, `${src} tensor "${e.name}"`, opts.int64);
+    const data = decodeElements(
+      bytes.subarray(dataStart + b, dataStart + en),
+      e.dtype,
+      count,
+      `${src} tensor "${e.name}"`,
+      opts.int64,
+    );
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data };
   }
   return { tensors, metadata };
@@ -172,12 +228,17 @@ export function loadSafetensors(path: string, opts: Omit<ReadSafetensorsOptions,
  * Serialises tensors (in insertion order) with optional string metadata. The header is
  * padded with spaces so the data buffer starts at a multiple of 8 bytes.
  */
-export function writeSafetensors(tensors: Record<string, SafeTensorInput>, metadata?: Record<string, string>): Uint8Array {
-  if (tensors == null || typeof tensors !== "object") fail("tensors", "must be an object mapping names to {dtype, shape, data}");
+export function writeSafetensors(
+  tensors: Record<string, SafeTensorInput>,
+  metadata?: Record<string, string>,
+): Uint8Array {
+  if (tensors == null || typeof tensors !== "object")
+    fail("tensors", "must be an object mapping names to {dtype, shape, data}");
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== "object") fail("metadata", "must be an object of string values");
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== "string") fail("metadata", `value of "${k}" must be a string, got ${typeof v}`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== "string") fail("metadata", `value of "${k}" must be a string, got ${typeof v}`);
     if (Object.keys(metadata).length) header.__metadata__ = { ...metadata };
   }
   const chunks: Uint8Array[] = [];
@@ -189,7 +250,8 @@ export function writeSafetensors(tensors: Record<string, SafeTensorInput>, metad
     if (!isDtype(t.dtype)) fail(arg, `unknown dtype ${JSON.stringify(t.dtype)} (known: ${DTYPES.join(", ")})`);
     if (!Array.isArray(t.shape)) fail(arg, "shape must be an array");
     const count = numel(t.shape, arg);
-    if (t.data == null || t.data.length !== count) fail(arg, `has ${t.data?.length} values; shape [${t.shape.join(", ")}] needs ${count}`);
+    if (t.data == null || t.data.length !== count)
+      fail(arg, `has ${t.data?.length} values; shape [${t.shape.join(", ")}] needs ${count}`);
     const bytes = encodeElements(t.data, t.dtype, arg);
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -211,6 +273,10 @@ export function writeSafetensors(tensors: Record<string, SafeTensorInput>, metad
 }
 
 /** Writes tensors to a .safetensors file. */
-export function saveSafetensors(path: string, tensors: Record<string, SafeTensorInput>, metadata?: Record<string, string>): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, SafeTensorInput>,
+  metadata?: Record<string, string>,
+): void {
   fs.writeFileSync(path, writeSafetensors(tensors, metadata));
 }

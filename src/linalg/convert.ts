@@ -45,7 +45,8 @@ export function toMl(m: Matrix, arg = "matrix"): MlMatrix {
     if (row.length !== cols) fail(arg, `is ragged: row ${i} has ${row.length} entries, row 0 has ${cols}`);
     for (let j = 0; j < cols; j++) {
       const v = row[j];
-      if (typeof v !== "number" || !Number.isFinite(v)) fail(arg, `entry [${i}][${j}] is ${String(v)}; expected a finite number`);
+      if (typeof v !== "number" || !Number.isFinite(v))
+        fail(arg, `entry [${i}][${j}] is ${String(v)}; expected a finite number`);
     }
   }
   return new MlMatrix(m);

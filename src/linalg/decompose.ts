@@ -78,7 +78,8 @@ export interface EighResult {
 
 /** Symmetric eigendecomposition in float64; eigenvalues ascending, like numpy.linalg.eigh. */
 export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult {
-  for (const k of Object.keys(opts ?? {})) if (k !== "symmetryTol") fail("opts", `unknown option "${k}" (known: symmetryTol)`);
+  for (const k of Object.keys(opts ?? {}))
+    if (k !== "symmetryTol") fail("opts", `unknown option "${k}" (known: symmetryTol)`);
   const tol = opts.symmetryTol ?? 1e-8;
   const lib = lapack();
   if (lib) {
@@ -96,7 +97,8 @@ export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult
       for (let j = i + 1; j < n; j++) {
         const x = p.d[i * n + j];
         const y = p.d[j * n + i];
-        if (Math.abs(x - y) > tol * scale) fail("m", `must be symmetric: entry [${i}][${j}] = ${x} but [${j}][${i}] = ${y}`);
+        if (Math.abs(x - y) > tol * scale)
+          fail("m", `must be symmetric: entry [${i}][${j}] = ${x} but [${j}][${i}] = ${y}`);
       }
     }
     try {

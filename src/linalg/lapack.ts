@@ -9,10 +9,23 @@ import { Matrix, toMl } from "./convert";
 
 /** The addon's raw interface: row-major Float64Arrays in and out. */
 export interface LapackAddon {
-  svd(a: Float64Array, m: number, n: number, vectors: boolean): { s: Float64Array; u?: Float64Array; vt?: Float64Array };
+  svd(
+    a: Float64Array,
+    m: number,
+    n: number,
+    vectors: boolean,
+  ): { s: Float64Array; u?: Float64Array; vt?: Float64Array };
   eigh(a: Float64Array, n: number): { w: Float64Array; zt: Float64Array };
   /** op(a)·op(b) (m×k times k×n), row-major; transA/transB read a / b as stored transposed. */
-  gemm(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA?: boolean, transB?: boolean): Float64Array;
+  gemm(
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    k: number,
+    n: number,
+    transA?: boolean,
+    transB?: boolean,
+  ): Float64Array;
 }
 
 /** Which implementation svd/eigh/svdTopK use: "native" (LAPACK addon) or "js" (ml-matrix). */
@@ -69,7 +82,7 @@ export function linalgPath(): LinalgPath {
 
 /** Why the native path is not active ("" when it is). */
 export function linalgPathReason(): string {
-  if (forced === "js") return "forced by setLinalgPath(\"js\")";
+  if (forced === "js") return 'forced by setLinalgPath("js")';
   return load() ? "" : loadError;
 }
 
@@ -92,7 +105,12 @@ export function packRowMajor(a: MlMatrix): Float64Array {
   const out = new Float64Array(r * c);
   // A dense ml-matrix keeps one Float64Array per row; views (transpose, sub-matrix) do not.
   const rowsData = (a as unknown as { data?: unknown }).data;
-  if (Array.isArray(rowsData) && rowsData.length === r && rowsData[0] instanceof Float64Array && rowsData[0].length === c) {
+  if (
+    Array.isArray(rowsData) &&
+    rowsData.length === r &&
+    rowsData[0] instanceof Float64Array &&
+    rowsData[0].length === c
+  ) {
     for (let i = 0; i < r; i++) out.set(rowsData[i] as Float64Array, i * c);
     return out;
   }

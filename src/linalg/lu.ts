@@ -20,7 +20,8 @@ export interface LUResult {
 export function luDecompose(m: Matrix): LUResult {
   const { data, rows, cols } = toFloat64(m, "m");
   if (rows === 0 || cols === 0) fail("m", "is empty");
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) fail("m", `entry ${i} is ${data[i]}; expected a finite number`);
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) fail("m", `entry ${i} is ${data[i]}; expected a finite number`);
   const a = Float64Array.from(data);
   const k = Math.min(rows, cols);
   const perm = Array.from({ length: rows }, (_, i) => i);
@@ -29,10 +30,17 @@ export function luDecompose(m: Matrix): LUResult {
     let best = Math.abs(a[j * cols + j]);
     for (let i = j + 1; i < rows; i++) {
       const v = Math.abs(a[i * cols + j]);
-      if (v > best) { best = v; p = i; }
+      if (v > best) {
+        best = v;
+        p = i;
+      }
     }
     if (p !== j) {
-      for (let c = 0; c < cols; c++) { const t = a[j * cols + c]; a[j * cols + c] = a[p * cols + c]; a[p * cols + c] = t; }
+      for (let c = 0; c < cols; c++) {
+        const t = a[j * cols + c];
+        a[j * cols + c] = a[p * cols + c];
+        a[p * cols + c] = t;
+      }
       [perm[j], perm[p]] = [perm[p], perm[j]];
     }
     const piv = a[j * cols + j];
@@ -43,9 +51,15 @@ export function luDecompose(m: Matrix): LUResult {
       for (let c = j + 1; c < cols; c++) a[i * cols + c] -= f * a[j * cols + c];
     }
   }
-  const L = Array.from({ length: rows }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 1 : i > j ? a[i * cols + j] : 0)));
+  const L = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: k }, (_, j) => (i === j ? 1 : i > j ? a[i * cols + j] : 0)),
+  );
   const D = Array.from({ length: k }, (_, j) => a[j * cols + j]);
-  const U = Array.from({ length: k }, (_, j) => Array.from({ length: cols }, (_, c) => (c < j ? 0 : c === j ? (D[j] === 0 ? 0 : 1) : D[j] === 0 ? a[j * cols + c] : a[j * cols + c] / D[j])));
+  const U = Array.from({ length: k }, (_, j) =>
+    Array.from({ length: cols }, (_, c) =>
+      c < j ? 0 : c === j ? (D[j] === 0 ? 0 : 1) : D[j] === 0 ? a[j * cols + c] : a[j * cols + c] / D[j],
+    ),
+  );
   return { perm, L, D, U };
 }
 

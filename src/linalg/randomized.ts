@@ -94,7 +94,8 @@ function norm(v: Float64Array): number {
 }
 
 function checkCount(arg: string, v: unknown, min: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(arg, `must be an integer ≥ ${min}, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min)
+    fail(arg, `must be an integer ≥ ${min}, got ${String(v)}`);
   return v;
 }
 
@@ -116,7 +117,8 @@ export function svdTopK(m: Matrix, k: number, opts: SvdTopKOptions = {}): SVDRes
   const p = checkCount("opts.oversample", opts.oversample ?? 10, 0);
   const iters = checkCount("opts.powerIters", opts.powerIters ?? 2, 0);
   const seedValue = opts.seed ?? 0;
-  if (typeof seedValue !== "number" || !Number.isFinite(seedValue)) fail("opts.seed", `must be a finite number, got ${String(seedValue)}`);
+  if (typeof seedValue !== "number" || !Number.isFinite(seedValue))
+    fail("opts.seed", `must be a finite number, got ${String(seedValue)}`);
   const l = Math.min(k + p, kmax);
 
   const A: Dense = { r: rows, c: cols, d: packed.d };

@@ -16,11 +16,20 @@ export interface Interval {
 
 export function isInterval(v: unknown): v is Interval {
   const x = v as Interval;
-  return !!x && typeof x === "object" && typeof x.mean === "number" && typeof x.n === "number" && typeof x.method === "string";
+  return (
+    !!x &&
+    typeof x === "object" &&
+    typeof x.mean === "number" &&
+    typeof x.n === "number" &&
+    typeof x.method === "string"
+  );
 }
 
 // ln Γ(x) (Lanczos, g = 7, n = 9), accurate to ~1e-15 for x > 0.
-const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
 function lnGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
   x -= 1;
@@ -63,7 +72,9 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const lbt = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  return x < (a + 1) / (a + b + 2) ? (Math.exp(lbt) * betaCf(a, b, x)) / a : 1 - (Math.exp(lbt) * betaCf(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (Math.exp(lbt) * betaCf(a, b, x)) / a
+    : 1 - (Math.exp(lbt) * betaCf(b, a, 1 - x)) / b;
 }
 
 /** CDF of Student's t with `df` degrees of freedom. */
@@ -112,7 +123,11 @@ export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>, lev
 }
 
 /** Paired percentile bootstrap of mean(a − b), seeded (for small, skewed samples). */
-export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts: { level?: number; resamples?: number; seed?: number } = {}): Interval {
+export function pairedBootstrap(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  opts: { level?: number; resamples?: number; seed?: number } = {},
+): Interval {
   assertNonEmpty("a", a);
   if (a.length !== b.length) fail("b", `has ${b.length} entries; a has ${a.length} (pairs need the same seeds)`);
   const level = opts.level ?? 0.95;

@@ -12,7 +12,8 @@ export function effectiveRank(singularValues: ArrayLike<number>, opts: { eps?: n
   assertKnownOptions("opts", opts, ["eps"]);
   const eps = opts.eps ?? 0;
   if (!Number.isFinite(eps) || eps < 0) fail("opts.eps", `must be a finite number >= 0, got ${eps}`);
-  if (singularValues == null || typeof singularValues.length !== "number") fail("singularValues", "must be an array of numbers");
+  if (singularValues == null || typeof singularValues.length !== "number")
+    fail("singularValues", "must be an array of numbers");
   assertNonEmpty("singularValues", singularValues);
   assertFinite("singularValues", singularValues);
   let l1 = 0;
@@ -75,7 +76,9 @@ export function singularValuesFast(z: MlMatrix): number[] {
   const large = Math.max(z.rows, z.columns);
   if (large < 4 * small) return singularValues(z);
   const g = z.rows >= z.columns ? z.transpose().mmul(z) : z.mmul(z.transpose());
-  return eigh(g).values.map((v) => Math.sqrt(Math.max(0, v))).sort((x, y) => y - x);
+  return eigh(g)
+    .values.map((v) => Math.sqrt(Math.max(0, v)))
+    .sort((x, y) => y - x);
 }
 
 /**

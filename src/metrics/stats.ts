@@ -44,7 +44,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function ranks(x: ArrayLike<number>): number[] {
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;
@@ -66,7 +66,8 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function auroc(scores: ArrayLike<number>, positives: ArrayLike<boolean | number>): number {
   assertNonEmpty("scores", scores);
   assertFinite("scores", scores);
-  if (positives.length !== scores.length) fail("positives", `has ${positives.length} entries; scores has ${scores.length}`);
+  if (positives.length !== scores.length)
+    fail("positives", `has ${positives.length} entries; scores has ${scores.length}`);
   const r = ranks(scores);
   let nPos = 0;
   let sumPos = 0;

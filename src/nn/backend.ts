@@ -9,6 +9,7 @@ let readyPromise: Promise<BackendName> | null = null;
 
 function tryRequire(name: string): boolean {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
     require(name);
     return true;
   } catch {
@@ -25,9 +26,11 @@ async function select(): Promise<BackendName> {
     if (tryRequire("@tensorflow/tfjs-node-gpu") || tryRequire("@tensorflow/tfjs-node")) {
       if (await tf.setBackend("tensorflow")) return "tensorflow";
     }
-    if (forced === "tensorflow") throw new Error("INITLAB_BACKEND=tensorflow but @tensorflow/tfjs-node could not be loaded");
+    if (forced === "tensorflow")
+      throw new Error("INITLAB_BACKEND=tensorflow but @tensorflow/tfjs-node could not be loaded");
   }
   if (!forced || forced === "wasm") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
     require("@tensorflow/tfjs-backend-wasm");
     if (await tf.setBackend("wasm")) {
       registerWasmKernels(); // missing gradients, fast transposed matmul

@@ -35,7 +35,8 @@ export function lowRankInit(w: Matrix, rank: number): number[][] | tf.Tensor2D {
   const { U, S, V } = svd(a);
   if (S[0] === 0) fail("w", "is all zeros; it has no singular directions to keep");
   // A (numerically) zero σ_r would give a matrix of rank < r: refuse rather than mislabel.
-  if (S[rank - 1] <= S[0] * 1e-12) fail("rank", `is ${rank} but w has numerical rank < ${rank} (σ_${rank} = ${S[rank - 1]})`);
+  if (S[rank - 1] <= S[0] * 1e-12)
+    fail("rank", `is ${rank} but w has numerical rank < ${rank} (σ_${rank} = ${S[rank - 1]})`);
   const out = new MlMatrix(a.rows, a.columns);
   for (let q = 0; q < rank; q++) {
     for (let i = 0; i < a.rows; i++) {
@@ -63,7 +64,8 @@ function orthonormalColumns(m: MlMatrix, rank: number, arg: string): number[][] 
       }
     }
     const n = Math.hypot(...v);
-    if (!(n > 1e-10 * Math.max(n0, 1e-300))) fail(arg, `column ${c} is zero or lies in the span of the columns before it`);
+    if (!(n > 1e-10 * Math.max(n0, 1e-300)))
+      fail(arg, `column ${c} is zero or lies in the span of the columns before it`);
     qs.push(v.map((x) => x / n));
   }
   return qs;
@@ -98,7 +100,11 @@ export function taskAlignedLowRankInit(opts: TaskAlignedInitOptions): number[][]
   assertKnownOptions("opts", opts, ["inputDirs", "outputDirs", "rank", "norm"]);
   const vin = toMl(opts.inputDirs, "opts.inputDirs");
   const vout = toMl(opts.outputDirs, "opts.outputDirs");
-  if (vin.rows !== vout.rows) fail("opts.outputDirs", `has ${vout.rows} rows but opts.inputDirs has ${vin.rows}; both need one row per hidden unit`);
+  if (vin.rows !== vout.rows)
+    fail(
+      "opts.outputDirs",
+      `has ${vout.rows} rows but opts.inputDirs has ${vin.rows}; both need one row per hidden unit`,
+    );
   assertPositiveInt("opts.rank", opts.rank);
   if (!Number.isFinite(opts.norm) || opts.norm <= 0) fail("opts.norm", `must be a finite number > 0, got ${opts.norm}`);
   const r = opts.rank;

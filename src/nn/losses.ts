@@ -8,13 +8,16 @@ export type Labels = tf.Tensor1D | ArrayLike<number>;
 
 function labelsTensor(labels: Labels, n: number, numClasses: number): tf.Tensor1D {
   if (labels instanceof tf.Tensor) {
-    if (labels.rank !== 1 || labels.shape[0] !== n) fail("labels", `must be a 1-D tensor of length ${n}, got shape [${labels.shape}]`);
+    if (labels.rank !== 1 || labels.shape[0] !== n)
+      fail("labels", `must be a 1-D tensor of length ${n}, got shape [${labels.shape}]`);
     return labels.toInt() as tf.Tensor1D;
   }
-  if (labels == null || labels.length !== n) fail("labels", `must have ${n} entries (one per row), got ${labels?.length}`);
+  if (labels == null || labels.length !== n)
+    fail("labels", `must have ${n} entries (one per row), got ${labels?.length}`);
   for (let i = 0; i < n; i++) {
     const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) fail("labels", `entry ${i} is ${y}; expected a class index in [0, ${numClasses})`);
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses)
+      fail("labels", `entry ${i} is ${y}; expected a class index in [0, ${numClasses})`);
   }
   return tf.tensor1d(Array.from(labels), "int32");
 }

@@ -21,11 +21,24 @@ export function initWeight(fanIn: number, fanOut: number, scheme: InitScheme): F
   const out = new Float32Array(fanIn * fanOut);
   for (let i = 0; i < out.length; i++) {
     switch (scheme) {
-      case "he": out[i] = randn() * Math.sqrt(2 / fanIn); break;
-      case "lecun": out[i] = randn() * Math.sqrt(1 / fanIn); break;
-      case "glorot": { const a = Math.sqrt(6 / (fanIn + fanOut)); out[i] = (2 * random() - 1) * a; break; }
-      case "torch": { const a = 1 / Math.sqrt(fanIn); out[i] = (2 * random() - 1) * a; break; }
-      default: fail("init", `unknown scheme "${scheme}" (known: he, glorot, lecun, torch)`);
+      case "he":
+        out[i] = randn() * Math.sqrt(2 / fanIn);
+        break;
+      case "lecun":
+        out[i] = randn() * Math.sqrt(1 / fanIn);
+        break;
+      case "glorot": {
+        const a = Math.sqrt(6 / (fanIn + fanOut));
+        out[i] = (2 * random() - 1) * a;
+        break;
+      }
+      case "torch": {
+        const a = 1 / Math.sqrt(fanIn);
+        out[i] = (2 * random() - 1) * a;
+        break;
+      }
+      default:
+        fail("init", `unknown scheme "${scheme}" (known: he, glorot, lecun, torch)`);
     }
   }
   return out;
@@ -40,15 +53,20 @@ export class MLP {
     assertKnownOptions("config", config, ["sizes", "activation", "bias", "init"]);
     const { sizes } = config;
     if (!Array.isArray(sizes) || sizes.length < 2) fail("config.sizes", "needs at least input and output widths");
-    sizes.forEach((s, i) => { if (!Number.isInteger(s) || s <= 0) fail("config.sizes", `entry ${i} is ${s}; widths are positive integers`); });
+    sizes.forEach((s, i) => {
+      if (!Number.isInteger(s) || s <= 0) fail("config.sizes", `entry ${i} is ${s}; widths are positive integers`);
+    });
     const activation = config.activation ?? "relu";
-    if (!["relu", "tanh", "linear"].includes(activation)) fail("config.activation", `unknown activation "${activation}" (known: relu, tanh, linear)`);
+    if (!["relu", "tanh", "linear"].includes(activation))
+      fail("config.activation", `unknown activation "${activation}" (known: relu, tanh, linear)`);
     this.config = { sizes: [...sizes], activation, bias: config.bias ?? true, init: config.init ?? "he" };
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = initWeight(sizes[l], sizes[l + 1], this.config.init);
       // tf.variable keeps its own copy; tidy frees the initial tensors (no leak per MLP).
       this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true)));
-      this.biases.push(this.config.bias ? tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true) as tf.Variable<tf.Rank.R1>) : null);
+      this.biases.push(
+        this.config.bias ? tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true) as tf.Variable<tf.Rank.R1>) : null,
+      );
     }
   }
 

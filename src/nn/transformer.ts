@@ -12,12 +12,28 @@ function gaussian(rng: Rng, n: number, std: number): Float32Array {
 
 /** Parameters of a one-layer pre-norm transformer (vocab V, width d, context T, 4d MLP), drawn from `rng`. */
 export function tinyTransformerParams(rng: Rng, V: number, d: number, T: number): Record<string, tf.Variable> {
-  const v = (shape: number[], std: number) => tf.variable(tf.tensor(gaussian(rng, shape.reduce((a, b) => a * b, 1), std), shape));
+  const v = (shape: number[], std: number) =>
+    tf.variable(
+      tf.tensor(
+        gaussian(
+          rng,
+          shape.reduce((a, b) => a * b, 1),
+          std,
+        ),
+        shape,
+      ),
+    );
   const s = 1 / Math.sqrt(d);
   return {
-    tok: v([V, d], 0.02), pos: v([T, d], 0.02),
-    wq: v([d, d], s), wk: v([d, d], s), wv: v([d, d], s), wo: v([d, d], s),
-    w1: v([d, 4 * d], s), w2: v([4 * d, d], 1 / Math.sqrt(4 * d)), out: v([d, V], s),
+    tok: v([V, d], 0.02),
+    pos: v([T, d], 0.02),
+    wq: v([d, d], s),
+    wk: v([d, d], s),
+    wv: v([d, d], s),
+    wo: v([d, d], s),
+    w1: v([d, 4 * d], s),
+    w2: v([4 * d, d], 1 / Math.sqrt(4 * d)),
+    out: v([d, V], s),
   };
 }
 
@@ -33,7 +49,8 @@ export function tinyTransformerLogits(p: Record<string, tf.Variable>, ids: tf.Te
   const dh = d / heads;
   const x0 = tf.add(tf.reshape(tf.gather(p.tok, tf.reshape(ids, [-1])), [B, T, d]), p.pos);
   const h = tf.reshape(layerNorm(x0), [B * T, d]);
-  const split = (w: tf.Tensor) => tf.transpose(tf.reshape(tf.matMul(h, w as tf.Tensor2D), [B, T, heads, dh]), [0, 2, 1, 3]);
+  const split = (w: tf.Tensor) =>
+    tf.transpose(tf.reshape(tf.matMul(h, w as tf.Tensor2D), [B, T, heads, dh]), [0, 2, 1, 3]);
   const q = split(p.wq);
   const k = split(p.wk);
   const v = split(p.wv);
@@ -45,4 +62,3 @@ export function tinyTransformerLogits(p: Record<string, tf.Variable>, ids: tf.Te
   const x2 = tf.add(x1, m) as tf.Tensor2D;
   return tf.matMul(layerNorm(x2) as tf.Tensor2D, p.out).reshape([B * T, V]);
 }
-

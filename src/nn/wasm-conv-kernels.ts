@@ -6,19 +6,47 @@ import { asInfo, Attrs, KernelFn, kernelFn, transposeLast2, view } from "./wasm-
 
 // ---- Conv2DBackpropFilter: dW = im2col(x)ᵀ · dy, the product on the wasm matmul ----------
 
-function convInfoFor(x: tf.TensorInfo, filterShape: [number, number, number, number], attrs: Attrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
+function convInfoFor(
+  x: tf.TensorInfo,
+  filterShape: [number, number, number, number],
+  attrs: Attrs,
+  depthwise: boolean,
+): tf.backend_util.Conv2DInfo {
   const dataFormat = (attrs.dataFormat as string | undefined) ?? "NHWC";
-  if (dataFormat !== "NHWC") throw new Error(`initlab wasm conv gradient: dataFormat ${dataFormat} is not supported (use NHWC)`);
+  if (dataFormat !== "NHWC")
+    throw new Error(`initlab wasm conv gradient: dataFormat ${dataFormat} is not supported (use NHWC)`);
   const dil = (attrs.dilations as number | [number, number] | undefined) ?? 1;
   return tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, attrs.strides as [number, number] | number, dil,
-    attrs.pad as "valid", attrs.dimRoundingMode as "floor" | undefined, depthwise, "channelsLast",
+    x.shape as [number, number, number, number],
+    filterShape,
+    attrs.strides as [number, number] | number,
+    dil,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode as "floor" | undefined,
+    depthwise,
+    "channelsLast",
   );
 }
 
 /** Rows [b0, b1) of im2col(x): one row per output pixel, (kh, kw, ci) per column. */
-function im2colRows(xv: Float32Array, ci: tf.backend_util.Conv2DInfo, b0: number, b1: number, cols: Float32Array): void {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+function im2colRows(
+  xv: Float32Array,
+  ci: tf.backend_util.Conv2DInfo,
+  b0: number,
+  b1: number,
+  cols: Float32Array,
+): void {
+  const {
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = ci;
   const { top, left } = ci.padInfo;
   const dh = ci.dilationHeight;
   const dw = ci.dilationWidth;
@@ -65,11 +93,22 @@ export const conv2DBackpropFilter: KernelFn = ({ inputs, backend, attrs }) => {
     const n = (b1 - b0) * P;
     const cols = backend.makeOutput([n, K], "float32");
     const dyPart = b0 === 0 && b1 === ci.batchSize ? null : backend.makeOutput([n, Co], "float32");
-    im2colRows(backend.typedArrayFromHeap(x) as Float32Array, ci, b0, b1, backend.typedArrayFromHeap(cols) as Float32Array);
-    if (dyPart) (backend.typedArrayFromHeap(dyPart) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * P * Co, b1 * P * Co));
+    im2colRows(
+      backend.typedArrayFromHeap(x) as Float32Array,
+      ci,
+      b0,
+      b1,
+      backend.typedArrayFromHeap(cols) as Float32Array,
+    );
+    if (dyPart)
+      (backend.typedArrayFromHeap(dyPart) as Float32Array).set(
+        (backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * P * Co, b1 * P * Co),
+      );
     // [n, Co]ᵀ · [n, K] = [Co, K]; the small result is transposed back to [K, Co].
     const dyT = transposeLast2(view(dyPart ?? dy, [n, Co]), backend);
-    const prod = asInfo(matMul({ inputs: { a: dyT, b: cols }, backend, attrs: { transposeA: false, transposeB: false } }));
+    const prod = asInfo(
+      matMul({ inputs: { a: dyT, b: cols }, backend, attrs: { transposeA: false, transposeB: false } }),
+    );
     const part = transposeLast2(view(prod, [Co, K]), backend);
     for (const t of [cols, dyT, prod, ...(dyPart ? [dyPart] : [])]) backend.disposeData(t.dataId);
     if (b0 === 0 && b1 === ci.batchSize) {
@@ -95,16 +134,36 @@ export function fastConvBackpropInput(original: KernelFn): KernelFn {
     const filter = inputs.filter as tf.TensorInfo;
     const inputShape = attrs.inputShape as [number, number, number, number];
     const fmt = (attrs.dataFormat as string | undefined) ?? "NHWC";
-    if (fmt !== "NHWC" || dy.dtype !== "float32" || filter.dtype !== "float32") return original({ inputs, backend, attrs });
-    const ci = convInfoFor({ dataId: dy.dataId, shape: inputShape, dtype: "float32" }, filter.shape as [number, number, number, number], { ...attrs, dilations: 1 }, false);
-    const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+    if (fmt !== "NHWC" || dy.dtype !== "float32" || filter.dtype !== "float32")
+      return original({ inputs, backend, attrs });
+    const ci = convInfoFor(
+      { dataId: dy.dataId, shape: inputShape, dtype: "float32" },
+      filter.shape as [number, number, number, number],
+      { ...attrs, dilations: 1 },
+      false,
+    );
+    const {
+      batchSize: B,
+      inHeight: H,
+      inWidth: W,
+      inChannels: C,
+      outHeight: Ho,
+      outWidth: Wo,
+      outChannels: Co,
+      filterHeight: KH,
+      filterWidth: KW,
+      strideHeight: sh,
+      strideWidth: sw,
+    } = ci;
     const { top, left } = ci.padInfo;
     const K = KH * KW * C;
     const N = B * Ho * Wo;
     const matMul = kernelFn("BatchMatMul");
     // dcols [N, K] = dy [N, Co] · Wᵀ, with W viewed as [K, Co] (a small transpose).
     const wT = transposeLast2(view(filter, [K, Co]), backend);
-    const dcols = asInfo(matMul({ inputs: { a: view(dy, [N, Co]), b: wT }, backend, attrs: { transposeA: false, transposeB: false } }));
+    const dcols = asInfo(
+      matMul({ inputs: { a: view(dy, [N, Co]), b: wT }, backend, attrs: { transposeA: false, transposeB: false } }),
+    );
     backend.disposeData(wT.dataId);
     const out = backend.makeOutput(inputShape, "float32");
     const dx = backend.typedArrayFromHeap(out) as Float32Array;
@@ -139,7 +198,19 @@ export const depthwiseBackpropFilter: KernelFn = ({ inputs, backend, attrs }) =>
   const dy = inputs.dy as tf.TensorInfo;
   const filterShape = attrs.filterShape as [number, number, number, number];
   const ci = convInfoFor(x, filterShape, attrs, true);
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: Ho,
+    outWidth: Wo,
+    outChannels: Co,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = ci;
   const { top, left } = ci.padInfo;
   const mult = Co / C;
   const dw = new Float32Array(KH * KW * Co);
@@ -171,8 +242,25 @@ export const depthwiseBackpropInput: KernelFn = ({ inputs, backend, attrs }) => 
   const dy = inputs.dy as tf.TensorInfo;
   const filter = inputs.filter as tf.TensorInfo;
   const inputShape = attrs.inputShape as [number, number, number, number];
-  const ci = convInfoFor({ dataId: dy.dataId, shape: inputShape, dtype: "float32" }, filter.shape as [number, number, number, number], attrs, true);
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const ci = convInfoFor(
+    { dataId: dy.dataId, shape: inputShape, dtype: "float32" },
+    filter.shape as [number, number, number, number],
+    attrs,
+    true,
+  );
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: Ho,
+    outWidth: Wo,
+    outChannels: Co,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = ci;
   const { top, left } = ci.padInfo;
   const mult = Co / C;
   const dx = new Float32Array(B * H * W * C);
@@ -199,4 +287,3 @@ export const depthwiseBackpropInput: KernelFn = ({ inputs, backend, attrs }) => 
   }
   return backend.makeOutput(inputShape, "float32", undefined, dx);
 };
-

@@ -12,7 +12,12 @@
 //    stock element-wise kernel.
 //  - Sum over the leading axis (bias gradients): a SIMD loop instead of transpose + reduce.
 import * as tf from "@tensorflow/tfjs";
-import { conv2DBackpropFilter, depthwiseBackpropFilter, depthwiseBackpropInput, fastConvBackpropInput } from "./wasm-conv-kernels";
+import {
+  conv2DBackpropFilter,
+  depthwiseBackpropFilter,
+  depthwiseBackpropInput,
+  fastConvBackpropInput,
+} from "./wasm-conv-kernels";
 import { simdKernelsFor } from "./wasm-simd";
 import { BACKEND, KernelFn, transposeLast2 } from "./wasm-util";
 
@@ -33,7 +38,11 @@ function withoutTransposes(original: KernelFn): KernelFn {
     if (at !== a) temps.push(at);
     if (bt !== b) temps.push(bt);
     try {
-      return original({ inputs: { ...inputs, a: at, b: bt }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      return original({
+        inputs: { ...inputs, a: at, b: bt },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
@@ -53,7 +62,17 @@ function fastBatched(original: KernelFn): KernelFn {
     const memory = backend.wasm.asm?.memory;
     const simd = memory ? simdKernelsFor(memory) : null;
     const sameBatch = b.shape.length === ra && outer.every((d, i) => d === b.shape[i]) && b.shape[ra - 2] === K;
-    if (!simd || attrs.transposeA || attrs.transposeB || ra < 3 || batch < 2 || !sameBatch || N % 4 !== 0 || a.dtype !== "float32" || b.dtype !== "float32") {
+    if (
+      !simd ||
+      attrs.transposeA ||
+      attrs.transposeB ||
+      ra < 3 ||
+      batch < 2 ||
+      !sameBatch ||
+      N % 4 !== 0 ||
+      a.dtype !== "float32" ||
+      b.dtype !== "float32"
+    ) {
       return original({ inputs, backend, attrs });
     }
     const out = backend.makeOutput([...outer, M, N], "float32");
@@ -63,7 +82,13 @@ function fastBatched(original: KernelFn): KernelFn {
   };
 }
 
-const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: (o) => withoutTransposes(fastBatched(o)), _FusedMatMul: withoutTransposes, GatherV2: fastGather, Sum: fastSum, Conv2DBackpropInput: fastConvBackpropInput };
+const WRAPPED: Record<string, (original: KernelFn) => KernelFn> = {
+  BatchMatMul: (o) => withoutTransposes(fastBatched(o)),
+  _FusedMatMul: withoutTransposes,
+  GatherV2: fastGather,
+  Sum: fastSum,
+  Conv2DBackpropInput: fastConvBackpropInput,
+};
 const stockMatMul = new Map<string, tf.KernelConfig>();
 let fastMatMul = false;
 
@@ -76,7 +101,9 @@ export function setFastMatMul(enabled: boolean): void {
   if (enabled === fastMatMul || stockMatMul.size === 0) return;
   for (const [name, k] of stockMatMul) {
     tf.unregisterKernel(name, BACKEND);
-    const kernelFunc = enabled ? (WRAPPED[name](k.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc) : k.kernelFunc;
+    const kernelFunc = enabled
+      ? (WRAPPED[name](k.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc)
+      : k.kernelFunc;
     tf.registerKernel({ ...k, kernelFunc });
   }
   fastMatMul = enabled;
@@ -91,7 +118,12 @@ function fastGather(original: KernelFn): KernelFn {
     const x = inputs.x as tf.TensorInfo;
     const indices = inputs.indices as tf.TensorInfo;
     const axis = attrs.axis as number;
-    if ((axis !== 0 && axis !== -x.shape.length) || (attrs.batchDims as number) || x.shape.length === 0 || (x.dtype !== "float32" && x.dtype !== "int32")) {
+    if (
+      (axis !== 0 && axis !== -x.shape.length) ||
+      (attrs.batchDims as number) ||
+      x.shape.length === 0 ||
+      (x.dtype !== "float32" && x.dtype !== "int32")
+    ) {
       return original({ inputs, backend, attrs });
     }
     const rows = x.shape[0];
@@ -121,7 +153,8 @@ function fastSum(original: KernelFn): KernelFn {
     const axes = x.shape.length >= 2 ? tf.util.parseAxisParam(attrs.axis as number | number[], x.shape) : [];
     const memory = backend.wasm.asm?.memory;
     const simd = memory ? simdKernelsFor(memory) : null;
-    if (x.dtype !== "float32" || axes.length !== 1 || axes[0] !== 0 || !simd) return original({ inputs, backend, attrs });
+    if (x.dtype !== "float32" || axes.length !== 1 || axes[0] !== 0 || !simd)
+      return original({ inputs, backend, attrs });
     const rows = x.shape[0];
     const rest = x.shape.slice(1);
     const cols = rest.reduce((a, d) => a * d, 1);
@@ -143,7 +176,11 @@ function fastSum(original: KernelFn): KernelFn {
 
 /** out[s, ...] = Σ_{i: ids[i] = s} x[i, ...]; ids outside [0, numSegments) are dropped (as in TF). */
 export function unsortedSegmentSumValues(
-  x: ArrayLike<number>, ids: ArrayLike<number>, numSegments: number, inner: number, out: Float32Array | Int32Array,
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  numSegments: number,
+  inner: number,
+  out: Float32Array | Int32Array,
 ): void {
   out.fill(0);
   for (let i = 0; i < ids.length; i++) {
@@ -166,7 +203,10 @@ const unsortedSegmentSum: KernelFn = ({ inputs, backend, attrs }) => {
   const out = backend.makeOutput(outShape, dtype);
   // Views are taken after the allocation: growing the heap detaches older views.
   unsortedSegmentSumValues(
-    backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(ids), numSegments, inner,
+    backend.typedArrayFromHeap(x),
+    backend.typedArrayFromHeap(ids),
+    numSegments,
+    inner,
     backend.typedArrayFromHeap(out) as Float32Array | Int32Array,
   );
   return out;
@@ -188,7 +228,8 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel("BatchMatMul", BACKEND)) return; // wasm backend not loaded
   registered = true;
   for (const [name, fn] of NEW_KERNELS) {
-    if (!tf.getKernel(name, BACKEND)) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: fn as unknown as tf.KernelFunc });
+    if (!tf.getKernel(name, BACKEND))
+      tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: fn as unknown as tf.KernelFunc });
   }
   for (const name of Object.keys(WRAPPED)) {
     const k = tf.getKernel(name, BACKEND);

@@ -20,8 +20,21 @@
 export type ColSumSimd = (x: number, out: number, rows: number, colBytes: number, rowBytes: number) => void;
 
 export type AdamSimd = (
-  w: number, m: number, v: number, g: number, wo: number, mo: number, vo: number, n: number,
-  b1: number, b1c: number, b2: number, b2c: number, step: number, r2: number, eps: number,
+  w: number,
+  m: number,
+  v: number,
+  g: number,
+  wo: number,
+  mo: number,
+  vo: number,
+  n: number,
+  b1: number,
+  b1c: number,
+  b2: number,
+  b2c: number,
+  step: number,
+  r2: number,
+  eps: number,
 ) => void;
 
 function leb(n: number): number[] {
@@ -39,11 +52,20 @@ const str = (s: string) => [...leb(s.length), ...Buffer.from(s, "utf8")];
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 
 // Opcodes.
-const GET = 0x20, SET = 0x21, I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const GET = 0x20,
+  SET = 0x21,
+  I32 = 0x7f,
+  F32 = 0x7d,
+  V128 = 0x7b;
 const simd = (op: number) => [0xfd, ...leb(op)];
 const LOAD = [...simd(0x00), 0, 0];
 const STORE = [...simd(0x0b), 0, 0];
-const SPLAT = simd(0x13), SQRT = simd(0xe3), ADD = simd(0xe4), SUB = simd(0xe5), MUL = simd(0xe6), DIV = simd(0xe7);
+const SPLAT = simd(0x13),
+  SQRT = simd(0xe3),
+  ADD = simd(0xe4),
+  SUB = simd(0xe5),
+  MUL = simd(0xe6),
+  DIV = simd(0xe7);
 
 function body(): number[] {
   // Params 0..6 pointers, 7 n, 8..14 scalars; locals 15 i, 16 end, 17..23 splats, 24 gi, 25 mi, 26 vi.
@@ -59,7 +81,28 @@ function body(): number[] {
   code.push(...at(2), ...LOAD, GET, B2, ...MUL, GET, gi, GET, gi, ...MUL, GET, B2C, ...MUL, ...ADD, SET, vi);
   code.push(...at(5), GET, mi, ...STORE);
   code.push(...at(6), GET, vi, ...STORE);
-  code.push(...at(4), ...at(0), ...LOAD, GET, S, GET, mi, ...MUL, GET, vi, GET, R2, ...MUL, ...SQRT, GET, E, ...ADD, ...DIV, ...SUB, ...STORE);
+  code.push(
+    ...at(4),
+    ...at(0),
+    ...LOAD,
+    GET,
+    S,
+    GET,
+    mi,
+    ...MUL,
+    GET,
+    vi,
+    GET,
+    R2,
+    ...MUL,
+    ...SQRT,
+    GET,
+    E,
+    ...ADD,
+    ...DIV,
+    ...SUB,
+    ...STORE,
+  );
   code.push(GET, i, 0x41, 16, 0x6a, SET, i, 0x0c, 0); // i += 16; continue
   code.push(0x0b, 0x0b, 0x0b); // end loop, end block, end func
   const locals = [2, ...leb(2), I32, ...leb(10), V128];
@@ -86,35 +129,149 @@ function colsumBody(): number[] {
 function bmmBody(): number[] {
   // Params 0 a, 1 b, 2 c, 3 batch, 4 M, 5 K, 6 N (N a multiple of 4; c is written, not read first).
   // Locals 7 bi, 8 i, 9 k, 10 j, 11 aRow, 12 bRow, 13 cRow, 14 NB, 15 aB, 16 bB, 17 cB, 18 av.
-  const g = (x: number) => [GET, x], st = (x: number) => [SET, x], c = (n: number) => [0x41, ...leb(n)];
-  const ADDI = 0x6a, MULI = 0x6c, GEU = 0x4f;
+  const g = (x: number) => [GET, x],
+    st = (x: number) => [SET, x],
+    c = (n: number) => [0x41, ...leb(n)];
+  const ADDI = 0x6a,
+    MULI = 0x6c,
+    GEU = 0x4f;
   const inc = (x: number, by: number[]) => [...g(x), ...by, ADDI, ...st(x)];
-  const loopWhile = (x: number, lim: number[], inner: number[]) => [0x02, 0x40, 0x03, 0x40, ...g(x), ...lim, GEU, 0x0d, 1, ...inner, 0x0c, 0, 0x0b, 0x0b];
+  const loopWhile = (x: number, lim: number[], inner: number[]) => [
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...g(x),
+    ...lim,
+    GEU,
+    0x0d,
+    1,
+    ...inner,
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+  ];
   const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
-  const zeroRow = [...c(0), ...st(10), ...loopWhile(10, g(14), [...g(13), ...g(10), ADDI, ...ZERO, ...STORE, ...inc(10, c(16))])];
-  const axpy = [...c(0), ...st(10), ...loopWhile(10, g(14), [
-    ...g(13), ...g(10), ADDI,
-    ...g(13), ...g(10), ADDI, ...LOAD, ...g(18), ...g(12), ...g(10), ADDI, ...LOAD, ...MUL, ...ADD, ...STORE,
-    ...inc(10, c(16))])];
-  const kLoop = [...c(0), ...st(9), ...g(16), ...st(12), ...loopWhile(9, g(5), [
-    ...g(11), ...g(9), ...c(4), MULI, ADDI, 0x2a, 2, 0, ...SPLAT, ...st(18), ...axpy,
-    ...inc(12, g(14)), ...inc(9, c(1))])];
-  const iLoop = [...c(0), ...st(8), ...g(15), ...st(11), ...g(17), ...st(13), ...loopWhile(8, g(4), [
-    ...zeroRow, ...kLoop, ...inc(11, [...g(5), ...c(4), MULI]), ...inc(13, g(14)), ...inc(8, c(1))])];
-  const code = [...g(6), ...c(4), MULI, ...st(14), ...g(0), ...st(15), ...g(1), ...st(16), ...g(2), ...st(17), ...c(0), ...st(7),
-    ...loopWhile(7, g(3), [...iLoop,
-      ...inc(15, [...g(4), ...g(5), MULI, ...c(4), MULI]), ...inc(16, [...g(5), ...g(14), MULI]), ...inc(17, [...g(4), ...g(14), MULI]), ...inc(7, c(1))]),
-    0x0b];
+  const zeroRow = [
+    ...c(0),
+    ...st(10),
+    ...loopWhile(10, g(14), [...g(13), ...g(10), ADDI, ...ZERO, ...STORE, ...inc(10, c(16))]),
+  ];
+  const axpy = [
+    ...c(0),
+    ...st(10),
+    ...loopWhile(10, g(14), [
+      ...g(13),
+      ...g(10),
+      ADDI,
+      ...g(13),
+      ...g(10),
+      ADDI,
+      ...LOAD,
+      ...g(18),
+      ...g(12),
+      ...g(10),
+      ADDI,
+      ...LOAD,
+      ...MUL,
+      ...ADD,
+      ...STORE,
+      ...inc(10, c(16)),
+    ]),
+  ];
+  const kLoop = [
+    ...c(0),
+    ...st(9),
+    ...g(16),
+    ...st(12),
+    ...loopWhile(9, g(5), [
+      ...g(11),
+      ...g(9),
+      ...c(4),
+      MULI,
+      ADDI,
+      0x2a,
+      2,
+      0,
+      ...SPLAT,
+      ...st(18),
+      ...axpy,
+      ...inc(12, g(14)),
+      ...inc(9, c(1)),
+    ]),
+  ];
+  const iLoop = [
+    ...c(0),
+    ...st(8),
+    ...g(15),
+    ...st(11),
+    ...g(17),
+    ...st(13),
+    ...loopWhile(8, g(4), [
+      ...zeroRow,
+      ...kLoop,
+      ...inc(11, [...g(5), ...c(4), MULI]),
+      ...inc(13, g(14)),
+      ...inc(8, c(1)),
+    ]),
+  ];
+  const code = [
+    ...g(6),
+    ...c(4),
+    MULI,
+    ...st(14),
+    ...g(0),
+    ...st(15),
+    ...g(1),
+    ...st(16),
+    ...g(2),
+    ...st(17),
+    ...c(0),
+    ...st(7),
+    ...loopWhile(7, g(3), [
+      ...iLoop,
+      ...inc(15, [...g(4), ...g(5), MULI, ...c(4), MULI]),
+      ...inc(16, [...g(5), ...g(14), MULI]),
+      ...inc(17, [...g(4), ...g(14), MULI]),
+      ...inc(7, c(1)),
+    ]),
+    0x0b,
+  ];
   const fn = [2, ...leb(11), I32, ...leb(1), V128, ...code];
   return [...leb(fn.length), ...fn];
 }
 
 function moduleBytes(): Uint8Array {
-  const types = [3, 0x60, 15, ...new Array(8).fill(I32), ...new Array(7).fill(F32), 0, 0x60, 5, ...new Array(5).fill(I32), 0, 0x60, 7, ...new Array(7).fill(I32), 0];
+  const types = [
+    3,
+    0x60,
+    15,
+    ...new Array(8).fill(I32),
+    ...new Array(7).fill(F32),
+    0,
+    0x60,
+    5,
+    ...new Array(5).fill(I32),
+    0,
+    0x60,
+    7,
+    ...new Array(7).fill(I32),
+    0,
+  ];
   const imp = [1, ...str("env"), ...str("memory"), 0x02, 0x00, 0x01];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types), ...section(2, imp), ...section(3, [3, 0, 1, 2]),
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, types),
+    ...section(2, imp),
+    ...section(3, [3, 0, 1, 2]),
     ...section(7, [3, ...str("adam"), 0x00, 0, ...str("colsum"), 0x00, 1, ...str("bmm"), 0x00, 2]),
     ...section(10, [3, ...body(), ...colsumBody(), ...bmmBody()]),
   ]);
@@ -145,7 +302,11 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const inst = new wa.Instance(new wa.Module(moduleBytes()), { env: { memory } });
-    k = { adam: inst.exports.adam as unknown as AdamSimd, colsum: inst.exports.colsum as unknown as ColSumSimd, bmm: inst.exports.bmm as unknown as BmmSimd };
+    k = {
+      adam: inst.exports.adam as unknown as AdamSimd,
+      colsum: inst.exports.colsum as unknown as ColSumSimd,
+      bmm: inst.exports.bmm as unknown as BmmSimd,
+    };
   } catch {
     k = null; // no SIMD (or an engine that rejects the module): callers use JS loops
   }

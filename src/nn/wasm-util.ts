@@ -5,8 +5,15 @@ import { WasmMemory } from "./wasm-simd";
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 export interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: tf.DataType } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  dataIdMap: {
+    get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: tf.DataType } | undefined;
+  };
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
   incRef(dataId: object): void;
@@ -15,7 +22,11 @@ export interface WasmBackendLike {
 
 export type Attrs = Record<string, unknown>;
 export type Inputs = Record<string, tf.TensorInfo | null | undefined>;
-export type KernelFn = (args: { inputs: Inputs; backend: WasmBackendLike; attrs: Attrs }) => tf.TensorInfo | tf.TensorInfo[];
+export type KernelFn = (args: {
+  inputs: Inputs;
+  backend: WasmBackendLike;
+  attrs: Attrs;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 export const BACKEND = "wasm";
 

@@ -29,8 +29,14 @@ interface AdamAttrs {
 
 /** The element update into wOut, mOut, vOut (Float32Array-only keeps the loop monomorphic). */
 export function adamUpdateValues(
-  w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
-  a: AdamAttrs, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  a: AdamAttrs,
+  wOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
 ): void {
   const { beta1, beta2, epsilon } = a;
   const b1c = 1 - beta1;
@@ -71,8 +77,23 @@ function wasmKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
   const n4 = simd ? n - (n % 4) : 0;
   if (simd && n4 > 0) {
     const ptr = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
-    simd(ptr(w), ptr(m), ptr(v), ptr(g), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), n4,
-      attrs.beta1, 1 - attrs.beta1, attrs.beta2, 1 - attrs.beta2, attrs.lr / attrs.c1, 1 / attrs.c2, attrs.epsilon);
+    simd(
+      ptr(w),
+      ptr(m),
+      ptr(v),
+      ptr(g),
+      ptr(outs[0]),
+      ptr(outs[1]),
+      ptr(outs[2]),
+      n4,
+      attrs.beta1,
+      1 - attrs.beta1,
+      attrs.beta2,
+      1 - attrs.beta2,
+      attrs.lr / attrs.c1,
+      1 / attrs.c2,
+      attrs.epsilon,
+    );
   }
   if (n4 < n) {
     // Views after all allocations: heap growth detaches earlier views.
@@ -96,8 +117,12 @@ let kernelsRegistered = false;
 function registerKernels(): void {
   if (kernelsRegistered) return;
   kernelsRegistered = true;
-  for (const [backendName, fn] of [["wasm", wasmKernel], ["cpu", cpuKernel]] as const) {
-    if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: fn as unknown as tf.KernelFunc });
+  for (const [backendName, fn] of [
+    ["wasm", wasmKernel],
+    ["cpu", cpuKernel],
+  ] as const) {
+    if (!tf.getKernel(KERNEL, backendName))
+      tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: fn as unknown as tf.KernelFunc });
   }
 }
 
@@ -122,10 +147,14 @@ export class FastAdam extends tf.Optimizer {
 
   constructor(learningRate: number, opts: FastAdamOptions = {}) {
     super();
-    if (!(learningRate > 0) || !Number.isFinite(learningRate)) fail("learningRate", `must be a positive finite number, got ${learningRate}`);
+    if (!(learningRate > 0) || !Number.isFinite(learningRate))
+      fail("learningRate", `must be a positive finite number, got ${learningRate}`);
     const beta1 = opts.beta1 ?? 0.9;
     const beta2 = opts.beta2 ?? 0.999;
-    for (const [k, b] of [["opts.beta1", beta1], ["opts.beta2", beta2]] as const) {
+    for (const [k, b] of [
+      ["opts.beta1", beta1],
+      ["opts.beta2", beta2],
+    ] as const) {
       assertFinite(k, [b]);
       if (b < 0 || b >= 1) fail(k, `must be in [0, 1), got ${b}`);
     }
@@ -149,8 +178,12 @@ export class FastAdam extends tf.Optimizer {
       : Object.entries(variableGradients);
     this.t += 1;
     const attrs: AdamAttrs = {
-      lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
-      c1: 1 - Math.pow(this.beta1, this.t), c2: 1 - Math.pow(this.beta2, this.t),
+      lr: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      c1: 1 - Math.pow(this.beta1, this.t),
+      c2: 1 - Math.pow(this.beta2, this.t),
     };
     const fused = tf.getKernel(KERNEL, tf.getBackend()) !== undefined;
     for (const [name, g] of pairs) {
@@ -160,14 +193,19 @@ export class FastAdam extends tf.Optimizer {
       let s = this.slots.get(name);
       if (!s) {
         // Unnamed (auto-unique) slot variables, as tf.train.adam: two optimizers may share a model.
-        s = { m: tf.tidy(() => tf.variable(tf.zerosLike(w), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(w), false)) };
+        s = {
+          m: tf.tidy(() => tf.variable(tf.zerosLike(w), false)),
+          v: tf.tidy(() => tf.variable(tf.zerosLike(w), false)),
+        };
         this.slots.set(name, s);
       }
       const slot = s;
       tf.tidy(() => {
         let out: tf.Tensor[];
         if (fused && w.dtype === "float32" && g.dtype === "float32") {
-          out = tf.engine().runKernel(KERNEL, { w, m: slot.m, v: slot.v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          out = tf
+            .engine()
+            .runKernel(KERNEL, { w, m: slot.m, v: slot.v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
         } else {
           const m = tf.add(tf.mul(slot.m, attrs.beta1), tf.mul(g, 1 - attrs.beta1));
           const v = tf.add(tf.mul(slot.v, attrs.beta2), tf.mul(tf.square(g), 1 - attrs.beta2));
@@ -193,7 +231,11 @@ export class FastAdam extends tf.Optimizer {
 
   override async getWeights(): Promise<NamedTensor[]> {
     const named = [...this.slots.entries()];
-    return [await this.saveIterations(), ...named.map(([n, s]) => ({ name: `${n}/m`, tensor: s.m })), ...named.map(([n, s]) => ({ name: `${n}/v`, tensor: s.v }))];
+    return [
+      await this.saveIterations(),
+      ...named.map(([n, s]) => ({ name: `${n}/m`, tensor: s.m })),
+      ...named.map(([n, s]) => ({ name: `${n}/v`, tensor: s.v })),
+    ];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {

@@ -5,6 +5,25 @@ export { runPaper, readPaperSummary, codeVersion, configHash } from "./run";
 export type { RunPaperOptions, PaperRun, PaperSummaryFile } from "./run";
 export { evidence, sanity, above, below, validateChecks } from "./checks";
 export type { CheckOptions } from "./checks";
-export { showChecks, showFigures, showSummary, checksMarkdown, checksText, checkCounts, fmtMeasured, fmtNumber } from "./report";
+export {
+  showChecks,
+  showFigures,
+  showSummary,
+  checksMarkdown,
+  checksText,
+  checkCounts,
+  fmtMeasured,
+  fmtNumber,
+} from "./report";
 export { withOverrides } from "../core/types";
-export type { Citation, CheckKind, Measured, Check, Figure, PaperConfig, PaperContext, PaperDefinition, PaperInfo } from "./types";
+export type {
+  Citation,
+  CheckKind,
+  Measured,
+  Check,
+  Figure,
+  PaperConfig,
+  PaperContext,
+  PaperDefinition,
+  PaperInfo,
+} from "./types";

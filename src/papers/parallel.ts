@@ -73,11 +73,24 @@ function defaultLibrary(): WorkerInit {
     try {
       tsx = require.resolve("tsx/cjs");
     } catch {
-      fail("opts.library", "running from TypeScript source without tsx installed; build with `npx tsc -p .` and use dist/");
+      fail(
+        "opts.library",
+        "running from TypeScript source without tsx installed; build with `npx tsc -p .` and use dist/",
+      );
     }
-    return { library: path.resolve(__dirname, "all.ts"), registry: path.resolve(__dirname, "registry.ts"), backend: path.resolve(__dirname, "..", "nn", "backend.ts"), tsxRegister: tsx };
+    return {
+      library: path.resolve(__dirname, "all.ts"),
+      registry: path.resolve(__dirname, "registry.ts"),
+      backend: path.resolve(__dirname, "..", "nn", "backend.ts"),
+      tsxRegister: tsx,
+    };
   }
-  return { library: path.resolve(__dirname, "all.js"), registry: path.resolve(__dirname, "registry.js"), backend: path.resolve(__dirname, "..", "nn", "backend.js"), tsxRegister: null };
+  return {
+    library: path.resolve(__dirname, "all.js"),
+    registry: path.resolve(__dirname, "registry.js"),
+    backend: path.resolve(__dirname, "..", "nn", "backend.js"),
+    tsxRegister: null,
+  };
 }
 
 /** Default worker count: the machine's cores. */
@@ -96,13 +109,22 @@ export async function runParallel<C, R = unknown>(tasks: ParallelTask<C>[], opts
   tasks.forEach((t, i) => {
     if (!t || typeof t.paper !== "string" || t.paper === "") fail(`tasks[${i}].paper`, "must be a registered paper id");
     if (t.config === undefined) fail(`tasks[${i}].config`, "is missing");
-    if (t.module !== undefined && !path.isAbsolute(t.module)) fail(`tasks[${i}].module`, `must be an absolute path, got "${t.module}"`);
+    if (t.module !== undefined && !path.isAbsolute(t.module))
+      fail(`tasks[${i}].module`, `must be an absolute path, got "${t.module}"`);
   });
-  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) fail("opts.workers", `must be a positive integer, got ${opts.workers}`);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1))
+    fail("opts.workers", `must be a positive integer, got ${opts.workers}`);
   if (tasks.length === 0) return [];
   const def = defaultLibrary();
-  const init: WorkerInit = opts.library ? { ...def, library: path.resolve(opts.library), tsxRegister: opts.library.endsWith(".ts") ? require.resolve("tsx/cjs") : def.tsxRegister } : def;
-  if (!fs.existsSync(init.library)) fail("opts.library", `${init.library} does not exist (build the library with \`npx tsc -p .\`)`);
+  const init: WorkerInit = opts.library
+    ? {
+        ...def,
+        library: path.resolve(opts.library),
+        tsxRegister: opts.library.endsWith(".ts") ? require.resolve("tsx/cjs") : def.tsxRegister,
+      }
+    : def;
+  if (!fs.existsSync(init.library))
+    fail("opts.library", `${init.library} does not exist (build the library with \`npx tsc -p .\`)`);
   const nWorkers = Math.min(opts.workers ?? defaultWorkers(), tasks.length);
 
   const results: R[] = new Array(tasks.length);
@@ -132,7 +154,8 @@ export async function runParallel<C, R = unknown>(tasks: ParallelTask<C>[], opts
       workers.push(w);
       w.on("message", (m: FromWorker) => {
         if (m.kind === "progress") opts.onProgress?.(m.index, m.event);
-        else if (m.kind === "error") stop(new Error(`runParallel: task ${m.index} (${tasks[m.index].paper}) failed: ${m.message}`));
+        else if (m.kind === "error")
+          stop(new Error(`runParallel: task ${m.index} (${tasks[m.index].paper}) failed: ${m.message}`));
         else {
           results[m.index] = m.result as R;
           finished++;
@@ -144,7 +167,8 @@ export async function runParallel<C, R = unknown>(tasks: ParallelTask<C>[], opts
       });
       w.on("error", (e) => stop(new Error(`runParallel: a worker crashed: ${e.message}`)));
       w.on("exit", (code) => {
-        if (code !== 0 && !idle.has(w) && finished < tasks.length) stop(new Error(`runParallel: a worker exited with code ${code}`));
+        if (code !== 0 && !idle.has(w) && finished < tasks.length)
+          stop(new Error(`runParallel: a worker exited with code ${code}`));
       });
       feed(w);
     }

@@ -11,22 +11,33 @@ const ID = /^[a-z0-9][a-z0-9-]*$/;
 /** Registers a paper (validated) and returns it; re-registering an id is an error. */
 export function definePaper<C extends PaperConfig, R>(def: PaperDefinition<C, R>): PaperDefinition<C, R> {
   if (!def || typeof def !== "object") fail("definePaper", "needs a paper definition object");
-  if (typeof def.id !== "string" || !ID.test(def.id)) fail("id", `must be lower-case letters, digits and '-', got ${JSON.stringify(def.id)}`);
+  if (typeof def.id !== "string" || !ID.test(def.id))
+    fail("id", `must be lower-case letters, digits and '-', got ${JSON.stringify(def.id)}`);
   const where = `paper "${def.id}"`;
   if (registry.has(def.id)) fail("id", `${where} is already registered`);
   const c = def.citation;
-  if (!c || !Array.isArray(c.authors) || typeof c.title !== "string" || !c.title || typeof c.venue !== "string" || !Number.isInteger(c.year)) {
+  if (
+    !c ||
+    !Array.isArray(c.authors) ||
+    typeof c.title !== "string" ||
+    !c.title ||
+    typeof c.venue !== "string" ||
+    !Number.isInteger(c.year)
+  ) {
     fail(`${where}.citation`, "needs authors (array), title, venue (strings) and year (integer)");
   }
   if (typeof def.claim !== "string" || def.claim.length < 10) fail(`${where}.claim`, "must be one sentence");
   for (const s of SIZES) {
     const p = def.presets?.[s];
     if (!p) fail(`${where}.presets`, `is missing size "${s}"`);
-    if (!Array.isArray(p.seeds) || p.seeds.length === 0 || !p.seeds.every((x) => Number.isInteger(x))) fail(`${where}.presets.${s}.seeds`, "must be a non-empty array of integer seeds");
+    if (!Array.isArray(p.seeds) || p.seeds.length === 0 || !p.seeds.every((x) => Number.isInteger(x)))
+      fail(`${where}.presets.${s}.seeds`, "must be a non-empty array of integer seeds");
     if (new Set(p.seeds).size !== p.seeds.length) fail(`${where}.presets.${s}.seeds`, "has duplicates");
   }
-  for (const f of ["run", "checks", "figures"] as const) if (typeof def[f] !== "function") fail(`${where}.${f}`, "must be a function");
-  for (const n of def.needs ?? []) if (typeof n !== "string" || n === def.id) fail(`${where}.needs`, `has an invalid entry ${JSON.stringify(n)}`);
+  for (const f of ["run", "checks", "figures"] as const)
+    if (typeof def[f] !== "function") fail(`${where}.${f}`, "must be a function");
+  for (const n of def.needs ?? [])
+    if (typeof n !== "string" || n === def.id) fail(`${where}.needs`, `has an invalid entry ${JSON.stringify(n)}`);
   registry.set(def.id, def as unknown as PaperDefinition<PaperConfig, unknown>);
   return def;
 }
@@ -41,7 +52,13 @@ export function getPaper(id: string): PaperDefinition<PaperConfig, unknown> {
 /** Metadata of every registered paper, sorted by id. */
 export function papers(): PaperInfo[] {
   return [...registry.values()]
-    .map((p) => ({ id: p.id, citation: p.citation, claim: p.claim, needs: p.needs ?? [], seeds: { smoke: p.presets.smoke.seeds, default: p.presets.default.seeds, full: p.presets.full.seeds } }))
+    .map((p) => ({
+      id: p.id,
+      citation: p.citation,
+      claim: p.claim,
+      needs: p.needs ?? [],
+      seeds: { smoke: p.presets.smoke.seeds, default: p.presets.default.seeds, full: p.presets.full.seeds },
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -74,6 +91,13 @@ export function formatCitation(c: PaperInfo["citation"]): string {
 export function shortCitation(c: PaperInfo["citation"]): string {
   const last = (s: string) => s.trim().split(/\s+/).pop() ?? s;
   const a = c.authors;
-  const who = a.length === 0 ? c.title : a.length === 1 ? last(a[0]) : a.length === 2 ? `${last(a[0])} & ${last(a[1])}` : `${last(a[0])} et al.`;
+  const who =
+    a.length === 0
+      ? c.title
+      : a.length === 1
+        ? last(a[0])
+        : a.length === 2
+          ? `${last(a[0])} & ${last(a[1])}`
+          : `${last(a[0])} et al.`;
   return `${who} ${c.year}`;
 }

@@ -41,7 +41,9 @@ export function checksMarkdown(checks: Check[]): string {
   const lines = ["| kind | claim | measured | pass rule | seeds | result |", "|---|---|---|---|---|---|"];
   for (const c of checks) {
     const fig = c.figure ? ` ([figure](${c.figure}))` : "";
-    lines.push(`| ${c.kind} | ${esc(c.claim)}${fig} | ${esc(fmtMeasured(c.measured))} | ${esc(c.expected)} | ${c.seeds} | ${c.pass ? "✅ holds" : "❌ fails"} |`);
+    lines.push(
+      `| ${c.kind} | ${esc(c.claim)}${fig} | ${esc(fmtMeasured(c.measured))} | ${esc(c.expected)} | ${c.seeds} | ${c.pass ? "✅ holds" : "❌ fails"} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -51,21 +53,41 @@ function checksHtml(checks: Check[]): string {
     const cs = checks.filter((c) => c.kind === kind);
     if (!cs.length) return "";
     const rows = cs
-      .map((c) => `<tr><td style="text-align:left">${escapeHtml(c.claim)}</td><td>${escapeHtml(fmtMeasured(c.measured))}</td><td>${escapeHtml(c.expected)}</td><td>${c.seeds}</td><td style="color:${c.pass ? "#1a7f37" : "#cf222e"}">${c.pass ? "holds" : "FAILS"}</td></tr>`)
+      .map(
+        (c) =>
+          `<tr><td style="text-align:left">${escapeHtml(c.claim)}</td><td>${escapeHtml(fmtMeasured(c.measured))}</td><td>${escapeHtml(c.expected)}</td><td>${c.seeds}</td><td style="color:${c.pass ? "#1a7f37" : "#cf222e"}">${c.pass ? "holds" : "FAILS"}</td></tr>`,
+      )
       .join("");
     return `<p><b>${title}</b></p><table class="initlab-checks initlab-${kind}"><thead><tr><th>claim</th><th>measured</th><th>pass rule</th><th>seeds</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`;
   };
-  return `<p>${escapeHtml(checkCounts(checks))}</p>` + block("evidence", "Evidence (tests the paper's claim)") + block("sanity", "Sanity (pipeline and construction checks, not evidence)");
+  return (
+    `<p>${escapeHtml(checkCounts(checks))}</p>` +
+    block("evidence", "Evidence (tests the paper's claim)") +
+    block("sanity", "Sanity (pipeline and construction checks, not evidence)")
+  );
 }
 
 export function checksText(checks: Check[]): string {
-  return [checkCounts(checks), ...checks.map((c) => `[${c.kind} ${c.pass ? "holds" : "FAILS"}] ${c.claim}: measured ${fmtMeasured(c.measured)}, rule ${c.expected} (${c.seeds} seed${c.seeds === 1 ? "" : "s"})`)].join("\n");
+  return [
+    checkCounts(checks),
+    ...checks.map(
+      (c) =>
+        `[${c.kind} ${c.pass ? "holds" : "FAILS"}] ${c.claim}: measured ${fmtMeasured(c.measured)}, rule ${c.expected} (${c.seeds} seed${c.seeds === 1 ? "" : "s"})`,
+    ),
+  ].join("\n");
 }
 
 /** Shows a run's checks (a table in a notebook, text elsewhere). Returns nothing so a cell prints it once. */
 export function showChecks(run: Pick<PaperRun, "checks">): void {
   const text = checksText(run.checks);
-  if (!displayBundle({ "text/html": checksHtml(run.checks), "text/markdown": checksMarkdown(run.checks), "text/plain": text })) process.stdout.write(text + "\n");
+  if (
+    !displayBundle({
+      "text/html": checksHtml(run.checks),
+      "text/markdown": checksMarkdown(run.checks),
+      "text/plain": text,
+    })
+  )
+    process.stdout.write(text + "\n");
 }
 
 /** Shows every figure of a run inline (the files were written by runPaper). */

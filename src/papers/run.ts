@@ -84,7 +84,11 @@ export function codeVersion(): string {
 }
 
 export function configHash(id: string, config: unknown): string {
-  return crypto.createHash("sha256").update(`${id}\0${toJson(config)}\0${codeVersion()}`).digest("hex").slice(0, 16);
+  return crypto
+    .createHash("sha256")
+    .update(`${id}\0${toJson(config)}\0${codeVersion()}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function cacheFile(id: string, size: Size, config: unknown): string {
@@ -112,12 +116,17 @@ function readCache<R>(file: string, config: unknown): CacheRecord<R> | null {
 const inFlight = new Map<string, Promise<PaperRun>>();
 
 /** Runs (or reads the cache of) a registered paper; see RunPaperOptions. */
-export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>(id: string, opts: RunPaperOptions<C> = {}): Promise<PaperRun<R, C>> {
+export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>(
+  id: string,
+  opts: RunPaperOptions<C> = {},
+): Promise<PaperRun<R, C>> {
   const paper = getPaper(id);
   const size = opts.size ?? sizeFromEnv();
-  if (!(SIZES as readonly string[]).includes(size)) fail("opts.size", `unknown size "${size}" (known: ${SIZES.join(", ")})`);
+  if (!(SIZES as readonly string[]).includes(size))
+    fail("opts.size", `unknown size "${size}" (known: ${SIZES.join(", ")})`);
   const config = withOverrides(paper.presets[size] as unknown as C, opts.config ?? {});
-  if (!Array.isArray(config.seeds) || config.seeds.length === 0) fail("config.seeds", "must be a non-empty array of seeds");
+  if (!Array.isArray(config.seeds) || config.seeds.length === 0)
+    fail("config.seeds", "must be a non-empty array of seeds");
   const useCache = opts.cache ?? true;
   const write = opts.write ?? opts.config === undefined;
   await backendReady();
@@ -129,9 +138,14 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
       size,
       onProgress: opts.onProgress,
       need: async <T>(dep: string) => {
-        if (!(paper.needs ?? []).includes(dep)) fail("need", `paper "${id}" reads "${dep}" but does not list it in needs`);
+        if (!(paper.needs ?? []).includes(dep))
+          fail("need", `paper "${id}" reads "${dep}" but does not list it in needs`);
         const key = `${dep}:${size}`;
-        if (!inFlight.has(key)) inFlight.set(key, runPaper(dep, { size, onProgress: opts.onProgress, cache: useCache }).finally(() => inFlight.delete(key)));
+        if (!inFlight.has(key))
+          inFlight.set(
+            key,
+            runPaper(dep, { size, onProgress: opts.onProgress, cache: useCache }).finally(() => inFlight.delete(key)),
+          );
         return (await inFlight.get(key)!).result as T;
       },
     };
@@ -150,22 +164,48 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
   if (!Array.isArray(figures)) fail(`paper "${id}".figures`, "must return an array");
   const names = new Set<string>();
   for (const f of figures) {
-    if (!f || typeof f.name !== "string" || !/^[a-z0-9][a-z0-9_.-]*$/i.test(f.name)) fail(`paper "${id}" figure`, `has an invalid name ${JSON.stringify(f?.name)}`);
+    if (!f || typeof f.name !== "string" || !/^[a-z0-9][a-z0-9_.-]*$/i.test(f.name))
+      fail(`paper "${id}" figure`, `has an invalid name ${JSON.stringify(f?.name)}`);
     if (names.has(f.name)) fail(`paper "${id}" figure`, `name "${f.name}" is used twice`);
     names.add(f.name);
   }
   const summary = paper.summary ? paper.summary(result, config) : {};
   const run: PaperRun<R, C> = {
-    id, citation: paper.citation, claim: paper.claim, size, config, result, checks, figures, summary, cached,
-    computeSeconds: rec.computeSeconds, backend: activeBackend(), codeVersion: codeVersion(), summaryFile: null,
+    id,
+    citation: paper.citation,
+    claim: paper.claim,
+    size,
+    config,
+    result,
+    checks,
+    figures,
+    summary,
+    cached,
+    computeSeconds: rec.computeSeconds,
+    backend: activeBackend(),
+    codeVersion: codeVersion(),
+    summaryFile: null,
   };
   if (write) {
     const figDir = path.join(figuresDir(size), id);
     for (const f of figures) await save(f.spec, f.name, figDir);
     const out: PaperSummaryFile = {
-      id, citation: paper.citation, claim: paper.claim, size, seeds: config.seeds, config, backend: run.backend, checks, summary,
+      id,
+      citation: paper.citation,
+      claim: paper.claim,
+      size,
+      seeds: config.seeds,
+      config,
+      backend: run.backend,
+      checks,
+      summary,
       figures: figures.map((f) => f.name),
-      provenance: { codeVersion: run.codeVersion, runId: process.env.INITLAB_RUN_ID ?? null, computeSeconds: Math.round(rec.computeSeconds * 10) / 10, cached },
+      provenance: {
+        codeVersion: run.codeVersion,
+        runId: process.env.INITLAB_RUN_ID ?? null,
+        computeSeconds: Math.round(rec.computeSeconds * 10) / 10,
+        cached,
+      },
     };
     run.summaryFile = path.join(resultsDir(size), id, "summary.json");
     writeFileAtomic(run.summaryFile, toJson(out, 2) + "\n");

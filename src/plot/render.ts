@@ -77,7 +77,11 @@ export async function save(spec: VegaLiteSpec, name: string, dir: string = figur
   }
   const svg = await toSVG(spec);
   ensureDir(dir);
-  const out = { svg: path.join(dir, `${name}.svg`), png: path.join(dir, `${name}.png`), spec: path.join(dir, `${name}.vl.json`) };
+  const out = {
+    svg: path.join(dir, `${name}.svg`),
+    png: path.join(dir, `${name}.png`),
+    spec: path.join(dir, `${name}.vl.json`),
+  };
   fs.writeFileSync(out.svg, svg);
   fs.writeFileSync(out.png, svgToPNG(svg));
   fs.writeFileSync(out.spec, JSON.stringify(spec, null, 1) + "\n");

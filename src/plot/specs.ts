@@ -31,7 +31,11 @@ const XY_KEYS = ["x", "y", "color", "logX", "logY", "facet", "title", "xTitle", 
 
 function toRows(data: Rows, arg = "data"): Row[] {
   if (data == null) fail(arg, "is missing");
-  const rows = Array.isArray(data) ? data : typeof (data as { objects?: unknown }).objects === "function" ? ((data as { objects(): object[] }).objects() as Row[]) : null;
+  const rows = Array.isArray(data)
+    ? data
+    : typeof (data as { objects?: unknown }).objects === "function"
+      ? ((data as { objects(): object[] }).objects() as Row[])
+      : null;
   if (!rows) fail(arg, "must be an array of row objects or an arquero table");
   if (rows.length === 0) fail(arg, "is empty: nothing to plot");
   return rows;
@@ -43,7 +47,8 @@ function checkField(rows: Row[], field: string, numeric: boolean, arg: string, p
     if (!(field in r)) fail(arg, `row ${i} has no field "${field}" (fields: ${Object.keys(r).join(", ")})`);
     const v = r[field];
     if (numeric) {
-      if (typeof v !== "number" || !Number.isFinite(v)) fail(arg, `row ${i} field "${field}" is ${String(v)}; expected a finite number`);
+      if (typeof v !== "number" || !Number.isFinite(v))
+        fail(arg, `row ${i} field "${field}" is ${String(v)}; expected a finite number`);
       if (positive && v <= 0) fail(arg, `row ${i} field "${field}" is ${v}; a log scale needs positive values`);
     }
   });
@@ -79,8 +84,19 @@ function xy(kind: "line" | "point", data: Rows, opts: XYOpts): VegaLiteSpec {
   const hi = Math.max(...xs);
   const intX = !opts.logX && xs.every(Number.isInteger) && hi - lo <= 12;
   const enc = {
-    x: { field: opts.x, type: "quantitative", title: opts.xTitle ?? opts.x, scale: opts.logX ? { type: "log" } : { zero: false }, ...(intX ? { axis: { values: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), format: "d" } } : {}) },
-    y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y, scale: opts.logY ? { type: "log" } : { zero: false } },
+    x: {
+      field: opts.x,
+      type: "quantitative",
+      title: opts.xTitle ?? opts.x,
+      scale: opts.logX ? { type: "log" } : { zero: false },
+      ...(intX ? { axis: { values: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), format: "d" } } : {}),
+    },
+    y: {
+      field: opts.y,
+      type: "quantitative",
+      title: opts.yTitle ?? opts.y,
+      scale: opts.logY ? { type: "log" } : { zero: false },
+    },
     ...colorEncoding(rows, opts.color),
   };
   const mark = kind === "line" ? { type: "line", point: rows.length <= 60 } : { type: "point" };
@@ -128,7 +144,8 @@ export function heatmap(data: number[][] | Rows, opts: HeatmapOpts = {}): VegaLi
     const m = data as number[][];
     rows = [];
     m.forEach((r, i) => {
-      if (r.length !== m[0].length) fail("data", `is ragged: row ${i} has ${r.length} entries, row 0 has ${m[0].length}`);
+      if (r.length !== m[0].length)
+        fail("data", `is ragged: row ${i} has ${r.length} entries, row 0 has ${m[0].length}`);
       r.forEach((val, j) => rows.push({ row: i, col: j, value: val }));
     });
     x = "col";
@@ -171,7 +188,14 @@ export function barChart(data: Rows, opts: BarOpts): VegaLiteSpec {
   checkField(rows, colorField, false, "opts.color");
   const x = { field: opts.x, type: "nominal", title: opts.xTitle ?? opts.x, sort: null };
   const layers: object[] = [
-    { mark: "bar", encoding: { x, y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y }, ...colorEncoding(rows, colorField) } },
+    {
+      mark: "bar",
+      encoding: {
+        x,
+        y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y },
+        ...colorEncoding(rows, colorField),
+      },
+    },
   ];
   if (opts.error) {
     layers.push({

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Dataset } from "../data/dataset";
 import { ProgressEvent } from "../core/types";
 import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
-import { crossEntropyFused, makeOptimizer } from "./optimizers";
+import { crossEntropyFused } from "./optimizers";
 import { train as trainLoop } from "./loop";
 import { crossEntropy } from "../nn/losses";
 
@@ -44,15 +44,24 @@ const TRAIN_KEYS = ["epochs", "batchSize", "optimizer", "lr", "seed", "test", "l
  * update. Returns the batch loss as a scalar tensor (the caller disposes it; no read).
  */
 export function fitBatch(
-  model: Classifier, opt: tf.Optimizer, xb: tf.Tensor2D, yb: tf.Tensor1D,
-  loss?: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar, vars?: tf.Variable[],
+  model: Classifier,
+  opt: tf.Optimizer,
+  xb: tf.Tensor2D,
+  yb: tf.Tensor1D,
+  loss?: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar,
+  vars?: tf.Variable[],
 ): tf.Scalar {
   const lossFn = loss ?? crossEntropyFused;
-  return opt.minimize(() => {
-    const logits = model.forward(xb);
-    if (yb.rank !== 1 || yb.shape[0] !== logits.shape[0]) fail("yb", `must be 1-D with one label per logits row (${logits.shape[0]}), got shape [${yb.shape}]`);
-    return lossFn(logits, yb);
-  }, true, vars ?? model.variables()) as tf.Scalar;
+  return opt.minimize(
+    () => {
+      const logits = model.forward(xb);
+      if (yb.rank !== 1 || yb.shape[0] !== logits.shape[0])
+        fail("yb", `must be 1-D with one label per logits row (${logits.shape[0]}), got shape [${yb.shape}]`);
+      return lossFn(logits, yb);
+    },
+    true,
+    vars ?? model.variables(),
+  ) as tf.Scalar;
 }
 
 /** Mean loss and accuracy on a dataset, in batches. */
@@ -76,14 +85,23 @@ export function evaluate(model: Classifier, ds: Dataset, batchSize = 1024): { lo
 }
 
 /** Trains `model` on `train` through the library loop; returns one record per epoch. */
-export async function trainClassifier(model: Classifier, train: Dataset, opts: ClassifierTrainOptions): Promise<EpochRecord[]> {
+export async function trainClassifier(
+  model: Classifier,
+  train: Dataset,
+  opts: ClassifierTrainOptions,
+): Promise<EpochRecord[]> {
   assertKnownOptions("opts", opts, TRAIN_KEYS);
   assertPositiveInt("opts.epochs", opts.epochs);
   assertPositiveInt("opts.batchSize", opts.batchSize);
   const history: EpochRecord[] = [];
   await trainLoop(model, train, {
-    epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, optimizer: opts.optimizer, lr: opts.lr,
-    loss: opts.loss, trainable: opts.trainable,
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    seed: opts.seed,
+    optimizer: opts.optimizer,
+    lr: opts.lr,
+    loss: opts.loss,
+    trainable: opts.trainable,
     onEpoch: (epoch, loss) => {
       const rec: EpochRecord = { epoch, loss, trainAcc: evaluate(model, train).acc };
       if (opts.test) {
@@ -92,7 +110,12 @@ export async function trainClassifier(model: Classifier, train: Dataset, opts: C
         rec.testLoss = t.loss;
       }
       history.push(rec);
-      opts.onProgress?.({ label: "train", step: epoch, total: opts.epochs, values: { loss, trainAcc: rec.trainAcc, ...(rec.testAcc !== undefined ? { testAcc: rec.testAcc } : {}) } });
+      opts.onProgress?.({
+        label: "train",
+        step: epoch,
+        total: opts.epochs,
+        values: { loss, trainAcc: rec.trainAcc, ...(rec.testAcc !== undefined ? { testAcc: rec.testAcc } : {}) },
+      });
     },
   });
   return history;

@@ -120,9 +120,30 @@ export interface TrainResult {
 }
 
 const KEYS = [
-  "steps", "epochs", "batchSize", "seed", "sampler", "optimizer", "lr", "groups", "schedule", "loss", "objective",
-  "gradients", "hooks", "trainable", "logEvery", "onLog", "evalAt", "evalEvery", "onEval", "onEpoch", "onForward",
-  "stopOnNonFinite", "onProgress", "label",
+  "steps",
+  "epochs",
+  "batchSize",
+  "seed",
+  "sampler",
+  "optimizer",
+  "lr",
+  "groups",
+  "schedule",
+  "loss",
+  "objective",
+  "gradients",
+  "hooks",
+  "trainable",
+  "logEvery",
+  "onLog",
+  "evalAt",
+  "evalEvery",
+  "onEval",
+  "onEpoch",
+  "onForward",
+  "stopOnNonFinite",
+  "onProgress",
+  "label",
 ];
 
 function isDataset(d: unknown): d is Dataset {
@@ -148,45 +169,64 @@ export function datasetSource(ds: Dataset): BatchSource<ClassBatch> {
 }
 
 /** Trains `model` on `data` (a Dataset or a BatchSource); see TrainOptions. */
-export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | BatchSource<B>, opts: TrainOptions<B>): Promise<TrainResult> {
+export async function train<B = ClassBatch>(
+  model: TrainModel,
+  data: Dataset | BatchSource<B>,
+  opts: TrainOptions<B>,
+): Promise<TrainResult> {
   assertKnownOptions("opts", opts, KEYS);
   if (!model || typeof model.variables !== "function") fail("model", "must have variables()");
   if ((opts.steps === undefined) === (opts.epochs === undefined)) fail("opts", "give exactly one of steps or epochs");
   if (!Number.isFinite(opts.seed)) fail("opts.seed", `must be a number, got ${opts.seed}`);
   const source = (isDataset(data) ? datasetSource(data) : data) as BatchSource<B>;
-  if (!source || typeof source.make !== "function") fail("data", "must be a Dataset or a BatchSource { n?, make(idx, rng) }");
+  if (!source || typeof source.make !== "function")
+    fail("data", "must be a Dataset or a BatchSource { n?, make(idx, rng) }");
   const n = source.n;
   if (n !== undefined) assertPositiveInt("data.n", n);
   const bs = opts.batchSize ?? n ?? fail("opts.batchSize", "is required for a source without n");
   assertPositiveInt("opts.batchSize", bs);
   const sampler = opts.sampler ?? "epoch";
-  if (sampler !== "epoch" && sampler !== "stream") fail("opts.sampler", `unknown sampler "${sampler}" (known: epoch, stream)`);
-  if (n !== undefined && sampler === "stream" && bs > n) fail("opts.batchSize", `is ${bs}; the stream sampler needs at most n = ${n}`);
+  if (sampler !== "epoch" && sampler !== "stream")
+    fail("opts.sampler", `unknown sampler "${sampler}" (known: epoch, stream)`);
+  if (n !== undefined && sampler === "stream" && bs > n)
+    fail("opts.batchSize", `is ${bs}; the stream sampler needs at most n = ${n}`);
   const perEpoch = n === undefined ? 1 : sampler === "epoch" ? Math.ceil(n / bs) : Math.floor(n / bs);
   if (opts.epochs !== undefined) assertPositiveInt("opts.epochs", opts.epochs);
   if (opts.steps !== undefined) assertPositiveInt("opts.steps", opts.steps);
   const total = opts.steps ?? (opts.epochs as number) * perEpoch;
   if (opts.logEvery !== undefined) assertPositiveInt("opts.logEvery", opts.logEvery);
   if (opts.evalEvery !== undefined) assertPositiveInt("opts.evalEvery", opts.evalEvery);
-  if (!opts.objective && !opts.gradients && typeof model.forward !== "function") fail("model", "needs forward(x) unless an objective or gradients function is given");
+  if (!opts.objective && !opts.gradients && typeof model.forward !== "function")
+    fail("model", "needs forward(x) unless an objective or gradients function is given");
 
   // Optimizer groups: explicit, or one over the trainable variables.
-  if (opts.groups && (opts.optimizer !== undefined || opts.lr !== undefined || opts.trainable)) fail("opts.groups", "replaces optimizer, lr and trainable; give one or the other");
-  const groups = (opts.groups ?? [{ variables: opts.trainable ?? model.variables(), optimizer: opts.optimizer, lr: opts.lr ?? 1e-3 }]).map((g, i) => {
+  if (opts.groups && (opts.optimizer !== undefined || opts.lr !== undefined || opts.trainable))
+    fail("opts.groups", "replaces optimizer, lr and trainable; give one or the other");
+  const groups = (
+    opts.groups ?? [{ variables: opts.trainable ?? model.variables(), optimizer: opts.optimizer, lr: opts.lr ?? 1e-3 }]
+  ).map((g, i) => {
     if (!(g.lr > 0) || !Number.isFinite(g.lr)) fail(`opts.groups[${i}].lr`, `must be a positive number, got ${g.lr}`);
     const owned = typeof g.optimizer !== "object";
-    return { vars: g.variables, lr: g.lr, opt: owned ? makeOptimizer((g.optimizer as OptimizerName) ?? "adam", g.lr) : (g.optimizer as tf.Optimizer), owned, names: new Set(g.variables.map((v) => v.name)) };
+    return {
+      vars: g.variables,
+      lr: g.lr,
+      opt: owned ? makeOptimizer((g.optimizer as OptimizerName) ?? "adam", g.lr) : (g.optimizer as tf.Optimizer),
+      owned,
+      names: new Set(g.variables.map((v) => v.name)),
+    };
   });
   const vars = groups.flatMap((g) => g.vars);
   if (vars.length === 0) fail("opts", "no variables to train");
   const hooks = opts.hooks ?? [];
   const lossFn = opts.loss ?? crossEntropyFused;
-  const objective = opts.objective ?? ((b: B, info: StepInfo) => {
-    const { x, y } = b as unknown as ClassBatch;
-    const logits = (model.forward as (x: tf.Tensor2D) => tf.Tensor2D)(x);
-    if (opts.onForward) opts.onForward(logits, info);
-    return lossFn(logits, y);
-  });
+  const objective =
+    opts.objective ??
+    ((b: B, info: StepInfo) => {
+      const { x, y } = b as unknown as ClassBatch;
+      const logits = (model.forward as (x: tf.Tensor2D) => tf.Tensor2D)(x);
+      if (opts.onForward) opts.onForward(logits, info);
+      return lossFn(logits, y);
+    });
   const evalSet = new Set(opts.evalAt ?? []);
   const isEval = (s: number) => evalSet.has(s) || (!!opts.evalEvery && s % opts.evalEvery === 0);
   const isLog = (s: number) => !!opts.logEvery && (s % opts.logEvery === 0 || s === total);
@@ -200,16 +240,26 @@ export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | B
     const stacked = tf.stack(pending.map((p) => p.t));
     const vals = stacked.dataSync();
     stacked.dispose();
-    pending.forEach((p, i) => { losses[p.step] = vals[i]; p.t.dispose(); });
+    pending.forEach((p, i) => {
+      losses[p.step] = vals[i];
+      p.t.dispose();
+    });
     pending = [];
   };
   const meanOver = (from: number, to: number) => {
-    let s = 0, w = 0;
-    for (let k = from; k <= to; k++) { s += losses[k] * weights[k]; w += weights[k]; }
+    let s = 0,
+      w = 0;
+    for (let k = from; k <= to; k++) {
+      s += losses[k] * weights[k];
+      w += weights[k];
+    }
     return w > 0 ? s / w : NaN;
   };
   const log: LogRecord[] = [];
-  let lastLog = 0, lastEval = 0, epochStart = 1, stoppedAt: number | null = null;
+  let lastLog = 0,
+    lastEval = 0,
+    epochStart = 1,
+    stoppedAt: number | null = null;
   let perm: number[] = [];
   let pos = 0;
   const t0 = Date.now();
@@ -226,7 +276,10 @@ export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | B
           if (k === 0) perm = rng.permutation(n);
           idx = perm.slice(k * bs, (k + 1) * bs);
         } else {
-          if (step === 1 || pos + bs > n) { perm = rng.permutation(n); pos = 0; }
+          if (step === 1 || pos + bs > n) {
+            perm = rng.permutation(n);
+            pos = 0;
+          }
           idx = perm.slice(pos, pos + bs);
           pos += bs;
         }
@@ -236,7 +289,8 @@ export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | B
       const info: StepInfo = { step, epoch, idx, logging };
       if (opts.schedule) {
         const m = opts.schedule(step, total);
-        if (!(m >= 0) || !Number.isFinite(m)) fail("opts.schedule", `returned ${m} at step ${step}; expected a finite multiplier ≥ 0`);
+        if (!(m >= 0) || !Number.isFinite(m))
+          fail("opts.schedule", `returned ${m} at step ${step}; expected a finite multiplier ≥ 0`);
         for (const g of groups) setLearningRate(g.opt, g.lr * m);
       }
       const value = tf.tidy(() => {
@@ -297,5 +351,11 @@ export async function train<B = ClassBatch>(model: TrainModel, data: Dataset | B
     for (const g of groups) if (g.owned) g.opt.dispose();
   }
   const steps = stoppedAt ?? total;
-  return { steps, epochs: n === undefined ? 0 : Math.ceil(steps / perEpoch), log, stoppedAt, seconds: (Date.now() - t0) / 1000 };
+  return {
+    steps,
+    epochs: n === undefined ? 0 : Math.ceil(steps / perEpoch),
+    log,
+    stoppedAt,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }

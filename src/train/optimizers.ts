@@ -19,7 +19,11 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate?: number };
   if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
   else if (typeof o.learningRate === "number") o.learningRate = lr;
-  else fail("optimizer", `${opt.getClassName?.() ?? "this optimizer"} has no settable learning rate; a schedule cannot drive it`);
+  else
+    fail(
+      "optimizer",
+      `${opt.getClassName?.() ?? "this optimizer"} has no settable learning rate; a schedule cannot drive it`,
+    );
 }
 
 /**
@@ -28,7 +32,8 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
  */
 export function crossEntropyFused(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const [n, c] = logits.shape;
-  if (labels.rank !== 1 || labels.shape[0] !== n) fail("labels", `must be 1-D with one label per logits row (${n}), got shape [${labels.shape}]`);
+  if (labels.rank !== 1 || labels.shape[0] !== n)
+    fail("labels", `must be 1-D with one label per logits row (${n}), got shape [${labels.shape}]`);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const z = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;

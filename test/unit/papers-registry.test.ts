@@ -18,9 +18,16 @@ process.env.INITLAB_RESULTS = path.join(tmp, "results");
 process.env.INITLAB_FIGURES = path.join(tmp, "figures");
 process.env.INITLAB_CACHE = path.join(tmp, "cache");
 
-const seeds = { smoke: { seeds: [0], k: 1 }, default: { seeds: [0, 1, 2], k: 2 }, full: { seeds: [0, 1, 2, 3, 4], k: 3 } };
+const seeds = {
+  smoke: { seeds: [0], k: 1 },
+  default: { seeds: [0, 1, 2], k: 2 },
+  full: { seeds: [0, 1, 2, 3, 4], k: 3 },
+};
 let runs = 0;
-const base = (id: string, extra: Partial<PaperDefinition<{ seeds: number[]; k: number }, { values: number[] }>> = {}) => ({
+const base = (
+  id: string,
+  extra: Partial<PaperDefinition<{ seeds: number[]; k: number }, { values: number[] }>> = {},
+) => ({
   id,
   citation: { authors: ["A. Author", "B. Author"], title: `Fixture ${id}`, venue: "Test", year: 2026 },
   claim: "A fixture's values average above one.",
@@ -43,8 +50,14 @@ test("definePaper validates and lists; runOrder follows needs; cycles are named"
   definePaper(base("fx-b", { needs: ["fx-a"] }));
   assert.throws(() => definePaper(base("fx-a")), /already registered/);
   assert.throws(() => definePaper(base("Bad_Id")), /id: must be lower-case/);
-  assert.throws(() => definePaper(base("fx-c", { presets: { ...seeds, smoke: { seeds: [], k: 1 } } })), /presets\.smoke\.seeds/);
-  assert.throws(() => definePaper({ ...base("fx-d"), citation: { authors: [], title: "", venue: "x", year: 2026 } }), /citation/);
+  assert.throws(
+    () => definePaper(base("fx-c", { presets: { ...seeds, smoke: { seeds: [], k: 1 } } })),
+    /presets\.smoke\.seeds/,
+  );
+  assert.throws(
+    () => definePaper({ ...base("fx-d"), citation: { authors: [], title: "", venue: "x", year: 2026 } }),
+    /citation/,
+  );
   assert.throws(() => getPaper("no-such"), /unknown paper "no-such"/);
   assert.ok(papers().some((p) => p.id === "fx-b" && p.needs[0] === "fx-a" && p.seeds.default.length === 3));
   assert.deepEqual(runOrder(["fx-b", "fx-a"]), ["fx-a", "fx-b"]);
@@ -77,7 +90,12 @@ test("runPaper: checks with kinds and intervals, results written at default size
 });
 
 test("a paper reads what it needs through ctx.need; an undeclared need is refused", async () => {
-  definePaper(base("fx-reader", { needs: ["fx-a"], run: async (_c, ctx) => ({ values: ((await ctx.need("fx-a")) as { values: number[] }).values.map((v) => v * 2) }) }));
+  definePaper(
+    base("fx-reader", {
+      needs: ["fx-a"],
+      run: async (_c, ctx) => ({ values: ((await ctx.need("fx-a")) as { values: number[] }).values.map((v) => v * 2) }),
+    }),
+  );
   const r = await runPaper<{ values: number[] }>("fx-reader", { size: "smoke" });
   assert.deepEqual(r.result.values, [4]);
   definePaper(base("fx-sneaky", { run: async (_c, ctx) => ctx.need("fx-a") as Promise<{ values: number[] }> }));
@@ -85,7 +103,9 @@ test("a paper reads what it needs through ctx.need; an undeclared need is refuse
 });
 
 test("checks without a kind, or a non-boolean pass, are refused", async () => {
-  definePaper(base("fx-badcheck", { checks: () => [{ claim: "x", measured: 1, expected: "y", pass: true, seeds: 1 } as never] }));
+  definePaper(
+    base("fx-badcheck", { checks: () => [{ claim: "x", measured: 1, expected: "y", pass: true, seeds: 1 } as never] }),
+  );
   await assert.rejects(runPaper("fx-badcheck", { size: "smoke" }), /kind: must be "evidence" or "sanity"/);
   assert.throws(() => evidence("c", 1, "r", "yes" as never), /pass: must be a boolean/);
 });

@@ -11,17 +11,26 @@ import { withOverrides } from "../../src/core/types";
 
 // Loading the one paper module (not the whole list) keeps worker start-up short.
 const module = path.resolve(__dirname, "../../src/papers/quickstart/index.ts");
-const tiny = (seed: number): QuickstartConfig => withOverrides(quickstart.presets.smoke, { examples: 300, hidden: [16], epochs: 1, seeds: [seed] });
-const ctx = { size: "default" as const, need: async () => { throw new Error("no"); } };
+const tiny = (seed: number): QuickstartConfig =>
+  withOverrides(quickstart.presets.smoke, { examples: 300, hidden: [16], epochs: 1, seeds: [seed] });
+const ctx = {
+  size: "default" as const,
+  need: async () => {
+    throw new Error("no");
+  },
+};
 
 test("two seeds in two workers equal the same runs done sequentially", async () => {
   await backendReady();
   const configs = [tiny(0), tiny(1)];
   const events: number[] = [];
-  const par = await runParallel(configs.map((config) => ({ paper: "quickstart", config, module })), {
-    workers: 2,
-    onProgress: (i) => events.push(i),
-  });
+  const par = await runParallel(
+    configs.map((config) => ({ paper: "quickstart", config, module })),
+    {
+      workers: 2,
+      onProgress: (i) => events.push(i),
+    },
+  );
   const seq = [];
   for (const c of configs) seq.push(await quickstart.run(c, ctx));
   assert.deepEqual(par, seq);
@@ -33,7 +42,16 @@ test("runParallel names bad input and failing tasks", async () => {
   assert.deepEqual(await runParallel([]), []);
   await assert.rejects(runParallel([{ paper: "", config: {} }]), /tasks\[0\]\.paper/);
   await assert.rejects(runParallel([{ paper: "quickstart", config: tiny(0) }], { workers: 0 }), /opts\.workers/);
-  await assert.rejects(runParallel([{ paper: "quickstart", config: tiny(0), module: "rel/path.ts" }]), /tasks\[0\]\.module/);
-  await assert.rejects(runParallel([{ paper: "quickstart", config: tiny(0) }], { nope: 1 } as never), /opts: unknown option "nope"/);
-  await assert.rejects(runParallel([{ paper: "no-such-paper", config: {}, module }]), /task 0 \(no-such-paper\) failed: id: unknown paper "no-such-paper"/);
+  await assert.rejects(
+    runParallel([{ paper: "quickstart", config: tiny(0), module: "rel/path.ts" }]),
+    /tasks\[0\]\.module/,
+  );
+  await assert.rejects(
+    runParallel([{ paper: "quickstart", config: tiny(0) }], { nope: 1 } as never),
+    /opts: unknown option "nope"/,
+  );
+  await assert.rejects(
+    runParallel([{ paper: "no-such-paper", config: {}, module }]),
+    /task 0 \(no-such-paper\) failed: id: unknown paper "no-such-paper"/,
+  );
 });

@@ -20,11 +20,20 @@ test("reads a numpy-written file with every dtype (values, shapes, metadata)", (
     assert.deepEqual(t.shape, e.shape, name);
     const got = Array.from(t.data as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? String(v) : v));
     if (e.dtype === "F32" || e.dtype === "F16" || e.dtype === "BF16") {
-      got.forEach((v, i) => assert.ok(Object.is(v, e.values[i]) || Math.abs((v as number) - (e.values[i] as number)) <= 1e-7 * Math.abs(e.values[i] as number), `${name}[${i}] ${v} vs ${e.values[i]}`));
+      got.forEach((v, i) =>
+        assert.ok(
+          Object.is(v, e.values[i]) ||
+            Math.abs((v as number) - (e.values[i] as number)) <= 1e-7 * Math.abs(e.values[i] as number),
+          `${name}[${i}] ${v} vs ${e.values[i]}`,
+        ),
+      );
     } else assert.deepEqual(got, e.values, name);
   }
   assert.ok(f.tensors.i64.data instanceof BigInt64Array);
-  assert.throws(() => loadSafetensors(path.join(FX, "dtypes.safetensors"), { int64: "number" }), /tensor "i64".*not exactly representable/);
+  assert.throws(
+    () => loadSafetensors(path.join(FX, "dtypes.safetensors"), { int64: "number" }),
+    /tensor "i64".*not exactly representable/,
+  );
 });
 
 const roundTrip: Array<[Dtype, number[], Array<number | bigint>]> = [
@@ -80,11 +89,17 @@ test("multiple tensors keep order; file helpers round trip", () => {
 });
 
 test("writer rejects bad input", () => {
-  assert.throws(() => writeSafetensors({ t: { dtype: "F32", shape: [3], data: [1, 2] } }), /tensors\["t"\]: has 2 values; shape \[3\] needs 3/);
+  assert.throws(
+    () => writeSafetensors({ t: { dtype: "F32", shape: [3], data: [1, 2] } }),
+    /tensors\["t"\]: has 2 values; shape \[3\] needs 3/,
+  );
   assert.throws(() => writeSafetensors({ t: { dtype: "Q4" as Dtype, shape: [1], data: [1] } }), /unknown dtype "Q4"/);
   assert.throws(() => writeSafetensors({ t: { dtype: "U8", shape: [1], data: [256] } }), /U8 holds integers/);
   assert.throws(() => writeSafetensors({ t: { dtype: "I64", shape: [1], data: [2 ** 60] } }), /I64 needs an integer/);
-  assert.throws(() => writeSafetensors({ __metadata__: { dtype: "F32", shape: [1], data: [1] } }), /not a valid tensor name/);
+  assert.throws(
+    () => writeSafetensors({ __metadata__: { dtype: "F32", shape: [1], data: [1] } }),
+    /not a valid tensor name/,
+  );
   assert.throws(() => writeSafetensors({}, { n: 1 as never }), /metadata: value of "n" must be a string/);
 });
 
@@ -99,41 +114,86 @@ function file(header: string | object, data: Uint8Array | number = 0, lengthOver
   return out;
 }
 const ent = (dtype: string, shape: number[], a: number, b: number) => ({ dtype, shape, data_offsets: [a, b] });
-const valid = writeSafetensors({ w: { dtype: "F32", shape: [2, 2], data: [1, 2, 3, 4] }, b: { dtype: "F32", shape: [2], data: [5, 6] } });
+const valid = writeSafetensors({
+  w: { dtype: "F32", shape: [2, 2], data: [1, 2, 3, 4] },
+  b: { dtype: "F32", shape: [2], data: [5, 6] },
+});
 
 const corrupt: Array<[string, Uint8Array, RegExp]> = [
   ["empty file", new Uint8Array(0), /header: truncated file: 0 bytes/],
   ["7 bytes", new Uint8Array(7), /header: truncated file: 7 bytes/],
   ["header length beyond the file", file({}, 0, 1000n), /header: header length 1000 is beyond the file/],
   ["header length 2^64 − 1", file({}, 0, 2n ** 64n - 1n), /header length 18446744073709551615 is beyond the file/],
-  ["truncated data (file cut mid-tensor)", valid.subarray(0, valid.length - 3), /tensor "b": data_offsets \[16, 24\] are out of range/],
+  [
+    "truncated data (file cut mid-tensor)",
+    valid.subarray(0, valid.length - 3),
+    /tensor "b": data_offsets \[16, 24\] are out of range/,
+  ],
   ["invalid JSON", file('{"w": {"dtype": "F32",'), /header: invalid JSON/],
   ["header not an object", file("[1, 2]"), /header: must be a JSON object/],
-  ["invalid UTF-8", file(Buffer.from([0x7b, 0xff, 0x7d]).toString("latin1")), /header: (is not valid UTF-8|invalid JSON)/],
+  [
+    "invalid UTF-8",
+    file(Buffer.from([0x7b, 0xff, 0x7d]).toString("latin1")),
+    /header: (is not valid UTF-8|invalid JSON)/,
+  ],
   ["unknown dtype", file({ w: ent("Q4_K", [2], 0, 2) }, 2), /tensor "w": unknown or unsupported dtype "Q4_K"/],
-  ["shape vs byte length", file({ w: ent("F32", [2, 3], 0, 16) }, 16), /tensor "w": shape \[2, 3\] of F32 needs 24 bytes but data_offsets span 16/],
-  ["offsets out of range", file({ w: ent("F32", [4], 0, 16) }, 8), /tensor "w": data_offsets \[0, 16\] are out of range: the data buffer has 8 bytes/],
-  ["overlapping offsets", file({ a: ent("F32", [2], 0, 8), b: ent("F32", [2], 4, 12) }, 12), /tensor "b": data_offsets \[4, 12\] overlap tensor "a"/],
+  [
+    "shape vs byte length",
+    file({ w: ent("F32", [2, 3], 0, 16) }, 16),
+    /tensor "w": shape \[2, 3\] of F32 needs 24 bytes but data_offsets span 16/,
+  ],
+  [
+    "offsets out of range",
+    file({ w: ent("F32", [4], 0, 16) }, 8),
+    /tensor "w": data_offsets \[0, 16\] are out of range: the data buffer has 8 bytes/,
+  ],
+  [
+    "overlapping offsets",
+    file({ a: ent("F32", [2], 0, 8), b: ent("F32", [2], 4, 12) }, 12),
+    /tensor "b": data_offsets \[4, 12\] overlap tensor "a"/,
+  ],
   ["same range twice", file({ a: ent("F32", [2], 0, 8), b: ent("F32", [2], 0, 8) }, 8), /overlap tensor/],
-  ["gap between tensors", file({ a: ent("F32", [1], 0, 4), b: ent("F32", [1], 8, 12) }, 12), /tensor "b": .*leave a gap/],
+  [
+    "gap between tensors",
+    file({ a: ent("F32", [1], 0, 4), b: ent("F32", [1], 8, 12) }, 12),
+    /tensor "b": .*leave a gap/,
+  ],
   ["trailing bytes", file({ a: ent("F32", [1], 0, 4) }, 8), /header: tensors cover 4 bytes but the data buffer has 8/],
   ["begin > end", file({ a: ent("F32", [0], 4, 0) }, 4), /tensor "a": data_offsets \[4, 0\] have begin > end/],
   ["negative offset", file({ a: ent("F32", [1], -4, 0) }, 4), /tensor "a": data_offsets must be/],
   ["negative shape", file({ a: ent("F32", [-1], 0, 4) }, 4), /tensor "a": shape entry 0 is -1/],
-  ["duplicate tensor keys", file('{"w": {"dtype":"F32","shape":[1],"data_offsets":[0,4]}, "w": {"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 4), /tensor "w": duplicate key "w"/],
-  ["duplicate field inside an entry", file('{"w": {"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}', 4), /duplicate key "dtype"/],
+  [
+    "duplicate tensor keys",
+    file(
+      '{"w": {"dtype":"F32","shape":[1],"data_offsets":[0,4]}, "w": {"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+      4,
+    ),
+    /tensor "w": duplicate key "w"/,
+  ],
+  [
+    "duplicate field inside an entry",
+    file('{"w": {"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}', 4),
+    /duplicate key "dtype"/,
+  ],
   ["metadata not strings", file({ __metadata__: { n: 1 } }), /__metadata__: value of "n" is number/],
   ["missing data_offsets", file({ w: { dtype: "F32", shape: [1] } }, 4), /tensor "w": data_offsets must be/],
-  ["BOOL byte not 0/1", file({ w: ent("BOOL", [1], 0, 1) }, new Uint8Array([2])), /tensor "w": BOOL element 0 is byte 2/],
+  [
+    "BOOL byte not 0/1",
+    file({ w: ent("BOOL", [1], 0, 1) }, new Uint8Array([2])),
+    /tensor "w": BOOL element 0 is byte 2/,
+  ],
 ];
 
 for (const [label, bytes, re] of corrupt) {
   test(`corrupt: ${label} is rejected`, () => {
-    assert.throws(() => readSafetensors(bytes, { source: "x.st" }), (e: Error) => {
-      assert.match(e.message, /^x\.st /, "names the source");
-      assert.match(e.message, re);
-      return true;
-    });
+    assert.throws(
+      () => readSafetensors(bytes, { source: "x.st" }),
+      (e: Error) => {
+        assert.match(e.message, /^x\.st /, "names the source");
+        assert.match(e.message, re);
+        return true;
+      },
+    );
   });
 }
 
@@ -142,7 +202,10 @@ test("a valid file still parses after the corrupt cases (control)", () => {
 });
 
 test("missing file: error names the path", () => {
-  assert.throws(() => loadSafetensors("/nonexistent/a.safetensors"), /\/nonexistent\/a\.safetensors: cannot read file: ENOENT/);
+  assert.throws(
+    () => loadSafetensors("/nonexistent/a.safetensors"),
+    /\/nonexistent\/a\.safetensors: cannot read file: ENOENT/,
+  );
 });
 
 // ---- npy --------------------------------------------------------------------------
@@ -150,7 +213,10 @@ test("npy: reads numpy's np.save output (F32 and I64)", () => {
   const a = loadNpy(path.join(FX, "f32.npy"));
   assert.equal(a.dtype, "F32");
   assert.deepEqual(a.shape, [3, 4]);
-  assert.deepEqual(Array.from(a.data as Float32Array), Array.from({ length: 12 }, (_, i) => (i - 5) / 4));
+  assert.deepEqual(
+    Array.from(a.data as Float32Array),
+    Array.from({ length: 12 }, (_, i) => (i - 5) / 4),
+  );
   const b = loadNpy(path.join(FX, "i64.npy"));
   assert.deepEqual(Array.from(b.data as BigInt64Array, String), expected.i64.values);
 });
@@ -176,7 +242,10 @@ test("npy: corrupt or unsupported input is rejected", () => {
   const good = fs.readFileSync(path.join(FX, "f32.npy"));
   const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   assert.throws(() => readNpy(u8(good.subarray(0, 5)), { source: "a.npy" }), /a\.npy: truncated file/);
-  assert.throws(() => readNpy(u8(good.subarray(0, good.length - 4)), { source: "a.npy" }), /a\.npy: shape \(3, 4\) of <f4 needs 48 data bytes but the file has 44/);
+  assert.throws(
+    () => readNpy(u8(good.subarray(0, good.length - 4)), { source: "a.npy" }),
+    /a\.npy: shape \(3, 4\) of <f4 needs 48 data bytes but the file has 44/,
+  );
   const bad = Buffer.from(good);
   bad[0] = 0;
   assert.throws(() => readNpy(u8(bad)), /bad magic/);

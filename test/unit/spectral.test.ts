@@ -4,17 +4,28 @@ import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import { Matrix as MlMatrix } from "ml-matrix";
 import {
-  effectiveRank, participationRatio, rankMe, relativeWeightChange, spectralNorm, spectrum, stableRank,
+  effectiveRank,
+  participationRatio,
+  rankMe,
+  relativeWeightChange,
+  spectralNorm,
+  spectrum,
+  stableRank,
 } from "../../src/metrics/spectral";
-import { Rng } from "../../src/core/random";
+import { Rng, seed } from "../../src/core/random";
 import { createSpectralProbe, spectrumMetrics } from "../../src/metrics/probe";
 import { ridgeProbe } from "../../src/metrics/linear-probe";
-import { augmentImages, vicregLoss } from "../../src/nn/vicreg";
+import { augmentImages, JointEmbeddingModel, vicregLoss } from "../../src/nn/vicreg";
+import { train } from "../../src/train/loop";
+import { trainVICReg, twoViewSource } from "../../src/train/vicreg";
 
 const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/spectral.json", "utf8"));
 
 function close(actual: number, expected: number, rtol: number, msg: string): void {
-  assert.ok(Math.abs(actual - expected) <= rtol * Math.max(1, Math.abs(expected)), `${msg}: ${actual} vs ${expected} (rtol ${rtol})`);
+  assert.ok(
+    Math.abs(actual - expected) <= rtol * Math.max(1, Math.abs(expected)),
+    `${msg}: ${actual} vs ${expected} (rtol ${rtol})`,
+  );
 }
 const diag = (d: number[]): number[][] => d.map((v, i) => d.map((_, j) => (i === j ? v : 0)));
 const gaussian = (rows: number, cols: number, seedValue: number): number[][] => {
@@ -116,13 +127,20 @@ for (const c of fx.cases) {
 }
 
 // Closed forms of the other summaries.
-const q = (t: number) => [[Math.cos(t), -Math.sin(t)], [Math.sin(t), Math.cos(t)]];
+const q = (t: number) => [
+  [Math.cos(t), -Math.sin(t)],
+  [Math.sin(t), Math.cos(t)],
+];
 const closedForms: Array<[string, number[][], { stable: number; norm: number; pr: number }]> = [
   ["diag(3,1)", diag([3, 1]), { stable: 10 / 9, norm: 3, pr: 100 / 82 }],
   ["rotation (orthogonal 2×2)", q(0.3), { stable: 2, norm: 1, pr: 2 }],
   ["5·I₃", scale(diag([1, 1, 1]), 5), { stable: 3, norm: 5, pr: 3 }],
   ["rank-1 u vᵀ, ‖u‖=5, ‖v‖=2", outer([3, 4], [0, 2, 0]), { stable: 1, norm: 10, pr: 1 }],
-  ["diag(2,1,1) stacked (6×3)", [...diag([2, 1, 1]), ...diag([2, 1, 1])], { stable: 6 / 4, norm: 2 * Math.SQRT2, pr: 36 / 18 }],
+  [
+    "diag(2,1,1) stacked (6×3)",
+    [...diag([2, 1, 1]), ...diag([2, 1, 1])],
+    { stable: 6 / 4, norm: 2 * Math.SQRT2, pr: 36 / 18 },
+  ],
 ];
 for (const [name, w, want] of closedForms) {
   test(`stableRank, spectralNorm, participationRatio closed forms: ${name}`, () => {
@@ -142,18 +160,50 @@ test("relativeWeightChange closed forms", () => {
   const w = gaussian(4, 3, 8);
   close(relativeWeightChange(w, w), 0, 1e-15, "same");
   close(relativeWeightChange(w, scale(w, 3)), 2, 1e-12, "3w");
-  close(relativeWeightChange(diag([3, 4]), diag([3, 4]).map((r, i) => r.map((v, j) => v + (i === 0 && j === 1 ? 5 : 0)))), 1, 1e-12, "+5 entry");
+  close(
+    relativeWeightChange(
+      diag([3, 4]),
+      diag([3, 4]).map((r, i) => r.map((v, j) => v + (i === 0 && j === 1 ? 5 : 0))),
+    ),
+    1,
+    1e-12,
+    "+5 entry",
+  );
 });
 
 const bad: Array<[string, () => unknown, RegExp]> = [
-  ["rankMe NaN entry", () => rankMe([[1, NaN], [0, 1]]), /z: entry \[0\]\[1\] is NaN/],
-  ["rankMe Infinity entry", () => rankMe([[1, 0], [Infinity, 1]]), /z: entry \[1\]\[0\] is Infinity/],
+  [
+    "rankMe NaN entry",
+    () =>
+      rankMe([
+        [1, NaN],
+        [0, 1],
+      ]),
+    /z: entry \[0\]\[1\] is NaN/,
+  ],
+  [
+    "rankMe Infinity entry",
+    () =>
+      rankMe([
+        [1, 0],
+        [Infinity, 1],
+      ]),
+    /z: entry \[1\]\[0\] is Infinity/,
+  ],
   ["rankMe empty", () => rankMe([]), /z: is empty/],
   ["rankMe empty rows", () => rankMe([[]]), /z: is empty/],
   ["rankMe 1-D array", () => rankMe([1, 2, 3] as unknown as number[][]), /z: must be 2-D/],
   ["rankMe 1-D tensor", () => rankMe(tf.tensor1d([1, 2]) as never), /z: must be a 2-D tensor/],
   ["rankMe ragged", () => rankMe([[1, 2], [3]]), /z: is ragged/],
-  ["rankMe all zeros", () => rankMe([[0, 0], [0, 0]]), /singularValues: are all zero/],
+  [
+    "rankMe all zeros",
+    () =>
+      rankMe([
+        [0, 0],
+        [0, 0],
+      ]),
+    /singularValues: are all zero/,
+  ],
   ["rankMe unknown option", () => rankMe(I4, { centre: true } as never), /opts: unknown option "centre"/],
   ["rankMe negative eps", () => rankMe(I4, { eps: -1 }), /opts.eps: must be a finite number >= 0/],
   ["effectiveRank NaN", () => effectiveRank([1, NaN]), /singularValues: entry 1 is NaN/],
@@ -165,7 +215,11 @@ const bad: Array<[string, () => unknown, RegExp]> = [
   ["spectralNorm empty", () => spectralNorm([]), /w: is empty/],
   ["spectrum 1-D", () => spectrum([1, 2] as unknown as number[][]), /w: must be 2-D/],
   ["participationRatio zero matrix", () => participationRatio([[0]]), /w: is all zeros/],
-  ["relativeWeightChange shape mismatch", () => relativeWeightChange([[1, 2]], [[1], [2]]), /w1: shape 2×1 does not match w0's 1×2/],
+  [
+    "relativeWeightChange shape mismatch",
+    () => relativeWeightChange([[1, 2]], [[1], [2]]),
+    /w1: shape 2×1 does not match w0's 1×2/,
+  ],
   ["relativeWeightChange zero w0", () => relativeWeightChange([[0]], [[1]]), /w0: is all zeros/],
 ];
 for (const [name, fn, re] of bad) test(`rejects bad input: ${name}`, () => assert.throws(fn, re));
@@ -175,7 +229,11 @@ for (const [name, fn, re] of bad) test(`rejects bad input: ${name}`, () => asser
 
 test("probe records every N steps, once per step, one row per target × metric", () => {
   const a = gaussian(40, 6, 31);
-  const probe = createSpectralProbe({ every: 5, targets: { a: () => a, b: () => diag([3, 1]) }, metrics: ["rankMe", "stableRank"] });
+  const probe = createSpectralProbe({
+    every: 5,
+    targets: { a: () => a, b: () => diag([3, 1]) },
+    metrics: ["rankMe", "stableRank"],
+  });
   const recorded: number[] = [];
   for (let s = 0; s <= 12; s++) if (probe.maybeRecord(s)) recorded.push(s);
   assert.equal(probe.maybeRecord(10), false, "same step twice");
@@ -183,7 +241,13 @@ test("probe records every N steps, once per step, one row per target × metric",
   assert.equal(probe.records, 3);
   assert.equal(probe.rows().length, 3 * 2 * 2);
   assert.ok(Number.isFinite(probe.seconds) && probe.seconds >= 0);
-  assert.deepEqual(probe.rows().slice(0, 4).map((r) => `${r.step}:${r.target}:${r.metric}`), ["0:a:rankMe", "0:a:stableRank", "0:b:rankMe", "0:b:stableRank"]);
+  assert.deepEqual(
+    probe
+      .rows()
+      .slice(0, 4)
+      .map((r) => `${r.step}:${r.target}:${r.metric}`),
+    ["0:a:rankMe", "0:a:stableRank", "0:b:rankMe", "0:b:stableRank"],
+  );
 });
 
 const probeTargets: Array<[string, number[][]]> = [
@@ -194,7 +258,11 @@ const probeTargets: Array<[string, number[][]]> = [
 ];
 for (const [name, z] of probeTargets) {
   test(`probe values equal the library functions: ${name}`, () => {
-    const probe = createSpectralProbe({ every: 1, targets: { z: () => z }, metrics: ["rankMe", "effectiveRank", "stableRank", "spectralNorm", "participationRatio"] });
+    const probe = createSpectralProbe({
+      every: 1,
+      targets: { z: () => z },
+      metrics: ["rankMe", "effectiveRank", "stableRank", "spectralNorm", "participationRatio"],
+    });
     probe.record(3);
     const got = Object.fromEntries(probe.rows().map((r) => [r.metric, r.value]));
     close(got.rankMe, rankMe(z), 1e-6, "rankMe");
@@ -216,7 +284,10 @@ test("spectrumMetrics on diag(3,1) singular values: closed forms", () => {
 test("probe disposes tensors its targets create but not variables", () => {
   const v = tf.variable(tf.tensor2d(gaussian(8, 3, 51)));
   const before = tf.memory().numTensors;
-  const probe = createSpectralProbe({ every: 1, targets: { fresh: () => tf.tensor2d(gaussian(8, 3, 52)), weight: () => v as unknown as tf.Tensor2D } });
+  const probe = createSpectralProbe({
+    every: 1,
+    targets: { fresh: () => tf.tensor2d(gaussian(8, 3, 52)), weight: () => v as unknown as tf.Tensor2D },
+  });
   probe.record(0);
   probe.record(1);
   assert.equal(tf.memory().numTensors, before);
@@ -225,12 +296,32 @@ test("probe disposes tensors its targets create but not variables", () => {
 });
 
 const badProbe: Array<[string, () => unknown, RegExp]> = [
-  ["every 0", () => createSpectralProbe({ every: 0, targets: { a: () => I4 } }), /opts.every: must be a positive integer/],
+  [
+    "every 0",
+    () => createSpectralProbe({ every: 0, targets: { a: () => I4 } }),
+    /opts.every: must be a positive integer/,
+  ],
   ["empty targets", () => createSpectralProbe({ every: 1, targets: {} }), /opts.targets: is empty/],
-  ["non-function target", () => createSpectralProbe({ every: 1, targets: { a: I4 as never } }), /opts.targets: "a" must be a function/],
-  ["unknown metric", () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, metrics: ["rank" as never] }), /opts.metrics: unknown metric "rank"/],
-  ["unknown option", () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, evry: 2 } as never), /opts: unknown option "evry"/],
-  ["NaN from a target", () => createSpectralProbe({ every: 1, targets: { a: () => [[NaN]] } }).record(0), /targets.a\(\): entry \[0\]\[0\] is NaN/],
+  [
+    "non-function target",
+    () => createSpectralProbe({ every: 1, targets: { a: I4 as never } }),
+    /opts.targets: "a" must be a function/,
+  ],
+  [
+    "unknown metric",
+    () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, metrics: ["rank" as never] }),
+    /opts.metrics: unknown metric "rank"/,
+  ],
+  [
+    "unknown option",
+    () => createSpectralProbe({ every: 1, targets: { a: () => I4 }, evry: 2 } as never),
+    /opts: unknown option "evry"/,
+  ],
+  [
+    "NaN from a target",
+    () => createSpectralProbe({ every: 1, targets: { a: () => [[NaN]] } }).record(0),
+    /targets.a\(\): entry \[0\]\[0\] is NaN/,
+  ],
 ];
 for (const [name, fn, re] of badProbe) test(`probe rejects bad input: ${name}`, () => assert.throws(fn, re));
 
@@ -239,7 +330,11 @@ for (const [name, fn, re] of badProbe) test(`probe rejects bad input: ${name}`, 
 
 function clusters(n: number, seedValue: number, spread: number): { x: number[][]; y: number[] } {
   const r = new Rng(seedValue);
-  const centres = [[4, 0], [0, 4], [-4, -4]];
+  const centres = [
+    [4, 0],
+    [0, 4],
+    [-4, -4],
+  ];
   const x: number[][] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -281,10 +376,18 @@ test("ridge probe: separable clusters → accuracy 1; huge λ → the majority c
 });
 
 const badRidge: Array<[string, () => unknown, RegExp]> = [
-  ["label count", () => ridgeProbe([[1], [2]], [0], [[1]], [0], { numClasses: 2 }), /trainY: has 1 entries; expected 2/],
+  [
+    "label count",
+    () => ridgeProbe([[1], [2]], [0], [[1]], [0], { numClasses: 2 }),
+    /trainY: has 1 entries; expected 2/,
+  ],
   ["column mismatch", () => ridgeProbe([[1], [2]], [0, 1], [[1, 2]], [0]), /testX: has 2 columns; trainX has 1/],
   ["NaN feature", () => ridgeProbe([[1], [NaN]], [0, 1], [[1]], [0]), /trainX: entry \[1\]\[0\] is NaN/],
-  ["negative lambda", () => ridgeProbe([[1], [2]], [0, 1], [[1]], [0], { lambda: -1 }), /opts.lambda: must be a finite number >= 0/],
+  [
+    "negative lambda",
+    () => ridgeProbe([[1], [2]], [0, 1], [[1]], [0], { lambda: -1 }),
+    /opts.lambda: must be a finite number >= 0/,
+  ],
   ["bad label", () => ridgeProbe([[1], [2]], [0, 1.5], [[1]], [0], { numClasses: 2 }), /trainY: entry 1 is 1.5/],
   ["unknown option", () => ridgeProbe([[1], [2]], [0, 1], [[1]], [0], { l2: 1 } as never), /opts: unknown option "l2"/],
 ];
@@ -297,7 +400,12 @@ function lossParts(za: number[][], zb: number[][], w = { inv: 1, var: 1, cov: 1 
   const a = tf.tensor2d(za);
   const b = tf.tensor2d(zb);
   const p = vicregLoss(a, b, w);
-  const out = { loss: p.loss.dataSync()[0], inv: p.inv.dataSync()[0], var: p.var.dataSync()[0], cov: p.cov.dataSync()[0] };
+  const out = {
+    loss: p.loss.dataSync()[0],
+    inv: p.inv.dataSync()[0],
+    var: p.var.dataSync()[0],
+    cov: p.cov.dataSync()[0],
+  };
   tf.dispose([a, b, p.loss, p.inv, p.var, p.cov]);
   return out;
 }
@@ -305,20 +413,51 @@ function lossParts(za: number[][], zb: number[][], w = { inv: 1, var: 1, cov: 1 
 test("VICReg loss terms match closed forms", () => {
   // Columns (1,-1,1,-1)·2 and (1,1,-1,-1)·2: variance 16/3 each (std > 1 → var term 0),
   // uncorrelated (cov term 0).
-  const z = [[2, 2], [-2, 2], [2, -2], [-2, -2]];
+  const z = [
+    [2, 2],
+    [-2, 2],
+    [2, -2],
+    [-2, -2],
+  ];
   const p = lossParts(z, z);
   close(p.inv, 0, 1e-7, "inv");
   close(p.var, 0, 1e-7, "var");
   close(p.cov, 0, 1e-6, "cov");
   // Constant embeddings: var term = 1 − √1e-4 = 0.99 per branch.
-  const c = lossParts([[1, 1], [1, 1], [1, 1]], [[1, 1], [1, 1], [1, 1]]);
+  const c = lossParts(
+    [
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ],
+    [
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ],
+  );
   close(c.var, 0.99, 1e-5, "var of collapse");
   // Perfectly correlated columns x, x with x = (1,-1,1,-1): C = [[4/3,4/3],[4/3,4/3]],
   // off-diagonal Σ C² / d = 2·(16/9)/2 per branch, two branches.
-  const x = [[1, 1], [-1, -1], [1, 1], [-1, -1]];
+  const x = [
+    [1, 1],
+    [-1, -1],
+    [1, 1],
+    [-1, -1],
+  ];
   close(lossParts(x, x).cov, 2 * (16 / 9), 1e-5, "cov of correlated columns");
   // Invariance is the mean squared difference; loss is the weighted sum.
-  const q = lossParts([[0, 0], [1, 1]], [[1, 0], [1, 3]], { inv: 2, var: 0.5, cov: 3 });
+  const q = lossParts(
+    [
+      [0, 0],
+      [1, 1],
+    ],
+    [
+      [1, 0],
+      [1, 3],
+    ],
+    { inv: 2, var: 0.5, cov: 3 },
+  );
   close(q.inv, (1 + 0 + 0 + 4) / 4, 1e-6, "inv");
   close(q.loss, 2 * q.inv + 0.5 * q.var + 3 * q.cov, 1e-5, "weighted sum");
 });
@@ -331,11 +470,15 @@ test("augmentations: identity with all knobs off, zero-filled shift, seeded", ()
   for (let k = 0; k < 3; k++) {
     const v = Array.from(shifted.subarray(16 * k, 16 * (k + 1)));
     // Some shift (dy, dx) ∈ [−1, 1]² with zero fill reproduces it.
-    const ok = [-1, 0, 1].some((dy) => [-1, 0, 1].some((dx) => v.every((p, q) => {
-      const si = Math.floor(q / 4) - dy;
-      const sj = (q % 4) - dx;
-      return p === (si >= 0 && si < 4 && sj >= 0 && sj < 4 ? si * 4 + sj + 1 : 0);
-    })));
+    const ok = [-1, 0, 1].some((dy) =>
+      [-1, 0, 1].some((dx) =>
+        v.every((p, q) => {
+          const si = Math.floor(q / 4) - dy;
+          const sj = (q % 4) - dx;
+          return p === (si >= 0 && si < 4 && sj >= 0 && sj < 4 ? si * 4 + sj + 1 : 0);
+        }),
+      ),
+    );
     assert.ok(ok, `view ${k} is a zero-filled shift`);
   }
   const o = { height: 4, width: 4 };
@@ -345,4 +488,92 @@ test("augmentations: identity with all knobs off, zero-filled shift, seeded", ()
   assert.deepEqual(Array.from(a), Array.from(b));
   assert.throws(() => augmentImages(img, [2], new Rng(1), { height: 4, width: 4 }), /rows: entry 0 is 2/);
   assert.throws(() => augmentImages(img, [0], new Rng(1), { sigma: 1 } as never), /opts: unknown option "sigma"/);
+});
+
+// ---------------------------------------------------------------------------------------
+// VICReg training on the library loop (src/train/vicreg.ts): the same batches and RNG order
+// as a hand loop (stream sampler: permutation, then view a, then view b; reshuffle when the
+// next full batch does not fit), and the logged loss is that step's VICReg loss.
+
+test("twoViewSource on the stream sampler gives the hand loop's views", async () => {
+  const n = 5;
+  const img = new Float32Array(n * 16).map((_, i) => ((i * 7) % 11) / 10);
+  const aug = { height: 4, width: 4, shift: 1, dropout: 0.2, noise: 0.1 };
+  const v = tf.variable(tf.scalar(1));
+  const got: number[][][] = [];
+  await train({ variables: () => [v] }, twoViewSource(img, 16, aug), {
+    steps: 5,
+    batchSize: 2,
+    sampler: "stream",
+    seed: 7,
+    optimizer: "sgd",
+    lr: 1e-3,
+    objective: (b) => {
+      got.push([Array.from(b.xa.dataSync()), Array.from(b.xb.dataSync())]);
+      return tf.mul(v, tf.add(tf.sum(b.xa), tf.sum(b.xb))) as tf.Scalar;
+    },
+  });
+  v.dispose();
+  const rng = new Rng(7);
+  let perm = rng.permutation(n);
+  let pos = 0;
+  for (let step = 0; step < 5; step++) {
+    if (pos + 2 > n) {
+      perm = rng.permutation(n);
+      pos = 0;
+    }
+    const idx = perm.slice(pos, pos + 2);
+    pos += 2;
+    const va = augmentImages(img, idx, rng, aug);
+    const vb = augmentImages(img, idx, rng, aug);
+    assert.deepEqual(got[step][0], Array.from(va), `step ${step + 1} view a`);
+    assert.deepEqual(got[step][1], Array.from(vb), `step ${step + 1} view b`);
+  }
+});
+
+test("trainVICReg logs the step's own VICReg loss (first step = the loss at init on the hand-made views)", async () => {
+  seed(3);
+  const n = 6;
+  const img = new Float32Array(n * 16).map((_, i) => ((i * 5) % 13) / 13);
+  const aug = { height: 4, width: 4, shift: 1, dropout: 0.1, noise: 0.05 };
+  const model = new JointEmbeddingModel({ encoder: [16, 8, 4], projector: [6, 5] });
+  const w = { inv: 25, var: 25, cov: 1 };
+  const rng = new Rng(11);
+  const idx = rng.permutation(n).slice(0, 4);
+  const va = tf.tensor2d(augmentImages(img, idx, rng, aug), [4, 16]);
+  const vb = tf.tensor2d(augmentImages(img, idx, rng, aug), [4, 16]);
+  const p = vicregLoss(model.embed(va), model.embed(vb), w);
+  const want = [p.loss, p.inv, p.var, p.cov].map((t) => t.dataSync()[0]);
+  tf.dispose([va, vb, p.loss, p.inv, p.var, p.cov]);
+  const steps: number[] = [];
+  const res = await trainVICReg(model, img, 16, {
+    steps: 3,
+    batchSize: 4,
+    lr: 1e-3,
+    weights: w,
+    seed: 11,
+    augment: aug,
+    logEvery: 2,
+    onStep: (s) => steps.push(s),
+  });
+  model.dispose();
+  assert.deepEqual(steps, [1, 2, 3]);
+  assert.deepEqual(
+    res.losses.map((l) => l.step),
+    [2, 3],
+  );
+  assert.ok(res.trainSeconds >= 0);
+  // A one-step run logs step 1 (the last step): the loss of the initial model on the same views.
+  seed(3);
+  const m2 = new JointEmbeddingModel({ encoder: [16, 8, 4], projector: [6, 5] });
+  const one = await trainVICReg(m2, img, 16, { steps: 1, batchSize: 4, lr: 1e-3, weights: w, seed: 11, augment: aug });
+  m2.dispose();
+  const l = one.losses[0];
+  [l.loss, l.inv, l.var, l.cov].forEach((v, k) =>
+    close(v, want[k], 1e-5 * Math.max(1, Math.abs(want[k])), `part ${k}`),
+  );
+  await assert.rejects(
+    () => trainVICReg(m2, img, 16, { steps: 1, batchSize: 7, lr: 1e-3, weights: w, seed: 1 }),
+    /x: holds 6 rows of 16; need at least batchSize = 7/,
+  );
 });

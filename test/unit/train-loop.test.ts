@@ -30,7 +30,15 @@ test("epoch sampler: seeded permutation per epoch, last partial batch kept; SGD 
   await backendReady();
   const m = linearModel(0.5);
   const seen: number[][] = [];
-  const res = await train(m, source(seen), { epochs: 2, batchSize: 2, seed: 7, optimizer: "sgd", lr: 0.01, objective: objective(m), logEvery: 1 });
+  const res = await train(m, source(seen), {
+    epochs: 2,
+    batchSize: 2,
+    seed: 7,
+    optimizer: "sgd",
+    lr: 0.01,
+    objective: objective(m),
+    logEvery: 1,
+  });
   const rng = new Rng(7);
   const expected: number[][] = [];
   for (let e = 0; e < 2; e++) {
@@ -50,7 +58,15 @@ test("epoch sampler: seeded permutation per epoch, last partial batch kept; SGD 
 test("stream sampler: full batches only, reshuffled when exhausted", async () => {
   const m = linearModel(0);
   const seen: number[][] = [];
-  await train(m, source(seen), { steps: 5, batchSize: 2, seed: 3, sampler: "stream", optimizer: "sgd", lr: 0.01, objective: objective(m) });
+  await train(m, source(seen), {
+    steps: 5,
+    batchSize: 2,
+    seed: 3,
+    sampler: "stream",
+    optimizer: "sgd",
+    lr: 0.01,
+    objective: objective(m),
+  });
   const rng = new Rng(3);
   let p = rng.permutation(5);
   const expected = [p.slice(0, 2), p.slice(2, 4)];
@@ -71,18 +87,30 @@ test("groups, schedule and hooks reach the update (closed form)", async () => {
   const grads: number[][] = [];
   const sched = warmupCosine(2);
   const steps = 4;
-  await train(model, { make: () => null }, {
-    steps, batchSize: 1, seed: 0, schedule: sched,
-    groups: [{ variables: [a], optimizer: "sgd", lr: 0.1 }, { variables: [b], optimizer: "sgd", lr: 0.01 }],
-    objective: () => tf.add(a, tf.mul(b, 2)) as tf.Scalar,
-    hooks: [{
-      regLoss: () => tf.mul(0.5, tf.square(a)) as tf.Scalar,
-      trainableVariables: () => [b],
-      transformGrads: (g) => ({ [b.name]: tf.mul(g[b.name], 3) }),
-      onGrads: (_s, g) => grads.push([g[a.name].dataSync()[0], g[b.name].dataSync()[0]]),
-      postStep: (s) => posts.push(s),
-    }],
-  });
+  await train(
+    model,
+    { make: () => null },
+    {
+      steps,
+      batchSize: 1,
+      seed: 0,
+      schedule: sched,
+      groups: [
+        { variables: [a], optimizer: "sgd", lr: 0.1 },
+        { variables: [b], optimizer: "sgd", lr: 0.01 },
+      ],
+      objective: () => tf.add(a, tf.mul(b, 2)) as tf.Scalar,
+      hooks: [
+        {
+          regLoss: () => tf.mul(0.5, tf.square(a)) as tf.Scalar,
+          trainableVariables: () => [b],
+          transformGrads: (g) => ({ [b.name]: tf.mul(g[b.name], 3) }),
+          onGrads: (_s, g) => grads.push([g[a.name].dataSync()[0], g[b.name].dataSync()[0]]),
+          postStep: (s) => posts.push(s),
+        },
+      ],
+    },
+  );
   let ea = 1;
   let eb = 1;
   for (let t = 1; t <= steps; t++) {
@@ -105,21 +133,50 @@ test("evalAt gets the mean training loss since the previous eval; onEpoch the ep
   const ds = makeDataset("t", new Float32Array([1, 2, 3, 4]), new Int32Array([0, 1, 0, 1]), [1], 2);
   const dense = tf.variable(tf.zeros([1, 2]));
   const model = { variables: () => [dense], forward: (x: tf.Tensor2D) => tf.matMul(x, dense) as tf.Tensor2D };
-  await train(model, ds, { epochs: 2, batchSize: 2, seed: 1, optimizer: "sgd", lr: 1e-9, evalAt: [0, 2, 3], onEval: (s, l) => { evals.push([s, l]); }, onEpoch: (e, l) => { epochs.push([e, l]); } });
-  assert.deepEqual(evals.map((e) => e[0]), [0, 2, 3]);
+  await train(model, ds, {
+    epochs: 2,
+    batchSize: 2,
+    seed: 1,
+    optimizer: "sgd",
+    lr: 1e-9,
+    evalAt: [0, 2, 3],
+    onEval: (s, l) => {
+      evals.push([s, l]);
+    },
+    onEpoch: (e, l) => {
+      epochs.push([e, l]);
+    },
+  });
+  assert.deepEqual(
+    evals.map((e) => e[0]),
+    [0, 2, 3],
+  );
   assert.ok(Number.isNaN(evals[0][1]));
   // With a negligible lr every batch loss is ln 2 (zero logits).
   for (const [, l] of [...evals.slice(1), ...epochs]) assert.ok(Math.abs(l - Math.LN2) < 1e-5, String(l));
-  assert.deepEqual(epochs.map((e) => e[0]), [1, 2]);
+  assert.deepEqual(
+    epochs.map((e) => e[0]),
+    [1, 2],
+  );
   tf.dispose([dense, m.w]);
 });
 
 test("stopOnNonFinite stops at the first logged non-finite loss", async () => {
   const v = tf.variable(tf.scalar(1));
-  const r = await train({ variables: () => [v] }, { make: () => null }, {
-    steps: 10, batchSize: 1, seed: 0, optimizer: "sgd", lr: 1, logEvery: 1, stopOnNonFinite: true,
-    objective: (_b, info) => (info.step >= 3 ? tf.mul(v, NaN) : tf.mul(v, 1)) as tf.Scalar,
-  });
+  const r = await train(
+    { variables: () => [v] },
+    { make: () => null },
+    {
+      steps: 10,
+      batchSize: 1,
+      seed: 0,
+      optimizer: "sgd",
+      lr: 1,
+      logEvery: 1,
+      stopOnNonFinite: true,
+      objective: (_b, info) => (info.step >= 3 ? tf.mul(v, NaN) : tf.mul(v, 1)) as tf.Scalar,
+    },
+  );
   assert.equal(r.stoppedAt, 3);
   assert.equal(r.steps, 3);
   v.dispose();
@@ -139,9 +196,13 @@ test("bad options are named", async () => {
     [{ steps: 0, seed: 0, objective: obj }, /opts\.steps/],
     [{ steps: 2, seed: 0, objective: obj, schedule: () => NaN }, /opts\.schedule: returned NaN/],
     [{ steps: 1, seed: 0, objective: obj, groups: [{ variables: [v], lr: -1 }] }, /opts\.groups\[0\]\.lr/],
-    [{ steps: 1, seed: 0, lr: 1, objective: obj, groups: [{ variables: [v], lr: 1 }] }, /opts\.groups: replaces optimizer/],
+    [
+      { steps: 1, seed: 0, lr: 1, objective: obj, groups: [{ variables: [v], lr: 1 }] },
+      /opts\.groups: replaces optimizer/,
+    ],
   ];
-  for (const [opts, re] of cases) await assert.rejects(train(m, src, opts as never), re, JSON.stringify(Object.keys(opts)));
+  for (const [opts, re] of cases)
+    await assert.rejects(train(m, src, opts as never), re, JSON.stringify(Object.keys(opts)));
   await assert.rejects(train({ variables: () => [v] }, src, { steps: 1, seed: 0 }), /model: needs forward/);
   v.dispose();
 });

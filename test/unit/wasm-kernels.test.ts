@@ -37,7 +37,9 @@ function assertClose(a: number[][], b: number[][], tol: number, what: string): v
   a.forEach((xs, k) => {
     assert.equal(xs.length, b[k].length, `${what}[${k}]: length`);
     const scale = Math.max(1, ...b[k].map(Math.abs));
-    xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) <= tol * scale, `${what}[${k}][${i}]: wasm ${x} vs cpu ${b[k][i]}`));
+    xs.forEach((x, i) =>
+      assert.ok(Math.abs(x - b[k][i]) <= tol * scale, `${what}[${k}][${i}]: wasm ${x} vs cpu ${b[k][i]}`),
+    );
   });
 }
 
@@ -49,7 +51,12 @@ async function sameOnBothBackends(what: string, fn: () => tf.Tensor[], tol = 1e-
 
 test("the wasm backend is active and has the new kernels", async () => {
   assert.equal(await backendReady(), "wasm");
-  for (const k of ["UnsortedSegmentSum", "Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput"]) {
+  for (const k of [
+    "UnsortedSegmentSum",
+    "Conv2DBackpropFilter",
+    "DepthwiseConv2dNativeBackpropFilter",
+    "DepthwiseConv2dNativeBackpropInput",
+  ]) {
     assert.ok(tf.getKernel(k, "wasm"), k);
   }
 });
@@ -61,7 +68,19 @@ const segCases: Array<[string, number[], number[], number[], number]> = [
 ];
 for (const [name, xs, is, ids, ns] of segCases) {
   test(`unsortedSegmentSum matches cpu: ${name}`, () =>
-    sameOnBothBackends(name, () => [tf.unsortedSegmentSum(tf.tensor(randArray(1, xs.reduce((a, b) => a * b)), xs), tf.tensor(ids, is, "int32"), ns)]));
+    sameOnBothBackends(name, () => [
+      tf.unsortedSegmentSum(
+        tf.tensor(
+          randArray(
+            1,
+            xs.reduce((a, b) => a * b),
+          ),
+          xs,
+        ),
+        tf.tensor(ids, is, "int32"),
+        ns,
+      ),
+    ]));
 }
 
 test("gather gradient (embedding) matches cpu, axis 0 and 1", () =>
@@ -78,9 +97,24 @@ test("gather gradient (embedding) matches cpu, axis 0 and 1", () =>
 test("gather matches cpu: axis 0 (row-copy kernel) with 2-D indices and int32 values, and axis 1", () =>
   sameOnBothBackends("gather", () => {
     const x = tf.tensor3d(randArray(27, 6 * 3 * 2), [6, 3, 2]);
-    const xi = tf.tensor2d(Int32Array.from({ length: 12 }, (_, i) => i * 7 - 20), [6, 2], "int32");
-    const ids = tf.tensor2d([[5, 0], [2, 2]], [2, 2], "int32");
-    return [tf.gather(x, ids), tf.gather(xi, tf.tensor1d([4, 1, 4], "int32")), tf.gather(x, tf.tensor1d([2, 0], "int32"), 1)];
+    const xi = tf.tensor2d(
+      Int32Array.from({ length: 12 }, (_, i) => i * 7 - 20),
+      [6, 2],
+      "int32",
+    );
+    const ids = tf.tensor2d(
+      [
+        [5, 0],
+        [2, 2],
+      ],
+      [2, 2],
+      "int32",
+    );
+    return [
+      tf.gather(x, ids),
+      tf.gather(xi, tf.tensor1d([4, 1, 4], "int32")),
+      tf.gather(x, tf.tensor1d([2, 0], "int32"), 1),
+    ];
   }));
 
 test("sum over the leading axis (SIMD kernel, with column tails) and other axes match cpu", () =>
@@ -88,12 +122,24 @@ test("sum over the leading axis (SIMD kernel, with column tails) and other axes 
     const a = tf.tensor2d(randArray(29, 9 * 11), [9, 11]); // 11 columns: 8 SIMD + 3 tail
     const b = tf.tensor3d(randArray(30, 5 * 2 * 4), [5, 2, 4]);
     const c = tf.tensor2d(randArray(31, 4 * 3), [4, 3]); // no SIMD columns at all
-    return [tf.sum(a, 0), tf.sum(a, 0, true), tf.sum(b, 0), tf.sum(b, -3), tf.sum(c, 0), tf.sum(a, 1), tf.sum(b, [0, 1]), tf.sum(a)];
+    return [
+      tf.sum(a, 0),
+      tf.sum(a, 0, true),
+      tf.sum(b, 0),
+      tf.sum(b, -3),
+      tf.sum(c, 0),
+      tf.sum(a, 1),
+      tf.sum(b, [0, 1]),
+      tf.sum(a),
+    ];
   }));
 
 test("gather rejects an out-of-range index on wasm", async () => {
   await backendReady();
-  assert.throws(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], "int32"))), /index value 3 is not in \[0, 2\]/);
+  assert.throws(
+    () => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], "int32"))),
+    /index value 3 is not in \[0, 2\]/,
+  );
 });
 
 const convCases: Array<[string, number[], number[], number | [number, number], "same" | "valid" | number]> = [
@@ -105,21 +151,44 @@ const convCases: Array<[string, number[], number[], number | [number, number], "
 ];
 for (const [name, xs, fs, strides, pad] of convCases) {
   test(`conv2d value and gradients match cpu: ${name}`, () =>
-    sameOnBothBackends(name, () => {
-      const x = tf.tensor4d(randArray(5, xs.reduce((a, b) => a * b)), xs as [number, number, number, number]);
-      const f = tf.tensor4d(randArray(6, fs.reduce((a, b) => a * b)), fs as [number, number, number, number]);
-      const y = tf.conv2d(x, f, strides, pad);
-      const w = tf.tensor(randArray(7, y.size), y.shape);
-      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), w)))([x, f]);
-      return [y, gx, gf];
-    }, 1e-4));
+    sameOnBothBackends(
+      name,
+      () => {
+        const x = tf.tensor4d(
+          randArray(
+            5,
+            xs.reduce((a, b) => a * b),
+          ),
+          xs as [number, number, number, number],
+        );
+        const f = tf.tensor4d(
+          randArray(
+            6,
+            fs.reduce((a, b) => a * b),
+          ),
+          fs as [number, number, number, number],
+        );
+        const y = tf.conv2d(x, f, strides, pad);
+        const w = tf.tensor(randArray(7, y.size), y.shape);
+        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), w)),
+        )([x, f]);
+        return [y, gx, gf];
+      },
+      1e-4,
+    ));
 }
 
 test("conv2d filter gradient is the same when im2col is split into batch chunks", async () => {
-  const run = () => on("wasm", () => {
-    const x = tf.tensor4d(randArray(8, 5 * 6 * 6 * 2), [5, 6, 6, 2]);
-    return [tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, 1, "same"))))(tf.tensor4d(randArray(9, 3 * 3 * 2 * 3), [3, 3, 2, 3]))];
-  });
+  const run = () =>
+    on("wasm", () => {
+      const x = tf.tensor4d(randArray(8, 5 * 6 * 6 * 2), [5, 6, 6, 2]);
+      return [
+        tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, 1, "same"))))(
+          tf.tensor4d(randArray(9, 3 * 3 * 2 * 3), [3, 3, 2, 3]),
+        ),
+      ];
+    });
   const whole = await run();
   const saved = wasmKernelTuning.im2colFloats;
   wasmKernelTuning.im2colFloats = 2 * 36 * 18; // two images per chunk: chunks 2, 2, 1
@@ -131,14 +200,20 @@ test("conv2d filter gradient is the same when im2col is split into batch chunks"
 });
 
 test("depthwise conv2d gradients match cpu (multiplier 2, stride 2)", () =>
-  sameOnBothBackends("depthwise", () => {
-    const x = tf.tensor4d(randArray(10, 2 * 7 * 6 * 3), [2, 7, 6, 3]);
-    const f = tf.tensor4d(randArray(11, 3 * 3 * 3 * 2), [3, 3, 3, 2]);
-    const y = tf.depthwiseConv2d(x, f, 2, "same");
-    const w = tf.tensor(randArray(12, y.size), y.shape);
-    const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"), w)))([x, f]);
-    return [y, gx, gf];
-  }, 1e-4));
+  sameOnBothBackends(
+    "depthwise",
+    () => {
+      const x = tf.tensor4d(randArray(10, 2 * 7 * 6 * 3), [2, 7, 6, 3]);
+      const f = tf.tensor4d(randArray(11, 3 * 3 * 3 * 2), [3, 3, 3, 2]);
+      const y = tf.depthwiseConv2d(x, f, 2, "same");
+      const w = tf.tensor(randArray(12, y.size), y.shape);
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"), w)),
+      )([x, f]);
+      return [y, gx, gf];
+    },
+    1e-4,
+  ));
 
 test("matMul with every transpose combination, batched and fused, matches cpu", () =>
   sameOnBothBackends("matmul", () => {
@@ -148,7 +223,8 @@ test("matMul with every transpose combination, batched and fused, matches cpu", 
     const b3 = tf.tensor3d(randArray(16, 3 * 5 * 4), [3, 5, 4]);
     const bias = tf.tensor1d(randArray(17, 5));
     const out: tf.Tensor[] = [];
-    for (const ta of [false, true]) for (const tb of [false, true]) out.push(tf.matMul(ta ? tf.transpose(a) : a, tb ? tf.transpose(b) : b, ta, tb));
+    for (const ta of [false, true])
+      for (const tb of [false, true]) out.push(tf.matMul(ta ? tf.transpose(a) : a, tb ? tf.transpose(b) : b, ta, tb));
     out.push(tf.matMul(a3, b3, false, true), tf.matMul(a3, b3, true, false));
     out.push(tf.fused.matMul({ a: tf.transpose(a), b, transposeA: true, bias, activation: "relu" }));
     out.push(tf.fused.matMul({ a, b: tf.transpose(b), transposeB: true, bias }));
@@ -163,7 +239,9 @@ test("batched matMul (SIMD loop when N % 4 = 0; stock otherwise) matches cpu, va
     const b1 = tf.tensor3d(randArray(35, 1 * 6 * 8), [1, 6, 8]);
     const a3 = tf.reshape(a, [6, 5, 6]) as tf.Tensor3D;
     const w = tf.tensor4d(randArray(36, 2 * 3 * 5 * 8), [2, 3, 5, 8]);
-    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor4D, y as tf.Tensor4D), w)))([a, b]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(x as tf.Tensor4D, y as tf.Tensor4D), w)),
+    )([a, b]);
     return [tf.matMul(a, b), tf.matMul(a3, b5), tf.matMul(a3, b1), tf.matMul(b, a, true, true), ga, gb];
   }));
 
@@ -177,7 +255,8 @@ test("FastAdam follows tf.train.adam step for step (wasm and cpu)", async () => 
         // 15 values: on wasm 12 go through the SIMD loop and 3 through the scalar tail.
         const w = tf.variable(tf.tensor2d(randArray(18, 15), [3, 5]));
         const target = tf.tensor2d(randArray(19, 15), [3, 5]);
-        for (let s = 0; s < 5; s++) opt.minimize(() => tf.sum(tf.square(tf.sub(tf.mul(w, w), target))) as tf.Scalar, false, [w]);
+        for (let s = 0; s < 5; s++)
+          opt.minimize(() => tf.sum(tf.square(tf.sub(tf.mul(w, w), target))) as tf.Scalar, false, [w]);
         const out = w.clone();
         w.dispose();
         opt.dispose();
@@ -229,7 +308,12 @@ test("fast MLP forward and fused loss gradient equal the plain autograd path", a
       const afterFast = m.variables().map((v) => Array.from(v.dataSync()));
       m.variables().forEach((v, i) => v.assign(start[i]));
       tf.train.sgd(0.5).minimize(() => crossEntropy(m.forwardAll(x).logits, y), false, m.variables());
-      assertClose(afterFast, m.variables().map((v) => Array.from(v.dataSync())), 1e-5, `${activation}/${bias} step`);
+      assertClose(
+        afterFast,
+        m.variables().map((v) => Array.from(v.dataSync())),
+        1e-5,
+        `${activation}/${bias} step`,
+      );
       tf.dispose([x, y, ...start]);
       m.dispose();
     }
@@ -253,11 +337,24 @@ test("a tiny embedding model trains on wasm (gather gradient)", async () => {
   assert.equal(await backendReady(), "wasm");
   const [V, d, T, B] = [11, 8, 5, 16];
   const r = new Rng(21);
-  const ids = tf.tensor2d(Int32Array.from({ length: B * T }, () => r.int(V)), [B, T], "int32");
-  const labels = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % 3), "int32");
+  const ids = tf.tensor2d(
+    Int32Array.from({ length: B * T }, () => r.int(V)),
+    [B, T],
+    "int32",
+  );
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: B }, (_, i) => i % 3),
+    "int32",
+  );
   const emb = tf.variable(tf.tensor2d(randArray(22, V * d), [V, d]));
   const w = tf.variable(tf.tensor2d(randArray(23, d * 3), [d, 3]));
-  const loss = () => tf.tidy(() => crossEntropy(tf.matMul(tf.mean(tf.reshape(tf.gather(emb, tf.reshape(ids, [-1])), [B, T, d]), 1) as tf.Tensor2D, w), labels));
+  const loss = () =>
+    tf.tidy(() =>
+      crossEntropy(
+        tf.matMul(tf.mean(tf.reshape(tf.gather(emb, tf.reshape(ids, [-1])), [B, T, d]), 1) as tf.Tensor2D, w),
+        labels,
+      ),
+    );
   const [first, last] = trainLosses([emb, w], loss, 30);
   assert.ok(last < 0.7 * first, `loss ${first} → ${last}`);
   tf.dispose([ids, labels, emb, w]);
@@ -267,12 +364,29 @@ test("a tiny conv net trains on wasm (conv2d filter gradient)", async () => {
   assert.equal(await backendReady(), "wasm");
   const B = 12;
   const x = tf.tensor4d(randArray(24, B * 8 * 8 * 1), [B, 8, 8, 1]);
-  const labels = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % 2), "int32");
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: B }, (_, i) => i % 2),
+    "int32",
+  );
   const f = tf.variable(tf.tensor4d(randArray(25, 3 * 3 * 1 * 4), [3, 3, 1, 4]));
-  const w = tf.variable(tf.tensor2d(randArray(26, 4 * 4 * 4 * 2).map((v) => v * 0.1), [64, 2]));
-  const loss = () => tf.tidy(() => crossEntropy(tf.matMul(tf.reshape(tf.relu(tf.conv2d(x, f as tf.Tensor4D, 2, "same")), [B, 64]) as tf.Tensor2D, w), labels));
+  const w = tf.variable(
+    tf.tensor2d(
+      randArray(26, 4 * 4 * 4 * 2).map((v) => v * 0.1),
+      [64, 2],
+    ),
+  );
+  const loss = () =>
+    tf.tidy(() =>
+      crossEntropy(
+        tf.matMul(tf.reshape(tf.relu(tf.conv2d(x, f as tf.Tensor4D, 2, "same")), [B, 64]) as tf.Tensor2D, w),
+        labels,
+      ),
+    );
   const g0 = tf.tidy(() => Array.from(tf.variableGrads(loss, [f]).grads[f.name].dataSync()));
-  assert.ok(g0.some((v) => v !== 0), "filter gradient is non-zero");
+  assert.ok(
+    g0.some((v) => v !== 0),
+    "filter gradient is non-zero",
+  );
   const [first, last] = trainLosses([f, w], loss, 30);
   assert.ok(last < 0.7 * first, `loss ${first} → ${last}`);
   tf.dispose([x, labels, f, w]);

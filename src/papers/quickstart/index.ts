@@ -6,7 +6,14 @@ import { above, evidence, sanity } from "../checks";
 import { definePaper } from "../registry";
 import { effRank, QuickstartConfig, QuickstartResult, runQuickstart } from "./run";
 
-const base: QuickstartConfig = { seeds: [0, 1, 2], examples: 10000, hidden: [128, 64], epochs: 8, batchSize: 128, lr: 1e-3 };
+const base: QuickstartConfig = {
+  seeds: [0, 1, 2],
+  examples: 10000,
+  hidden: [128, 64],
+  epochs: 8,
+  batchSize: 128,
+  lr: 1e-3,
+};
 
 const last = <T>(xs: T[]): T => xs[xs.length - 1];
 const ratioW0 = (r: QuickstartResult) => r.runs.map((x) => x.spectra[0].trained[0] / x.spectra[0].init[0]);
@@ -26,23 +33,79 @@ export const quickstart = definePaper<QuickstartConfig, QuickstartResult>({
     const ratio = tInterval(ratioW0(r));
     const lossDown = r.runs.every((x) => last(x.history).loss < x.history[0].loss);
     return [
-      evidence("Test accuracy well above chance (0.1): the MLP learns the digits", acc, "95% interval above 0.8", above(acc, 0.8), { figure: "quickstart-accuracy" }),
-      evidence("Training grows outlier singular values in the first layer: σ₁(trained) / σ₁(init)", ratio, "95% interval above 1.2", above(ratio, 1.2), { figure: "quickstart-spectra" }),
-      sanity("Training lowers the loss (first vs last epoch, every seed)", r.runs.map((x) => `${x.history[0].loss.toFixed(3)} → ${last(x.history).loss.toFixed(3)}`).join("; "), "last < first for every seed", lossDown, { seeds: r.runs.length }),
+      evidence(
+        "Test accuracy well above chance (0.1): the MLP learns the digits",
+        acc,
+        "95% interval above 0.8",
+        above(acc, 0.8),
+        { figure: "quickstart-accuracy" },
+      ),
+      evidence(
+        "Training grows outlier singular values in the first layer: σ₁(trained) / σ₁(init)",
+        ratio,
+        "95% interval above 1.2",
+        above(ratio, 1.2),
+        { figure: "quickstart-spectra" },
+      ),
+      sanity(
+        "Training lowers the loss (first vs last epoch, every seed)",
+        r.runs.map((x) => `${x.history[0].loss.toFixed(3)} → ${last(x.history).loss.toFixed(3)}`).join("; "),
+        "last < first for every seed",
+        lossDown,
+        { seeds: r.runs.length },
+      ),
     ];
   },
   figures(r) {
     const first = r.runs[0];
-    const loss = r.runs.flatMap((x) => x.history.map((h) => ({ epoch: h.epoch, seed: `seed ${x.seed}`, loss: h.loss })));
-    const acc = r.runs.flatMap((x) => x.history.flatMap((h) => [
-      { epoch: h.epoch, series: `train, seed ${x.seed}`, accuracy: h.trainAcc },
-      { epoch: h.epoch, series: `test, seed ${x.seed}`, accuracy: h.testAcc },
-    ]));
-    const spectra = first.spectra.flatMap((s) => (["init", "trained"] as const).flatMap((when) => s[when].map((v, k) => ({ series: `${s.layer} ${when}`, index: k + 1, sigma: v }))));
+    const loss = r.runs.flatMap((x) =>
+      x.history.map((h) => ({ epoch: h.epoch, seed: `seed ${x.seed}`, loss: h.loss })),
+    );
+    const acc = r.runs.flatMap((x) =>
+      x.history.flatMap((h) => [
+        { epoch: h.epoch, series: `train, seed ${x.seed}`, accuracy: h.trainAcc },
+        { epoch: h.epoch, series: `test, seed ${x.seed}`, accuracy: h.testAcc },
+      ]),
+    );
+    const spectra = first.spectra.flatMap((s) =>
+      (["init", "trained"] as const).flatMap((when) =>
+        s[when].map((v, k) => ({ series: `${s.layer} ${when}`, index: k + 1, sigma: v })),
+      ),
+    );
     return [
-      { name: "quickstart-spectra", spec: lineChart(spectra, { x: "index", y: "sigma", color: "series", logY: true, title: `Singular values of each weight matrix, before and after training (seed ${first.seed})`, xTitle: "index k (descending)", yTitle: "σ_k" }) },
-      { name: "quickstart-accuracy", spec: lineChart(acc, { x: "epoch", y: "accuracy", color: "series", title: "Accuracy per epoch", yTitle: "accuracy (fraction)" }) },
-      { name: "quickstart-loss", spec: lineChart(loss, { x: "epoch", y: "loss", color: "seed", title: "Training loss", xTitle: "epoch", yTitle: "cross-entropy (nats)" }) },
+      {
+        name: "quickstart-spectra",
+        spec: lineChart(spectra, {
+          x: "index",
+          y: "sigma",
+          color: "series",
+          logY: true,
+          title: `Singular values of each weight matrix, before and after training (seed ${first.seed})`,
+          xTitle: "index k (descending)",
+          yTitle: "σ_k",
+        }),
+      },
+      {
+        name: "quickstart-accuracy",
+        spec: lineChart(acc, {
+          x: "epoch",
+          y: "accuracy",
+          color: "series",
+          title: "Accuracy per epoch",
+          yTitle: "accuracy (fraction)",
+        }),
+      },
+      {
+        name: "quickstart-loss",
+        spec: lineChart(loss, {
+          x: "epoch",
+          y: "loss",
+          color: "seed",
+          title: "Training loss",
+          xTitle: "epoch",
+          yTitle: "cross-entropy (nats)",
+        }),
+      },
     ];
   },
   summary(r) {

@@ -39,15 +39,26 @@ export async function runQuickstart(cfg: QuickstartConfig, ctx: PaperContext): P
     const model = new MLP({ sizes: [784, ...cfg.hidden, 10], activation: "relu", init: "he" });
     const before = model.weightArrays();
     const history = await trainClassifier(model, train, {
-      epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr, seed: s, test,
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      lr: cfg.lr,
+      seed: s,
+      test,
       onProgress: (p) => ctx.onProgress?.({ ...p, label: `seed ${s} (${i + 1}/${cfg.seeds.length})` }),
     });
     const after = model.weightArrays();
     model.dispose();
     runs.push({
-      seed: s, trainExamples: train.n, testExamples: test.n,
+      seed: s,
+      trainExamples: train.n,
+      testExamples: test.n,
       history: history.map((h) => ({ epoch: h.epoch, loss: h.loss, trainAcc: h.trainAcc, testAcc: h.testAcc ?? NaN })),
-      spectra: before.map((w0, l) => ({ layer: `W${l}`, shape: `${w0.length}×${w0[0].length}`, init: spectrum(w0), trained: spectrum(after[l]) })),
+      spectra: before.map((w0, l) => ({
+        layer: `W${l}`,
+        shape: `${w0.length}×${w0[0].length}`,
+        init: spectrum(w0),
+        trained: spectrum(after[l]),
+      })),
     });
   }
   return { runs };
