@@ -47,8 +47,16 @@ export function rotate90(ds: Dataset, name = ds.name + ":rot90"): Dataset {
 }
 
 /** Disjoint seeded task-A and task-B training sets, and test sets (B = the rotated A test images). */
-export function makeTasks(spec: { pretrainExamples: number; finetuneExamples: number; testExamples: number; seed: number }): {
-  trainA: Dataset; trainB: Dataset; testA: Dataset; testB: Dataset;
+export function makeTasks(spec: {
+  pretrainExamples: number;
+  finetuneExamples: number;
+  testExamples: number;
+  seed: number;
+}): {
+  trainA: Dataset;
+  trainB: Dataset;
+  testA: Dataset;
+  testB: Dataset;
 } {
   const all = loadFashionMnist({ split: "train" });
   const pool = sample(all, spec.pretrainExamples + spec.finetuneExamples, spec.seed);
@@ -59,7 +67,8 @@ export function makeTasks(spec: { pretrainExamples: number; finetuneExamples: nu
   return { trainA, trainB, testA, testB: rotate90(testA, "fashion-B:test") };
 }
 
-const specKey = (s: BaseSpec) => JSON.stringify([s.hidden, s.pretrainExamples, s.pretrainEpochs, s.pretrainLr, s.batchSize, s.seed]);
+const specKey = (s: BaseSpec) =>
+  JSON.stringify([s.hidden, s.pretrainExamples, s.pretrainEpochs, s.pretrainLr, s.batchSize, s.seed]);
 
 /** Builds the experiment's MLP (784 → hidden → 10, ReLU, PyTorch-default init). */
 export function makeNet(hidden: number[]): MLP {
@@ -67,10 +76,18 @@ export function makeNet(hidden: number[]): MLP {
 }
 
 /** Trains the task-A base on `net` (modified in place) and returns its weights. */
-export async function pretrainBase(net: MLP, trainA: Dataset, spec: BaseSpec, onProgress?: (p: ProgressEvent) => void): Promise<BaseWeights> {
+export async function pretrainBase(
+  net: MLP,
+  trainA: Dataset,
+  spec: BaseSpec,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<BaseWeights> {
   seed(spec.seed);
   await trainClassifier(net, trainA, {
-    epochs: spec.pretrainEpochs, batchSize: spec.batchSize, lr: spec.pretrainLr, seed: spec.seed,
+    epochs: spec.pretrainEpochs,
+    batchSize: spec.batchSize,
+    lr: spec.pretrainLr,
+    seed: spec.seed,
     onProgress: onProgress ? (p) => onProgress({ ...p, label: "pretrain on task A" }) : undefined,
   });
   return { kernels: net.weightArrays(), biases: net.biases.map((b) => (b ? Array.from(b.dataSync()) : [])), spec };
@@ -92,7 +109,11 @@ export function saveBaseCheckpoint(file: string, base: BaseWeights): void {
   });
   const p = checkpointPath(file);
   fs.mkdirSync(path.dirname(p), { recursive: true });
-  saveSafetensors(p, tensors, { spec: specKey(base.spec), layout: "torch [out, in]", source: "initlab scripts/make-base-checkpoint.ts" });
+  saveSafetensors(p, tensors, {
+    spec: specKey(base.spec),
+    layout: "torch [out, in]",
+    source: "initlab scripts/make-base-checkpoint.ts",
+  });
 }
 
 /** Reads the base if the file exists and was made with the same spec; otherwise null. */
@@ -109,14 +130,22 @@ export function loadBaseCheckpoint(file: string, spec: BaseSpec): BaseWeights | 
     const b = f.tensors[`layers.${l}.bias`];
     if (!w || !b || w.shape.length !== 2) fail(p, `layer ${l} is missing or malformed`);
     const [outD, inD] = w.shape;
-    kernels.push(Array.from({ length: inD }, (_, i) => Array.from({ length: outD }, (_, o) => Number(w.data[o * inD + i]))));
+    kernels.push(
+      Array.from({ length: inD }, (_, i) => Array.from({ length: outD }, (_, o) => Number(w.data[o * inD + i]))),
+    );
     biases.push(Array.from(b.data as Float32Array));
   }
   return { kernels, biases, spec };
 }
 
 /** Gets the base: from the checkpoint when it matches `spec`, else by training on task A. */
-export async function obtainBase(net: MLP, trainA: Dataset, spec: BaseSpec, file: string | null, onProgress?: (p: ProgressEvent) => void): Promise<{ base: BaseWeights; cached: boolean }> {
+export async function obtainBase(
+  net: MLP,
+  trainA: Dataset,
+  spec: BaseSpec,
+  file: string | null,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<{ base: BaseWeights; cached: boolean }> {
   const cached = file ? loadBaseCheckpoint(file, spec) : null;
   if (cached) return { base: cached, cached: true };
   return { base: await pretrainBase(net, trainA, spec, onProgress), cached: false };

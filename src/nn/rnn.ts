@@ -1,12 +1,11 @@
 // A ReLU RNN as in Liu et al. (ICLR 2024): h_t = ReLU(W_in x_t + W h_{t−1}), y_t = W_out h_t,
 // h_{−1} = 0, no biases, leak 1 (τ = dt). Weights keep the PyTorch layout ([out, in]) so
-// W[i][j] is the connection j → i, as in the paper. Trained by backprop through time with
-// SGD + momentum on the wasm backend (only matMul/relu/logSoftmax gradients are needed).
+// W[i][j] is the connection j → i, as in the paper. The loss has a hand-written BPTT gradient
+// (only plain matMuls on wasm); src/train/rnn.ts trains it through the library loop.
 import * as tf from "@tensorflow/tfjs";
-import { TrialBatch, NeuroTask } from "../data/neuro-tasks";
-import { ProgressEvent } from "../core/types";
+import { TrialBatch } from "../data/neuro-tasks";
 import { Matrix, toMl } from "../linalg/convert";
-import { random, Rng } from "../core/random";
+import { random } from "../core/random";
 import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { gaussianRecurrentInit } from "./init";
 import { crossEntropy } from "./losses";
@@ -97,7 +96,8 @@ function rnnLogits(T: number, B: number) {
         carry = t > 0 ? (tf.matMul(d, sw) as tf.Tensor2D) : null;
       }
       const deltaT = tf.transpose(tf.concat(deltas, 0));
-      const hPrev = T > 1 ? tf.concat([tf.zeros([B, N]), tf.slice(sH, [0, 0], [(T - 1) * B, -1])], 0) : tf.zeros([B, N]);
+      const hPrev =
+        T > 1 ? tf.concat([tf.zeros([B, N]), tf.slice(sH, [0, 0], [(T - 1) * B, -1])], 0) : tf.zeros([B, N]);
       const dW = tf.matMul(deltaT, hPrev);
       const dWin = tf.matMul(deltaT, sx);
       return [tf.zerosLike(sx), dWin, dW, dWout];
@@ -183,7 +183,8 @@ export class ReluRNN {
 }
 
 function batchTensors(batch: TrialBatch, rnn: ReluRNN): { x: tf.Tensor3D; y: tf.Tensor1D } {
-  if (batch.inputSize !== rnn.inputSize) fail("batch", `has ${batch.inputSize} inputs; the network expects ${rnn.inputSize}`);
+  if (batch.inputSize !== rnn.inputSize)
+    fail("batch", `has ${batch.inputSize} inputs; the network expects ${rnn.inputSize}`);
   const x = tf.tensor3d(batch.x, [batch.steps, batch.batch, batch.inputSize]);
   const y = tf.tensor1d(batch.y, "int32");
   return { x, y };
@@ -198,7 +199,8 @@ export function rnnLoss(rnn: ReluRNN, x: tf.Tensor3D, y: tf.Tensor1D): tf.Scalar
 
 /** Hidden states at one time step, trials × N (float64 rows), e.g. for representation alignment. */
 export function hiddenAt(rnn: ReluRNN, batch: TrialBatch, step: number): number[][] {
-  if (!Number.isInteger(step) || step < 0 || step >= batch.steps) fail("step", `must be an integer in [0, ${batch.steps}), got ${step}`);
+  if (!Number.isInteger(step) || step < 0 || step >= batch.steps)
+    fail("step", `must be an integer in [0, ${batch.steps}), got ${step}`);
   return tf.tidy(() => {
     const { x } = batchTensors(batch, rnn);
     const { hidden } = rnn.forward(x);
@@ -221,89 +223,4 @@ export function rnnAccuracy(rnn: ReluRNN, batch: TrialBatch, steps: number[]): n
     }
   }
   return correct / total;
-}
-
-export interface TrainRNNOptions {
-  iterations: number;
-  batchSize: number;
-  lr: number;
-  /** SGD momentum (0.9, the paper's). */
-  momentum?: number;
-  /** Seed of the trial stream. */
-  seed: number;
-  /** Loss is averaged and read (one synchronous read) every `logEvery` iterations. */
-  logEvery?: number;
-  onProgress?: (p: ProgressEvent) => void;
-  label?: string;
-}
-
-export interface TrainRNNResult {
-  /** Mean training loss over each logging window. */
-  losses: Array<{ iteration: number; loss: number }>;
-  /** True when a window's loss became NaN/±Inf; training stopped there (no clipping). */
-  diverged: boolean;
-  divergedAt: number | null;
-  iterationsRun: number;
-}
-
-const TRAIN_KEYS = ["iterations", "batchSize", "lr", "momentum", "seed", "logEvery", "onProgress", "label"];
-
-/** BPTT with tf.train.momentum over all three weight matrices; cross-entropy at every step. */
-export async function trainRNN(rnn: ReluRNN, task: NeuroTask, opts: TrainRNNOptions): Promise<TrainRNNResult> {
-  if (!(rnn instanceof ReluRNN)) fail("rnn", "must be a ReluRNN");
-  if (task == null || typeof task.sample !== "function") fail("task", "must be a NeuroTask");
-  assertKnownOptions("opts", opts, TRAIN_KEYS);
-  assertPositiveInt("opts.iterations", opts.iterations);
-  assertPositiveInt("opts.batchSize", opts.batchSize);
-  if (!Number.isFinite(opts.lr) || opts.lr < 0) fail("opts.lr", `must be a finite number >= 0, got ${opts.lr}`);
-  const momentum = opts.momentum ?? 0.9;
-  if (!Number.isFinite(momentum) || momentum < 0 || momentum >= 1) fail("opts.momentum", `must lie in [0, 1), got ${momentum}`);
-  const logEvery = opts.logEvery ?? 50;
-  assertPositiveInt("opts.logEvery", logEvery);
-  if (task.inputSize !== rnn.inputSize || task.outputSize !== rnn.outputSize) {
-    fail("task", `has ${task.inputSize} inputs / ${task.outputSize} outputs; the network has ${rnn.inputSize} / ${rnn.outputSize}`);
-  }
-  const rng = new Rng(opts.seed);
-  const opt = tf.train.momentum(opts.lr, momentum);
-  const vars = rnn.variables();
-  const losses: TrainRNNResult["losses"] = [];
-  let acc: tf.Scalar = tf.scalar(0);
-  let inWindow = 0;
-  let diverged = false;
-  let divergedAt: number | null = null;
-  let it = 0;
-  for (; it < opts.iterations; it++) {
-    const batch = task.sample(opts.batchSize, rng);
-    const { x, y } = batchTensors(batch, rnn);
-    const cost = opt.minimize(() => rnnLoss(rnn, x, y), true, vars) as tf.Scalar;
-    const next = tf.add(acc, cost) as tf.Scalar;
-    acc.dispose();
-    cost.dispose();
-    x.dispose();
-    y.dispose();
-    acc = next;
-    inWindow++;
-    if (inWindow === logEvery || it === opts.iterations - 1) {
-      const mean = acc.dataSync()[0] / inWindow;
-      acc.dispose();
-      acc = tf.scalar(0);
-      inWindow = 0;
-      losses.push({ iteration: it + 1, loss: mean });
-      if (!Number.isFinite(mean)) {
-        // NaN guard: report and stop; the norm-matched rank-1 init can blow up (card §3e).
-        diverged = true;
-        divergedAt = it + 1;
-        it++;
-        break;
-      }
-      opts.onProgress?.({ label: opts.label ?? "train RNN", step: it + 1, total: opts.iterations, values: { loss: mean } });
-      await new Promise((r) => setImmediate(r)); // let a notebook's display update
-    }
-  }
-  acc.dispose();
-  opt.dispose();
-  // tfjs 4.22's MomentumOptimizer.dispose() skips its parent's learning-rate scalar `c`.
-  const c = (opt as unknown as { c?: tf.Tensor }).c;
-  if (c instanceof tf.Tensor && !c.isDisposed) c.dispose();
-  return { losses, diverged, divergedAt, iterationsRun: it };
 }

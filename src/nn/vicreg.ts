@@ -1,6 +1,7 @@
 // VICReg (Bardes, Ponce, LeCun 2022) at toy scale: MLP encoder (representation) and
-// projector (embedding), the variance-invariance-covariance loss, seeded image
-// augmentations and a training loop. Only wasm-safe ops (matMul, elementwise, mean).
+// projector (embedding), the variance-invariance-covariance loss and seeded image
+// augmentations. Only wasm-safe ops (matMul, elementwise, mean). The training function,
+// trainVICReg, lives in src/train/vicreg.ts (it runs on the library loop).
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../core/random";
 import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
@@ -67,11 +68,6 @@ export interface JointEmbeddingConfig {
   projector: number[];
 }
 
-/**
- * A ReLU stack with a linear last layer over unnamed tf.Variables ([in, out] weights, He
- * init from the seeded stream). Not src/nn/MLP: its variables are named w0, b0, ..., so two
- * MLPs cannot be alive in one tfjs engine at once, and a joint-embedding model needs two.
- */
 /** Encoder (ReLU stack, linear output = representation) plus projector (output = embedding). */
 export class JointEmbeddingModel {
   readonly encoder: MLP;
@@ -166,79 +162,4 @@ export function mapRows(x: Float32Array, dim: number, fn: (b: tf.Tensor2D) => tf
     off += p.length;
   }
   return { data, cols };
-}
-
-export interface TrainVICRegOptions {
-  steps: number;
-  batchSize: number;
-  lr: number;
-  weights: VICRegWeights;
-  seed: number;
-  augment?: AugmentOptions;
-  /** Called after every step (e.g. probe.maybeRecord); its time is not training time. */
-  onStep?: (step: number) => void;
-  /** Read the loss every this many steps (one synchronous read each; default 25). */
-  logEvery?: number;
-}
-
-export interface TrainVICRegResult {
-  /** Loss parts read every logEvery steps. */
-  losses: Array<{ step: number; loss: number; inv: number; var: number; cov: number }>;
-  /** Wall seconds of the training steps alone (onStep excluded). */
-  trainSeconds: number;
-}
-
-/** Trains `model` with VICReg (Adam) on images `x` (row-major, n × dim) with two augmented views. */
-export function trainVICReg(model: JointEmbeddingModel, x: Float32Array, dim: number, opts: TrainVICRegOptions): TrainVICRegResult {
-  assertKnownOptions("opts", opts, ["steps", "batchSize", "lr", "weights", "seed", "augment", "onStep", "logEvery"]);
-  assertPositiveInt("opts.steps", opts.steps);
-  assertPositiveInt("opts.batchSize", opts.batchSize);
-  if (!(opts.lr > 0)) fail("opts.lr", `must be positive, got ${opts.lr}`);
-  const n = x.length / dim;
-  if (!Number.isInteger(n) || n < opts.batchSize) fail("x", `holds ${n} rows of ${dim}; need at least batchSize = ${opts.batchSize}`);
-  const logEvery = opts.logEvery ?? 25;
-  const rng = new Rng(opts.seed);
-  const opt = tf.train.adam(opts.lr);
-  const vars = model.variables();
-  const losses: TrainVICRegResult["losses"] = [];
-  let perm = rng.permutation(n);
-  let pos = 0;
-  let trainSeconds = 0;
-  try {
-    for (let step = 1; step <= opts.steps; step++) {
-      const t0 = performance.now();
-      if (pos + opts.batchSize > n) {
-        perm = rng.permutation(n);
-        pos = 0;
-      }
-      const idx = perm.slice(pos, pos + opts.batchSize);
-      pos += opts.batchSize;
-      const va = augmentImages(x, idx, rng, opts.augment);
-      const vb = augmentImages(x, idx, rng, opts.augment);
-      const log = step % logEvery === 0 || step === opts.steps;
-      let parts: tf.Tensor | null = null;
-      tf.tidy(() => {
-        const xa = tf.tensor2d(va, [idx.length, dim]);
-        const xb = tf.tensor2d(vb, [idx.length, dim]);
-        opt.minimize(() => {
-          const p = vicregLoss(model.embed(xa), model.embed(xb), opts.weights);
-          // minimize runs this in its own tidy: keep the logged parts explicitly.
-          if (log) parts = tf.keep(tf.stack([p.loss, p.inv, p.var, p.cov]));
-          return p.loss;
-        }, false, vars);
-      });
-      if (parts !== null) {
-        const t = parts as tf.Tensor;
-        const [loss, inv, v, cov] = Array.from(t.dataSync());
-        t.dispose();
-        if (!Number.isFinite(loss)) fail("training", `loss became ${loss} at step ${step}; lower lr`);
-        losses.push({ step, loss, inv, var: v, cov });
-      }
-      trainSeconds += (performance.now() - t0) / 1000;
-      opts.onStep?.(step);
-    }
-  } finally {
-    opt.dispose();
-  }
-  return { losses, trainSeconds };
 }

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { backendReady } from "../../src/nn/backend";
 import { Rng, seed } from "../../src/core/random";
 import { grandScores } from "../../src/metrics/data-diet";
-import { dataDietConvNet } from "../../src/papers/data-diet/conv";
+import { dataDietConvNet } from "../../src/nn/conv-net";
 
 test("GraNd of a tiny conv LayersModel equals brute-force per-example tf.grads norms (3 examples)", async () => {
   assert.equal(await backendReady(), "wasm");

@@ -5,17 +5,31 @@ import { backendReady } from "../../src/nn/backend";
 import { Rng } from "../../src/core/random";
 import { crossEntropyPerExample } from "../../src/nn/losses";
 import {
-  collapseGap, FloatPrecision, nlmCosine, roundToPrecision, significandBits, softmaxCollapse, stablemax,
-  stablemaxCollapse, stablemaxCrossEntropy, stablemaxLoss,
+  collapseGap,
+  FloatPrecision,
+  nlmCosine,
+  roundToPrecision,
+  significandBits,
+  softmaxCollapse,
+  stablemax,
+  stablemaxCollapse,
+  stablemaxCrossEntropy,
+  stablemaxLoss,
 } from "../../src/metrics/stablemax";
 import { adamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
-import { grokking } from "../../src/papers/grokking-stablemax/run";
+import { grokking } from "../../src/papers/grokking-stablemax";
 
-const close = (a: number, b: number, tol: number, msg = "") => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const close = (a: number, b: number, tol: number, msg = "") =>
+  assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 const norm = (a: ArrayLike<number>) => Math.sqrt(dot(a, a));
 const randVec = (rng: Rng, n: number, scale = 1) => Array.from({ length: n }, () => rng.normal() * scale);
-const named = (arg: string) => (e: unknown) => e instanceof Error && e.name === "InitlabInputError" && e.message.startsWith(arg);
+const named = (arg: string) => (e: unknown) =>
+  e instanceof Error && e.name === "InitlabInputError" && e.message.startsWith(arg);
 
 test("StableMax hand check from the card: z=[2,0,−1] → [2/3, 2/9, 1/9], loss ln 1.5", () => {
   const [p] = stablemax([[2, 0, -1]]);
@@ -32,7 +46,10 @@ test("[1e4, 0, 0]: StableMax loss ≈ 1.9996e-4 while softmax cross-entropy is e
   const ce = tf.tidy(() => crossEntropyPerExample(tf.tensor2d([[1e4, 0, 0]]), [0]).dataSync()[0]);
   assert.ok(ce === 0, `softmax CE ${ce}`); // −0 counts as exactly 0
   // and in float64 too: exp(−1e4) underflows, so the softmax sum is exactly 1
-  assert.deepEqual(softmaxCollapse([[1e4, 0, 0]], [0], { precision: "float64" }), { collapsedFraction: 1, zeroLossFraction: 1 });
+  assert.deepEqual(softmaxCollapse([[1e4, 0, 0]], [0], { precision: "float64" }), {
+    collapsedFraction: 1,
+    zeroLossFraction: 1,
+  });
 });
 
 test("StableMax rows sum to 1 and probabilities are positive (seeded random logits)", () => {
@@ -40,7 +57,11 @@ test("StableMax rows sum to 1 and probabilities are positive (seeded random logi
   for (let t = 0; t < 20; t++) {
     const z = Array.from({ length: 8 }, () => randVec(rng, 5, 10 ** (t % 4)));
     for (const row of stablemax(z)) {
-      close(row.reduce((a, b) => a + b, 0), 1, 1e-12);
+      close(
+        row.reduce((a, b) => a + b, 0),
+        1,
+        1e-12,
+      );
       assert.ok(row.every((v) => v > 0));
     }
   }
@@ -59,17 +80,23 @@ test("stablemaxLoss (tf, float32) matches the float64 metric and its finite-diff
   });
   close(loss, mean(z), 1e-6);
   const h = 1e-6;
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
-    const zp = z.map((r) => [...r]);
-    const zm = z.map((r) => [...r]);
-    zp[i][j] += h;
-    zm[i][j] -= h;
-    close(grad[i][j], (mean(zp) - mean(zm)) / (2 * h), 1e-4, `d/dz[${i}][${j}]`);
-  }
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 5; j++) {
+      const zp = z.map((r) => [...r]);
+      const zm = z.map((r) => [...r]);
+      zp[i][j] += h;
+      zm[i][j] -= h;
+      close(grad[i][j], (mean(zp) - mean(zm)) / (2 * h), 1e-4, `d/dz[${i}][${j}]`);
+    }
 });
 
 test("softmaxCollapse on constructed logits: float32 absorbs at gap 17 but not 16", () => {
-  const z = [[17, 0, 0], [16, 0, 0], [0, 17, 0], [40, 0, 0]];
+  const z = [
+    [17, 0, 0],
+    [16, 0, 0],
+    [0, 17, 0],
+    [40, 0, 0],
+  ];
   // rows 0, 2, 3 collapse; row 2's label is not the argmax, so its loss is 17, not 0
   const r = softmaxCollapse(z, [0, 0, 0, 0]);
   assert.equal(r.collapsedFraction, 3 / 4);
@@ -148,7 +175,10 @@ test("⊥Grad (arrays, float64): orthogonal to θ, norm preserved, over seeded r
     const g = randVec(rng, n, 10 ** (rng.int(6) - 3));
     const th = randVec(rng, n, 10 ** (rng.int(6) - 3));
     const o = orthogonalGradient(g, th);
-    if (n === 1) { assert.deepEqual(o, [0]); continue; } // 1-D: g is always ∥ θ
+    if (n === 1) {
+      assert.deepEqual(o, [0]);
+      continue;
+    } // 1-D: g is always ∥ θ
     assert.ok(Math.abs(dot(o, th)) <= 1e-12 * norm(o) * norm(th), `⊥ n=${n}`);
     close(norm(o), norm(g), 1e-12 * norm(g));
   }
@@ -168,7 +198,7 @@ test("⊥Grad (tensors, float32): orthogonal, norm preserved, matches the float6
       return Array.from(o.dataSync());
     });
     const ref = orthogonalGradient(g, th);
-    out.forEach((v, k) => close(v, ref[k], 1e-4 * norm(g) / Math.sqrt(g.length) + 1e-5));
+    out.forEach((v, k) => close(v, ref[k], (1e-4 * norm(g)) / Math.sqrt(g.length) + 1e-5));
     assert.ok(Math.abs(dot(out, th)) <= 1e-5 * norm(out) * norm(th));
     close(norm(out), norm(g), 1e-5 * norm(g));
   }
@@ -181,17 +211,30 @@ test("⊥Grad: g ∥ θ → 0 and zero inputs → 0, never NaN", async () => {
     const th = randVec(rng, n);
     for (const c of [3, -0.01, 1e-6]) {
       const g = th.map((v) => c * v);
-      assert.ok(orthogonalGradient(g, th).every((v) => v === 0), `array n=${n} c=${c}`);
+      assert.ok(
+        orthogonalGradient(g, th).every((v) => v === 0),
+        `array n=${n} c=${c}`,
+      );
       const o = tf.tidy(() => Array.from(orthogonalGradient(tf.tensor1d(g), tf.tensor1d(th)).dataSync()));
-      assert.ok(o.every((v) => v === 0), `tensor n=${n} c=${c}: max ${Math.max(...o.map(Math.abs))}`);
+      assert.ok(
+        o.every((v) => v === 0),
+        `tensor n=${n} c=${c}: max ${Math.max(...o.map(Math.abs))}`,
+      );
     }
   }
   const zeros = [0, 0, 0];
   const g = [1, -2, 2];
-  for (const [gg, th, want] of [[zeros, zeros, zeros], [zeros, g, zeros], [g, zeros, g]] as const) {
+  for (const [gg, th, want] of [
+    [zeros, zeros, zeros],
+    [zeros, g, zeros],
+    [g, zeros, g],
+  ] as const) {
     assert.deepEqual(orthogonalGradient([...gg], [...th]), [...want]);
     const o = tf.tidy(() => Array.from(orthogonalGradient(tf.tensor1d([...gg]), tf.tensor1d([...th])).dataSync()));
-    o.forEach((v, k) => { assert.ok(Number.isFinite(v)); close(v, want[k], 1e-6); });
+    o.forEach((v, k) => {
+      assert.ok(Number.isFinite(v));
+      close(v, want[k], 1e-6);
+    });
   }
 });
 
@@ -200,9 +243,13 @@ test("nlmCosine against a hand computation; arrays, tensors and name maps", asyn
   // g = [1, 2 | 2], θ = [2, 0 | 1]: g·θ = 4, ‖g‖ = 3, ‖θ‖ = √5 → cos(−g, θ) = −4/(3√5)
   const want = -4 / (3 * Math.sqrt(5));
   close(nlmCosine([[1, 2], [2]], [[2, 0], [1]]), want, 1e-15);
-  const c = tf.tidy(() => nlmCosine([tf.tensor2d([[1, 2]]), tf.tensor1d([2])], [tf.tensor2d([[2, 0]]), tf.tensor1d([1])]));
+  const c = tf.tidy(() =>
+    nlmCosine([tf.tensor2d([[1, 2]]), tf.tensor1d([2])], [tf.tensor2d([[2, 0]]), tf.tensor1d([1])]),
+  );
   close(c, want, 1e-7);
-  const m = tf.tidy(() => nlmCosine({ a: tf.tensor1d([1, 2]), b: tf.tensor1d([2]) }, { a: tf.tensor1d([2, 0]), b: tf.tensor1d([1]) }));
+  const m = tf.tidy(() =>
+    nlmCosine({ a: tf.tensor1d([1, 2]), b: tf.tensor1d([2]) }, { a: tf.tensor1d([2, 0]), b: tf.tensor1d([1]) }),
+  );
   close(m, want, 1e-7);
   close(nlmCosine([[-2, -4]], [[1, 2]]), 1, 1e-15); // −g = 2θ: pure NLM direction
   assert.equal(nlmCosine([[0, 0]], [[1, 2]]), 0);
@@ -226,7 +273,7 @@ test("AdamW / ⊥AdamW: two steps match a float64 PyTorch-style reference", asyn
         m[i] = 0.9 * m[i] + 0.1 * g[i];
         v[i] = 0.99 * v[i] + 0.01 * g[i] * g[i];
         th[i] *= 1 - cfg.lr * cfg.weightDecay;
-        th[i] -= (cfg.lr / (1 - 0.9 ** t)) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - 0.99 ** t) + cfg.eps);
+        th[i] -= ((cfg.lr / (1 - 0.9 ** t)) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - 0.99 ** t) + cfg.eps);
       }
     });
     const opt = orth ? orthoAdamW(cfg) : adamW(cfg);
@@ -245,7 +292,10 @@ test("AdamW works through tf.Optimizer.minimize", async () => {
   const w = tf.variable(tf.tensor1d([3, -4]), true, "adamw_minimize");
   const opt = new AdamW({ lr: 0.1 });
   const first = tf.tidy(() => opt.minimize(() => tf.sum(tf.square(w)), true)!.dataSync()[0]);
-  for (let i = 0; i < 50; i++) tf.tidy(() => { opt.minimize(() => tf.sum(tf.square(w))); });
+  for (let i = 0; i < 50; i++)
+    tf.tidy(() => {
+      opt.minimize(() => tf.sum(tf.square(w)));
+    });
   const last = tf.tidy(() => tf.sum(tf.square(w)).dataSync()[0]);
   assert.equal(first, 25);
   assert.ok(last < 5, `loss ${last}`);
@@ -254,7 +304,16 @@ test("AdamW works through tf.Optimizer.minimize", async () => {
 });
 
 test("stablemaxCollapse: StableMax absorbs only at astronomically large logits", () => {
-  assert.deepEqual(stablemaxCollapse([[1e4, 0, 0], [100, -5, 3]], [0, 0]), { collapsedFraction: 0, zeroLossFraction: 0 });
+  assert.deepEqual(
+    stablemaxCollapse(
+      [
+        [1e4, 0, 0],
+        [100, -5, 3],
+      ],
+      [0, 0],
+    ),
+    { collapsedFraction: 0, zeroLossFraction: 0 },
+  );
   // s = [1e9+1, 1, 1]: 2/1e9 is below half an ulp of 1 in float32
   assert.deepEqual(stablemaxCollapse([[1e9, 0, 0]], [0]), { collapsedFraction: 1, zeroLossFraction: 1 });
   assert.equal(stablemaxCollapse([[1e9, 0, 0]], [0], { precision: "float64" }).collapsedFraction, 0);

@@ -2,7 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import {
-  intruderCurve, intruderCurveDense, intruderDimensions, intruderDimensionsDense, scaleIntruders, scaleIntrudersDense,
+  intruderCurve,
+  intruderCurveDense,
+  intruderDimensions,
+  intruderDimensionsDense,
+  scaleIntruders,
+  scaleIntrudersDense,
 } from "../../src/metrics/intruders";
 import { relativeWeightChange } from "../../src/metrics/spectral";
 import { svd } from "../../src/linalg";
@@ -46,7 +51,15 @@ test("hand check: small noise or a spike along e4 gives 0 intruders", () => {
   assert.ok(r.maxCosine.every((m) => m > 0.999));
 });
 
-for (const [i, c] of (fx.cases as Array<{ base: number[][]; tuned: number[][]; maxCosine: number[]; counts: Record<string, number>; relativeChange: number }>).entries()) {
+for (const [i, c] of (
+  fx.cases as Array<{
+    base: number[][];
+    tuned: number[][];
+    maxCosine: number[];
+    counts: Record<string, number>;
+    relativeChange: number;
+  }>
+).entries()) {
   test(`numpy fixture ${i} (${c.base.length}×${c.base[0].length}): max cosines, counts per ε, curve, relative change`, () => {
     const r = intruderDimensions(c.base, c.tuned, { k: 10 });
     close(r.maxCosine, c.maxCosine, 1e-8, "maxCosine");

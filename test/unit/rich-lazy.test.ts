@@ -18,7 +18,9 @@ const fx = JSON.parse(fs.readFileSync(__dirname + "/../fixtures/rich_lazy.json",
 const fro = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
 function close(a: number[], b: number[], tol: number, msg: string) {
   assert.equal(a.length, b.length, msg + " length");
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${msg}[${i}]: ${v} vs ${b[i]}`));
+  a.forEach((v, i) =>
+    assert.ok(Math.abs(v - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${msg}[${i}]: ${v} vs ${b[i]}`),
+  );
 }
 const gauss = (r: number, c: number, s: number) => {
   const g = new Rng(s);
@@ -26,7 +28,13 @@ const gauss = (r: number, c: number, s: number) => {
 };
 
 // ---- lowRankInit -----------------------------------------------------------------------
-for (const [r, c, rank] of [[8, 8, 1], [8, 8, 3], [8, 8, 8], [7, 5, 2], [4, 9, 4]] as const) {
+for (const [r, c, rank] of [
+  [8, 8, 1],
+  [8, 8, 3],
+  [8, 8, 8],
+  [7, 5, 2],
+  [4, 9, 4],
+] as const) {
   test(`lowRankInit(${r}×${c}, rank ${rank}) has rank exactly ${rank} and the same Frobenius norm`, () => {
     const w = gauss(r, c, 10 + rank);
     const lr = lowRankInit(w, rank);
@@ -39,7 +47,7 @@ for (const [r, c, rank] of [[8, 8, 1], [8, 8, 3], [8, 8, 8], [7, 5, 2], [4, 9, 4
 }
 
 test("lowRankInit matches the numpy SVD-truncate-and-rescale fixture", () => {
-  const out = lowRankInit(fx.lowrank.w, fx.lowrank.rank);
+  const out = lowRankInit(fx.lowrank.w as number[][], fx.lowrank.rank);
   close(out.flat(), (fx.lowrank.expected as number[][]).flat(), 1e-10, "W_r");
 });
 
@@ -81,40 +89,92 @@ test("taskAlignedLowRankInit: rank r, norm, and W maps input direction k onto ou
   const w = taskAlignedLowRankInit({ inputDirs: inD, outputDirs: outD, rank: 1, norm: 2 });
   const v = inD.map((row) => row[0]);
   const u = outD.map((row) => row[0]);
-  const nv = Math.hypot(...v), nu = Math.hypot(...u);
+  const nv = Math.hypot(...v),
+    nu = Math.hypot(...u);
   const wv = w.map((row) => row.reduce((s, x, j) => s + (x * v[j]) / nv, 0));
-  close(wv, u.map((x) => (2 * x) / nu), 1e-10, "W v₁ = 2 u₁");
+  close(
+    wv,
+    u.map((x) => (2 * x) / nu),
+    1e-10,
+    "W v₁ = 2 u₁",
+  );
 });
 
 // ---- alignment -------------------------------------------------------------------------
 test("kernelAlignment: KA(K, cK) = 1, KA(diag(1,0), diag(0,1)) = 0, matches numpy", () => {
   const k = fx.alignment.k0 as number[][];
-  for (const c of [0.5, 3, 1e4]) assert.ok(Math.abs(kernelAlignment(k, k.map((r) => r.map((v) => c * v))) - 1) < 1e-12);
-  assert.equal(kernelAlignment([[1, 0], [0, 0]], [[0, 0], [0, 1]]), 0);
+  for (const c of [0.5, 3, 1e4])
+    assert.ok(
+      Math.abs(
+        kernelAlignment(
+          k,
+          k.map((r) => r.map((v) => c * v)),
+        ) - 1,
+      ) < 1e-12,
+    );
+  assert.equal(
+    kernelAlignment(
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 1],
+      ],
+    ),
+    0,
+  );
   assert.ok(Math.abs(kernelAlignment(fx.alignment.k0, fx.alignment.k1) - fx.alignment.ka) < 1e-12);
 });
 
 test("representationAlignment: RA(H, H) = 1, RA(H, 2H) = 1, matches numpy (different widths)", () => {
   const h = fx.alignment.h0 as number[][];
   assert.ok(Math.abs(representationAlignment(h, h) - 1) < 1e-12);
-  assert.ok(Math.abs(representationAlignment(h, h.map((r) => r.map((v) => 2 * v))) - 1) < 1e-12);
+  assert.ok(
+    Math.abs(
+      representationAlignment(
+        h,
+        h.map((r) => r.map((v) => 2 * v)),
+      ) - 1,
+    ) < 1e-12,
+  );
   assert.ok(Math.abs(representationAlignment(fx.alignment.h0, fx.alignment.h1) - fx.alignment.ra) < 1e-12);
 });
 
 // ---- tangent kernel --------------------------------------------------------------------
 const ntk = fx.ntk;
-const ntkInputs = { x: ntk.x as number[], steps: ntk.steps as number, batch: ntk.batch as number, inputSize: ntk.inputSize as number };
-for (const [name, c] of Object.entries(ntk.cases) as Array<[string, { params: Array<"recurrent" | "input" | "readout">; steps: number[]; K: number[][] }]>) {
+const ntkInputs = {
+  x: ntk.x as number[],
+  steps: ntk.steps as number,
+  batch: ntk.batch as number,
+  inputSize: ntk.inputSize as number,
+};
+for (const [name, c] of Object.entries(ntk.cases) as Array<
+  [string, { params: Array<"recurrent" | "input" | "readout">; steps: number[]; K: number[][] }]
+>) {
   test(`tangentKernel equals J Jᵀ from numpy float64 finite differences (${name})`, () => {
-    const K = tangentKernel({ wIn: ntk.wIn, w: ntk.w, wOut: ntk.wOut }, ntkInputs, { params: c.params, steps: c.steps });
+    const K = tangentKernel({ wIn: ntk.wIn, w: ntk.w, wOut: ntk.wOut }, ntkInputs, {
+      params: c.params,
+      steps: c.steps,
+    });
     close(K.flat(), c.K.flat(), 1e-6, name);
   });
 }
 
 test("tangentKernel of a ReluRNN agrees with finite differences of its tfjs forward (float32)", async () => {
   await backendReady();
-  const N = 5, I = 3, O = 3;
-  const net = new ReluRNN({ inputSize: I, hiddenSize: N, outputSize: O, recurrent: gauss(N, N, 27).map((r) => r.map((v) => 0.4 * v)), input: gauss(N, I, 28), readout: gauss(O, N, 29) });
+  const N = 5,
+    I = 3,
+    O = 3;
+  const net = new ReluRNN({
+    inputSize: I,
+    hiddenSize: N,
+    outputSize: O,
+    recurrent: gauss(N, N, 27).map((r) => r.map((v) => 0.4 * v)),
+    input: gauss(N, I, 28),
+    readout: gauss(O, N, 29),
+  });
   const batch = perceptualDecision.sample(2, new Rng(3));
   const x = tf.tensor3d(batch.x, [batch.steps, batch.batch, I]);
   const w0 = net.w.arraySync();
@@ -122,11 +182,16 @@ test("tangentKernel of a ReluRNN agrees with finite differences of its tfjs forw
   // Finite differences are only valid away from ReLU kinks: every pre-activation must stay
   // on its side under a ±eps change of one weight (|Δa| ≤ eps·max|h| here).
   const win = net.wIn.arraySync();
-  let minA = Infinity, maxH = 0;
+  let minA = Infinity,
+    maxH = 0;
   for (let b = 0; b < 2; b++) {
     let h = new Array(N).fill(0);
     for (let t = 0; t < 8; t++) {
-      const a = w0.map((row, i) => row.reduce((s, v, j) => s + v * h[j], 0) + win[i].reduce((s, v, j) => s + v * batch.x[(t * 2 + b) * 3 + j], 0));
+      const a = w0.map(
+        (row, i) =>
+          row.reduce((s, v, j) => s + v * h[j], 0) +
+          win[i].reduce((s, v, j) => s + v * batch.x[(t * 2 + b) * 3 + j], 0),
+      );
       minA = Math.min(minA, ...a.map(Math.abs));
       h = a.map((v) => Math.max(0, v));
       maxH = Math.max(maxH, ...h);
@@ -137,7 +202,8 @@ test("tangentKernel of a ReluRNN agrees with finite differences of its tfjs forw
   const J: number[][] = [];
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N; j++) {
-      const set = (d: number) => net.w.assign(tf.tensor2d(w0.map((r, a) => r.map((v, b) => (a === i && b === j ? v + d : v)))));
+      const set = (d: number) =>
+        net.w.assign(tf.tensor2d(w0.map((r, a) => r.map((v, b) => (a === i && b === j ? v + d : v)))));
       set(eps);
       const yp = rows();
       set(-eps);
@@ -147,11 +213,15 @@ test("tangentKernel of a ReluRNN agrees with finite differences of its tfjs forw
   }
   net.w.assign(tf.tensor2d(w0));
   const R = J[0].length;
-  const Kfd = Array.from({ length: R }, (_, r) => Array.from({ length: R }, (_, s) => J.reduce((acc, col) => acc + col[r] * col[s], 0)));
+  const Kfd = Array.from({ length: R }, (_, r) =>
+    Array.from({ length: R }, (_, s) => J.reduce((acc, col) => acc + col[r] * col[s], 0)),
+  );
   const K = tangentKernel(net, batch);
   const scale = Math.max(...Kfd.flat().map(Math.abs));
   assert.ok(scale > 0.1, "test setup: kernel must not vanish");
-  K.flat().forEach((v, q) => assert.ok(Math.abs(v - Kfd.flat()[q]) < 2e-3 * scale, `K[${q}] ${v} vs fd ${Kfd.flat()[q]}`));
+  K.flat().forEach((v, q) =>
+    assert.ok(Math.abs(v - Kfd.flat()[q]) < 2e-3 * scale, `K[${q}] ${v} vs fd ${Kfd.flat()[q]}`),
+  );
   x.dispose();
   net.dispose();
 });
@@ -166,13 +236,18 @@ test("hand-written BPTT gradient equals tfjs autograd through the plain-op forwa
   const y = tf.tensor1d(b.y, "int32");
   const vars = net.variables();
   const custom = tf.variableGrads(() => rnnLoss(net, x, y), vars);
-  const plain = tf.variableGrads(() => tf.tidy(() => {
-    const { logits } = net.forward(x);
-    const lp = tf.logSoftmax(tf.reshape(logits, [b.steps * b.batch, 3]));
-    return tf.neg(tf.mean(tf.sum(tf.mul(lp, tf.oneHot(y, 3)), 1))) as tf.Scalar;
-  }), vars);
+  const plain = tf.variableGrads(
+    () =>
+      tf.tidy(() => {
+        const { logits } = net.forward(x);
+        const lp = tf.logSoftmax(tf.reshape(logits, [b.steps * b.batch, 3]));
+        return tf.neg(tf.mean(tf.sum(tf.mul(lp, tf.oneHot(y, 3)), 1))) as tf.Scalar;
+      }),
+    vars,
+  );
   assert.ok(Math.abs(custom.value.dataSync()[0] - plain.value.dataSync()[0]) < 1e-6);
-  for (const v of vars) close(Array.from(custom.grads[v.name].dataSync()), Array.from(plain.grads[v.name].dataSync()), 1e-5, v.name);
+  for (const v of vars)
+    close(Array.from(custom.grads[v.name].dataSync()), Array.from(plain.grads[v.name].dataSync()), 1e-5, v.name);
   net.dispose();
 });
 
@@ -180,7 +255,10 @@ test("ΔW = 0 at learning rate 0; training is seeded and lowers the loss", async
   await backendReady();
   seed(5);
   const w0 = gaussianRecurrentInit(24);
-  const mk = () => { seed(6); return new ReluRNN({ inputSize: 3, hiddenSize: 24, outputSize: 3, recurrent: w0 }); };
+  const mk = () => {
+    seed(6);
+    return new ReluRNN({ inputSize: 3, hiddenSize: 24, outputSize: 3, recurrent: w0 });
+  };
   const a = mk();
   const before = a.weights(); // float32 values as stored
   const r0 = await trainRNN(a, perceptualDecision, { iterations: 20, batchSize: 8, lr: 0, seed: 1, logEvery: 10 });
@@ -191,7 +269,10 @@ test("ΔW = 0 at learning rate 0; training is seeded and lowers the loss", async
   a.dispose();
   const runs = [mk(), mk()];
   const res = [];
-  for (const n of runs) res.push(await trainRNN(n, perceptualDecision, { iterations: 120, batchSize: 16, lr: 0.01, seed: 2, logEvery: 40 }));
+  for (const n of runs)
+    res.push(
+      await trainRNN(n, perceptualDecision, { iterations: 120, batchSize: 16, lr: 0.01, seed: 2, logEvery: 40 }),
+    );
   assert.deepEqual(runs[0].w.arraySync(), runs[1].w.arraySync(), "same seed, same weights");
   assert.ok(res[0].losses[2].loss < res[0].losses[0].loss, `loss ${res[0].losses.map((l) => l.loss)}`);
   assert.ok(relativeWeightChange(w0, runs[0].w.arraySync()) > 0);
@@ -268,33 +349,233 @@ test("hiddenAt returns trials × N non-negative states", async () => {
 });
 
 // ---- bad inputs ------------------------------------------------------------------------
-const tiny = { wIn: [[1, 0], [0, 1]], w: [[0.1, 0], [0, 0.1]], wOut: [[1, 1]] };
+const tiny = {
+  wIn: [
+    [1, 0],
+    [0, 1],
+  ],
+  w: [
+    [0.1, 0],
+    [0, 0.1],
+  ],
+  wOut: [[1, 1]],
+};
 const tinyIn = { x: [1, 1, 1, 1], steps: 2, batch: 1, inputSize: 2 };
 const bad: Array<[string, () => unknown, RegExp]> = [
-  ["lowRankInit rank 0", () => lowRankInit([[1, 2], [3, 4]], 0), /rank: must be a positive integer/],
-  ["lowRankInit rank too large", () => lowRankInit([[1, 2], [3, 4]], 3), /rank: is 3 but w is 2×2/],
-  ["lowRankInit rank above numerical rank", () => lowRankInit([[1, 2], [2, 4]], 2), /rank: .*numerical rank/],
-  ["lowRankInit NaN", () => lowRankInit([[1, NaN], [3, 4]], 1), /w: entry \[0\]\[1\] is NaN/],
-  ["lowRankInit zeros", () => lowRankInit([[0, 0], [0, 0]], 1), /w: is all zeros/],
+  [
+    "lowRankInit rank 0",
+    () =>
+      lowRankInit(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        0,
+      ),
+    /rank: must be a positive integer/,
+  ],
+  [
+    "lowRankInit rank too large",
+    () =>
+      lowRankInit(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        3,
+      ),
+    /rank: is 3 but w is 2×2/,
+  ],
+  [
+    "lowRankInit rank above numerical rank",
+    () =>
+      lowRankInit(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        2,
+      ),
+    /rank: .*numerical rank/,
+  ],
+  [
+    "lowRankInit NaN",
+    () =>
+      lowRankInit(
+        [
+          [1, NaN],
+          [3, 4],
+        ],
+        1,
+      ),
+    /w: entry \[0\]\[1\] is NaN/,
+  ],
+  [
+    "lowRankInit zeros",
+    () =>
+      lowRankInit(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        1,
+      ),
+    /w: is all zeros/,
+  ],
   ["lowRankInit empty", () => lowRankInit([], 1), /w: is empty/],
-  ["taskAligned dependent columns", () => taskAlignedLowRankInit({ inputDirs: [[1, 2], [1, 2], [0, 0]], outputDirs: [[1, 0], [0, 1], [0, 0]], rank: 2, norm: 1 }), /opts.inputDirs: column 1/],
-  ["taskAligned row mismatch", () => taskAlignedLowRankInit({ inputDirs: [[1], [0]], outputDirs: [[1], [0], [0]], rank: 1, norm: 1 }), /opts.outputDirs: has 3 rows/],
-  ["taskAligned unknown option", () => taskAlignedLowRankInit({ inputDirs: [[1]], outputDirs: [[1]], rank: 1, norm: 1, gain: 2 } as never), /opts: unknown option "gain"/],
-  ["KA shape mismatch", () => kernelAlignment([[1, 0], [0, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]), /k1: shape 3×3 does not match k0's 2×2/],
-  ["KA non-square", () => kernelAlignment([[1, 0, 0], [0, 1, 0]], [[1, 0], [0, 1]]), /k0: must be a square kernel/],
-  ["KA zero kernel", () => kernelAlignment([[0, 0], [0, 0]], [[1, 0], [0, 1]]), /k0: is all zeros/],
-  ["KA Inf", () => kernelAlignment([[Infinity, 0], [0, 1]], [[1, 0], [0, 1]]), /k0: entry \[0\]\[0\] is Infinity/],
-  ["RA row mismatch", () => representationAlignment([[1, 2]], [[1, 2], [3, 4]]), /h1: has 2 rows \(trials\) but h0 has 1/],
-  ["NTK unknown param", () => tangentKernel(tiny, tinyIn, { params: ["bias" as never] }), /opts.params: unknown parameter "bias"/],
-  ["NTK step out of range", () => tangentKernel(tiny, tinyIn, { steps: [2] }), /opts.steps: entry 2 is outside \[0, 2\)/],
-  ["NTK x length", () => tangentKernel(tiny, { ...tinyIn, x: [1, 1] }), /inputs.x: must have steps·batch·inputSize = 4 entries/],
+  [
+    "taskAligned dependent columns",
+    () =>
+      taskAlignedLowRankInit({
+        inputDirs: [
+          [1, 2],
+          [1, 2],
+          [0, 0],
+        ],
+        outputDirs: [
+          [1, 0],
+          [0, 1],
+          [0, 0],
+        ],
+        rank: 2,
+        norm: 1,
+      }),
+    /opts.inputDirs: column 1/,
+  ],
+  [
+    "taskAligned row mismatch",
+    () => taskAlignedLowRankInit({ inputDirs: [[1], [0]], outputDirs: [[1], [0], [0]], rank: 1, norm: 1 }),
+    /opts.outputDirs: has 3 rows/,
+  ],
+  [
+    "taskAligned unknown option",
+    () => taskAlignedLowRankInit({ inputDirs: [[1]], outputDirs: [[1]], rank: 1, norm: 1, gain: 2 } as never),
+    /opts: unknown option "gain"/,
+  ],
+  [
+    "KA shape mismatch",
+    () =>
+      kernelAlignment(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+      ),
+    /k1: shape 3×3 does not match k0's 2×2/,
+  ],
+  [
+    "KA non-square",
+    () =>
+      kernelAlignment(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ),
+    /k0: must be a square kernel/,
+  ],
+  [
+    "KA zero kernel",
+    () =>
+      kernelAlignment(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ),
+    /k0: is all zeros/,
+  ],
+  [
+    "KA Inf",
+    () =>
+      kernelAlignment(
+        [
+          [Infinity, 0],
+          [0, 1],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ),
+    /k0: entry \[0\]\[0\] is Infinity/,
+  ],
+  [
+    "RA row mismatch",
+    () =>
+      representationAlignment(
+        [[1, 2]],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    /h1: has 2 rows \(trials\) but h0 has 1/,
+  ],
+  [
+    "NTK unknown param",
+    () => tangentKernel(tiny, tinyIn, { params: ["bias" as never] }),
+    /opts.params: unknown parameter "bias"/,
+  ],
+  [
+    "NTK step out of range",
+    () => tangentKernel(tiny, tinyIn, { steps: [2] }),
+    /opts.steps: entry 2 is outside \[0, 2\)/,
+  ],
+  [
+    "NTK x length",
+    () => tangentKernel(tiny, { ...tinyIn, x: [1, 1] }),
+    /inputs.x: must have steps·batch·inputSize = 4 entries/,
+  ],
   ["NTK x NaN", () => tangentKernel(tiny, { ...tinyIn, x: [1, NaN, 1, 1] }), /inputs.x: entry 1 is NaN/],
-  ["NTK inputSize", () => tangentKernel(tiny, { ...tinyIn, inputSize: 3, x: [1, 1, 1, 1, 1, 1] }), /inputs.inputSize: is 3; net.wIn expects 2/],
+  [
+    "NTK inputSize",
+    () => tangentKernel(tiny, { ...tinyIn, inputSize: 3, x: [1, 1, 1, 1, 1, 1] }),
+    /inputs.inputSize: is 3; net.wIn expects 2/,
+  ],
   ["NTK unknown option", () => tangentKernel(tiny, tinyIn, { step: [1] } as never), /opts: unknown option "step"/],
-  ["RNN bad size", () => new ReluRNN({ inputSize: 0, hiddenSize: 4, outputSize: 2 }), /config.inputSize: must be a positive integer/],
-  ["RNN wrong recurrent shape", () => new ReluRNN({ inputSize: 1, hiddenSize: 3, outputSize: 2, recurrent: [[1, 0], [0, 1]] }), /config.recurrent: must be 3×3, got 2×2/],
-  ["RNN unknown option", () => new ReluRNN({ inputSize: 1, hiddenSize: 3, outputSize: 2, bias: true } as never), /config: unknown option "bias"/],
-  ["task sample unseeded", () => perceptualDecision.sample(4, { next: () => 0.5 } as never), /rng: must be an initlab Rng/],
+  [
+    "RNN bad size",
+    () => new ReluRNN({ inputSize: 0, hiddenSize: 4, outputSize: 2 }),
+    /config.inputSize: must be a positive integer/,
+  ],
+  [
+    "RNN wrong recurrent shape",
+    () =>
+      new ReluRNN({
+        inputSize: 1,
+        hiddenSize: 3,
+        outputSize: 2,
+        recurrent: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    /config.recurrent: must be 3×3, got 2×2/,
+  ],
+  [
+    "RNN unknown option",
+    () => new ReluRNN({ inputSize: 1, hiddenSize: 3, outputSize: 2, bias: true } as never),
+    /config: unknown option "bias"/,
+  ],
+  [
+    "task sample unseeded",
+    () => perceptualDecision.sample(4, { next: () => 0.5 } as never),
+    /rng: must be an initlab Rng/,
+  ],
   ["task sample batch 0", () => delayedMatchToSample.sample(0, new Rng(1)), /batch: must be a positive integer/],
   ["unknown task", () => neuroTask("CXT"), /name: unknown task "CXT" \(known: 2AF, DMS\)/],
 ];
@@ -308,8 +589,17 @@ test("trainRNN rejects unknown options and negative learning rates with named er
   await backendReady();
   seed(1);
   const net = new ReluRNN({ inputSize: 3, hiddenSize: 4, outputSize: 3 });
-  await assert.rejects(trainRNN(net, perceptualDecision, { iterations: 1, batchSize: 2, lr: 0.1, seed: 1, clip: 1 } as never), /opts: unknown option "clip"/);
-  await assert.rejects(trainRNN(net, perceptualDecision, { iterations: 1, batchSize: 2, lr: -1, seed: 1 }), /opts.lr: must be a finite number >= 0/);
-  await assert.rejects(trainRNN(net, delayedMatchToSample, { iterations: 0, batchSize: 2, lr: 0.1, seed: 1 }), /opts.iterations: must be a positive integer/);
+  await assert.rejects(
+    trainRNN(net, perceptualDecision, { iterations: 1, batchSize: 2, lr: 0.1, seed: 1, clip: 1 } as never),
+    /opts: unknown option "clip"/,
+  );
+  await assert.rejects(
+    trainRNN(net, perceptualDecision, { iterations: 1, batchSize: 2, lr: -1, seed: 1 }),
+    /opts.lr: must be a finite number >= 0/,
+  );
+  await assert.rejects(
+    trainRNN(net, delayedMatchToSample, { iterations: 0, batchSize: 2, lr: 0.1, seed: 1 }),
+    /opts.iterations: must be a positive integer/,
+  );
   net.dispose();
 });

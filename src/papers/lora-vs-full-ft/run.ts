@@ -1,10 +1,10 @@
 // LoRA vs full fine-tuning: intruder dimensions (Shuttleworth et al. 2024). Pretrain an
-// MLP on Fashion-MNIST (task A), fine-tune on the images rotated 90° (task B, new head)
-// with full FT and LoRA on both hidden matrices; count intruder dimensions of the merged
-// hidden matrices against the base, measure forgetting of task A through head A, and try
-// the paper's intervention (scale the intruders' singular values down).
+// MLP on Fashion-MNIST (task A; the shared base of src/bases/fashion-mlp.ts, loaded from its
+// checkpoint), fine-tune on the images rotated 90° (task B, new head) with full FT and LoRA
+// on both hidden matrices; count intruder dimensions of the merged hidden matrices against
+// the base, measure forgetting of task A through head A, and try the paper's intervention
+// (scale the intruders' singular values down). One seed (the preset's first).
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../nn/backend";
 import { AdaptedMLP } from "../../adapters/mlp";
 import { Dataset } from "../../data/dataset";
 import { svd, SVDResult } from "../../linalg/decompose";
@@ -13,11 +13,10 @@ import { effectiveRank, relativeWeightChange } from "../../metrics/spectral";
 import { initWeight, MLP } from "../../nn/mlp";
 import { evaluate, trainClassifier } from "../../train/classifier";
 import { seed } from "../../core/random";
-import { check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
-import { BASE_CHECKPOINT, BaseSpec, BaseWeights, makeNet, makeTasks, obtainBase } from "../../bases/fashion-mlp";
+import { BASE_CHECKPOINT, BaseSpec, makeNet, makeTasks, obtainBase } from "../../bases/fashion-mlp";
+import { PaperConfig, PaperContext } from "../types";
 
-export interface LoraVsFullFtConfig {
-  seed: number;
+export interface LoraVsFullFtConfig extends PaperConfig {
   hidden: number[];
   pretrainExamples: number;
   pretrainEpochs: number;
@@ -47,11 +46,25 @@ export interface LoraVsFullFtConfig {
   checkpoint: string | null;
 }
 
-const base: LoraVsFullFtConfig = {
-  seed: 0, hidden: [256, 256], pretrainExamples: 10000, pretrainEpochs: 5, pretrainLr: 1e-3,
-  finetuneExamples: 10000, finetuneEpochs: 3, testExamples: 2000, batchSize: 64,
-  fullLr: 1e-4, loraLr: 1e-3, ranks: [1, 8, 64], fixedAlphaRank: 64, fixedAlpha: 8,
-  k: 10, epsilons: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], scaleEpsilon: 0.7, scaleLambdas: [0, 0.5],
+export const base: LoraVsFullFtConfig = {
+  seeds: [0],
+  hidden: [256, 256],
+  pretrainExamples: 10000,
+  pretrainEpochs: 5,
+  pretrainLr: 1e-3,
+  finetuneExamples: 10000,
+  finetuneEpochs: 3,
+  testExamples: 2000,
+  batchSize: 64,
+  fullLr: 1e-4,
+  loraLr: 1e-3,
+  ranks: [1, 8, 64],
+  fixedAlphaRank: 64,
+  fixedAlpha: 8,
+  k: 10,
+  epsilons: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+  scaleEpsilon: 0.7,
+  scaleLambdas: [0, 0.5],
   checkpoint: BASE_CHECKPOINT,
 };
 
@@ -66,11 +79,16 @@ function methods(cfg: LoraVsFullFtConfig): Method[] {
   return [
     { label: "full FT", kind: "full" },
     ...cfg.ranks.map((r): Method => ({ label: `LoRA r=${r} α=${2 * r}`, kind: "lora", r, alpha: 2 * r })),
-    { label: `LoRA r=${cfg.fixedAlphaRank} α=${cfg.fixedAlpha}`, kind: "lora", r: cfg.fixedAlphaRank, alpha: cfg.fixedAlpha },
+    {
+      label: `LoRA r=${cfg.fixedAlphaRank} α=${cfg.fixedAlpha}`,
+      kind: "lora",
+      r: cfg.fixedAlphaRank,
+      alpha: cfg.fixedAlpha,
+    },
   ];
 }
 
-type Row = Record<string, number | string>;
+export type Row = Record<string, number | string>;
 
 /** Sets the net's weights: hidden kernels/biases, and the given head. */
 function setWeights(net: MLP, kernels: number[][][], biases: number[][]): void {
@@ -93,132 +111,172 @@ function scaled(tunedTorch: number[][], st: SVDResult, intruders: number[], lamb
   return T(w);
 }
 
-export const loraVsFullFt: Experiment<LoraVsFullFtConfig> = {
-  name: "lora-vs-full-ft",
-  paper: "Shuttleworth, Andreas, Torralba, Sharma. LoRA vs Full Fine-tuning: An Illusion of Equivalence. arXiv 2410.21228 (NeurIPS 2025)",
-  claim: "LoRA fine-tuning creates intruder dimensions (top singular vectors nearly orthogonal to the base's) that full fine-tuning does not, and forgets the pre-training task less.",
-  presets: {
-    smoke: { ...base, finetuneExamples: 1000, finetuneEpochs: 1, testExamples: 500, epsilons: [0.3, 0.5, 0.7, 0.9] },
-    default: base,
-    full: { ...base, pretrainExamples: 20000, finetuneExamples: 20000, finetuneEpochs: 5, testExamples: 5000, ranks: [1, 4, 8, 16, 64] },
-  },
-  async run(cfg: LoraVsFullFtConfig, opts: RunOptions = {}): Promise<ExperimentResult> {
-    await backendReady();
-    seed(cfg.seed);
-    const on = opts.onProgress;
-    const { trainA, trainB, testA, testB } = makeTasks(cfg);
-    const net = makeNet(cfg.hidden);
-    const L = net.weights.length;
-    const hiddenLayers = Array.from({ length: L - 1 }, (_, l) => l);
-    const spec: BaseSpec = { hidden: cfg.hidden, pretrainExamples: cfg.pretrainExamples, pretrainEpochs: cfg.pretrainEpochs, pretrainLr: cfg.pretrainLr, batchSize: cfg.batchSize, seed: cfg.seed };
-    try {
-      const { base: b0, cached } = await obtainBase(net, trainA, spec, cfg.checkpoint, on);
-      // Head B: one seeded init shared by every method.
-      seed(cfg.seed + 1);
-      const headB = { kernel: Array.from({ length: cfg.hidden[cfg.hidden.length - 1] }, () => [] as number[]), bias: new Array(10).fill(0) };
-      const hw = initWeight(cfg.hidden[cfg.hidden.length - 1], 10, "torch");
-      headB.kernel.forEach((row, i) => { for (let o = 0; o < 10; o++) row.push(hw[i * 10 + o]); });
-      const headA = { kernel: b0.kernels[L - 1], bias: b0.biases[L - 1] };
-      const withHead = (body: number[][][], h: { kernel: number[][]; bias: number[] }) => ({ kernels: [...body.slice(0, L - 1), h.kernel], biases: [...b0.biases.slice(0, L - 1), h.bias] });
-      const evalWith = (body: number[][][], bodyBiases: number[][], h: { kernel: number[][]; bias: number[] }, ds: Dataset) => {
-        setWeights(net, [...body.slice(0, L - 1), h.kernel], [...bodyBiases.slice(0, L - 1), h.bias]);
-        return evaluate(net, ds).acc;
-      };
-      const baseAccA = evalWith(b0.kernels, b0.biases, headA, testA);
-      const baseSvd = hiddenLayers.map((l) => svd(T(b0.kernels[l])));
+export interface LoraVsFullFtResult {
+  baseAccA: number;
+  /** True when the base came from the checkpoint. */
+  cached: boolean;
+  curve: Row[];
+  results: Row[];
+  spectra: Row[];
+  deltaSpectra: Row[];
+  scaling: Row[];
+}
 
-      const curve: Row[] = [];
-      const results: Row[] = [];
-      const spectra: Row[] = [];
-      const scaling: Row[] = [];
-      const deltaSpectra: Row[] = [];
-      hiddenLayers.forEach((l) => baseSvd[l].S.slice(0, 40).forEach((s, i) => spectra.push({ method: "base", layer: `W${l + 1}`, index: i + 1, sigma: s })));
-      const ms = methods(cfg);
-      for (const [mi, m] of ms.entries()) {
-        const start = withHead(b0.kernels, headB);
-        setWeights(net, start.kernels, start.biases);
-        seed(cfg.seed + 100 + mi);
-        const report = on ? (p: { step: number; total: number; values?: Record<string, number> }) => on({ label: `fine-tune ${m.label} (${mi + 1}/${ms.length})`, step: p.step, total: p.total, values: p.values }) : undefined;
-        let adapted: AdaptedMLP | null = null;
-        if (m.kind === "full") {
-          await trainClassifier(net, trainB, { epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, lr: cfg.fullLr, seed: cfg.seed + 1, onProgress: report });
-        } else {
-          adapted = new AdaptedMLP(net, { method: "lora", config: { r: m.r, alpha: m.alpha, seed: cfg.seed + 1000 + mi }, layers: hiddenLayers, trainHead: true });
-          await trainClassifier(adapted, trainB, { epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, lr: cfg.loraLr, seed: cfg.seed + 1, onProgress: report });
-          adapted.merge(); // the net now holds W0 + ΔW
-        }
-        const tuned = net.weightArrays();
-        const tunedBiases = net.biases.map((x) => (x ? Array.from(x.dataSync()) : []));
-        adapted?.dispose();
-        const tunedHeadB = { kernel: tuned[L - 1], bias: tunedBiases[L - 1] };
-        const accB = evalWith(tuned, tunedBiases, tunedHeadB, testB);
-        const accA = evalWith(tuned, tunedBiases, headA, testA);
-        // Intruders per hidden matrix, in torch layout (output space), summed over matrices.
-        const tunedSvd = hiddenLayers.map((l) => svd(T(tuned[l])));
-        const cos = hiddenLayers.map((l) => maxCosinesFromSvd(baseSvd[l], tunedSvd[l], cfg.k));
-        const count = (eps: number) => cos.reduce((s, c) => s + c.filter((v) => v < eps).length, 0);
-        for (const eps of cfg.epsilons) curve.push({ method: m.label, epsilon: eps, intruders: count(eps) });
-        hiddenLayers.forEach((l) => tunedSvd[l].S.slice(0, 40).forEach((s, i) => spectra.push({ method: m.label, layer: `W${l + 1}`, index: i + 1, sigma: s })));
-        // ΔW = W_merged − W0 per hidden matrix; values under 1e-4·σ₁ are float32 rounding of a low-rank update.
-        const deltaS = hiddenLayers.map((l) => svd(tuned[l].map((r, i) => r.map((v, j) => v - b0.kernels[l][i][j])), { vectors: false }).S);
-        hiddenLayers.forEach((l) => deltaS[l].slice(0, 40).forEach((s, i) => { if (s >= 1e-4 * deltaS[l][0]) deltaSpectra.push({ method: m.label, layer: `ΔW${l + 1}`, index: i + 1, sigma: s }); }));
-        const row: Row = {
-          method: m.label, accA, accB, forgetting: baseAccA - accA,
-          intrudersAt05: count(0.5), intrudersAt06: count(0.6), intrudersAt07: count(0.7), intrudersAt08: count(0.8),
-          intrudersAtScaleEps: count(cfg.scaleEpsilon),
-          relChangeW1: relativeWeightChange(b0.kernels[0], tuned[0]),
-          effRankDeltaW1: effectiveRank(deltaS[0]),
-        };
-        results.push(row);
-        // Intervention: scale the intruders (at scaleEpsilon) of both hidden matrices by λ.
-        const intr = cos.map((c) => c.map((v, j) => (v < cfg.scaleEpsilon ? j : -1)).filter((j) => j >= 0));
-        for (const lambda of cfg.scaleLambdas) {
-          const body = hiddenLayers.map((l) => scaled(T(tuned[l]), tunedSvd[l], intr[l], lambda));
-          scaling.push({
-            method: m.label, lambda, intruders: count(cfg.scaleEpsilon),
-            accA: evalWith(body, tunedBiases, headA, testA), accB: evalWith(body, tunedBiases, tunedHeadB, testB),
-            accAUnscaled: accA, accBUnscaled: accB,
-          });
-        }
-      }
-      return summarise(cfg, { curve, results, spectra, deltaSpectra, scaling }, { baseAccA, cached });
-    } finally {
-      net.dispose();
-    }
-  },
-};
-
-function summarise(cfg: LoraVsFullFtConfig, series: Record<string, Row[]>, info: { baseAccA: number; cached: boolean }): ExperimentResult {
-  const res = series.results;
-  const full = res[0];
-  const lora1 = res.find((r) => r.method === `LoRA r=${cfg.ranks[0]} α=${2 * cfg.ranks[0]}`) ?? res[1];
-  const n = (r: Row, key: string) => r[key] as number;
-  const cmpEps = ["06", "07", "08"];
-  const geq = cmpEps.every((e) => n(lora1, `intrudersAt${e}`) >= n(full, `intrudersAt${e}`));
-  const gt = cmpEps.some((e) => n(lora1, `intrudersAt${e}`) > n(full, `intrudersAt${e}`));
-  const summary: Record<string, number | string> = {
-    baseAccA: info.baseAccA, baseFromCheckpoint: info.cached ? "yes" : "no (trained)",
+export async function runLoraVsFullFt(cfgIn: LoraVsFullFtConfig, ctx: PaperContext): Promise<LoraVsFullFtResult> {
+  const cfg = { ...cfgIn, seed: cfgIn.seeds[0] };
+  seed(cfg.seed);
+  const on = ctx.onProgress;
+  const { trainA, trainB, testA, testB } = makeTasks(cfg);
+  const net = makeNet(cfg.hidden);
+  const L = net.weights.length;
+  const hiddenLayers = Array.from({ length: L - 1 }, (_, l) => l);
+  const spec: BaseSpec = {
+    hidden: cfg.hidden,
+    pretrainExamples: cfg.pretrainExamples,
+    pretrainEpochs: cfg.pretrainEpochs,
+    pretrainLr: cfg.pretrainLr,
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
   };
-  for (const r of res) {
-    summary[`${r.method}: accA`] = n(r, "accA");
-    summary[`${r.method}: accB`] = n(r, "accB");
-    summary[`${r.method}: intruders ε=0.5/0.7`] = `${n(r, "intrudersAt05")}/${n(r, "intrudersAt07")}`;
-  }
-  for (const s of series.scaling) {
-    summary[`${s.method}: λ=${s.lambda} accA/accB`] = `${(s.accA as number).toFixed(3)}/${(s.accB as number).toFixed(3)} (unscaled ${(s.accAUnscaled as number).toFixed(3)}/${(s.accBUnscaled as number).toFixed(3)}, ${s.intruders} intruders)`;
-  }
-  return {
-    series,
-    checks: [
-      check("Full fine-tuning has no intruder dimensions at ε = 0.5 (summed over both hidden matrices, k = 10)", n(full, "intrudersAt05"), "= 0", n(full, "intrudersAt05") === 0),
-      check(
-        `${lora1.method} has at least as many intruders as full FT at ε ∈ {0.6, 0.7, 0.8}, strictly more at one`,
-        cmpEps.map((e) => `${n(lora1, `intrudersAt${e}`)} vs ${n(full, `intrudersAt${e}`)}`).join(", "),
-        "LoRA ≥ full at each ε, > at one",
-        geq && gt,
+  try {
+    const { base: b0, cached } = await obtainBase(net, trainA, spec, cfg.checkpoint, on);
+    // Head B: one seeded init shared by every method.
+    seed(cfg.seed + 1);
+    const headB = {
+      kernel: Array.from({ length: cfg.hidden[cfg.hidden.length - 1] }, () => [] as number[]),
+      bias: new Array(10).fill(0),
+    };
+    const hw = initWeight(cfg.hidden[cfg.hidden.length - 1], 10, "torch");
+    headB.kernel.forEach((row, i) => {
+      for (let o = 0; o < 10; o++) row.push(hw[i * 10 + o]);
+    });
+    const headA = { kernel: b0.kernels[L - 1], bias: b0.biases[L - 1] };
+    const withHead = (body: number[][][], h: { kernel: number[][]; bias: number[] }) => ({
+      kernels: [...body.slice(0, L - 1), h.kernel],
+      biases: [...b0.biases.slice(0, L - 1), h.bias],
+    });
+    const evalWith = (
+      body: number[][][],
+      bodyBiases: number[][],
+      h: { kernel: number[][]; bias: number[] },
+      ds: Dataset,
+    ) => {
+      setWeights(net, [...body.slice(0, L - 1), h.kernel], [...bodyBiases.slice(0, L - 1), h.bias]);
+      return evaluate(net, ds).acc;
+    };
+    const baseAccA = evalWith(b0.kernels, b0.biases, headA, testA);
+    const baseSvd = hiddenLayers.map((l) => svd(T(b0.kernels[l])));
+
+    const curve: Row[] = [];
+    const results: Row[] = [];
+    const spectra: Row[] = [];
+    const scaling: Row[] = [];
+    const deltaSpectra: Row[] = [];
+    hiddenLayers.forEach((l) =>
+      baseSvd[l].S.slice(0, 40).forEach((s, i) =>
+        spectra.push({ method: "base", layer: `W${l + 1}`, index: i + 1, sigma: s }),
       ),
-      check(`${lora1.method} forgets task A less than full FT (task-A accuracy through head A)`, `${n(lora1, "accA").toFixed(3)} vs ${n(full, "accA").toFixed(3)}`, "LoRA > full FT", n(lora1, "accA") > n(full, "accA")),
-    ],
-    summary,
-  };
+    );
+    const ms = methods(cfg);
+    for (const [mi, m] of ms.entries()) {
+      const start = withHead(b0.kernels, headB);
+      setWeights(net, start.kernels, start.biases);
+      seed(cfg.seed + 100 + mi);
+      const report = on
+        ? (p: { step: number; total: number; values?: Record<string, number> }) =>
+            on({
+              label: `fine-tune ${m.label} (${mi + 1}/${ms.length})`,
+              step: p.step,
+              total: p.total,
+              values: p.values,
+            })
+        : undefined;
+      let adapted: AdaptedMLP | null = null;
+      if (m.kind === "full") {
+        await trainClassifier(net, trainB, {
+          epochs: cfg.finetuneEpochs,
+          batchSize: cfg.batchSize,
+          lr: cfg.fullLr,
+          seed: cfg.seed + 1,
+          onProgress: report,
+        });
+      } else {
+        adapted = new AdaptedMLP(net, {
+          method: "lora",
+          config: { r: m.r, alpha: m.alpha, seed: cfg.seed + 1000 + mi },
+          layers: hiddenLayers,
+          trainHead: true,
+        });
+        await trainClassifier(adapted, trainB, {
+          epochs: cfg.finetuneEpochs,
+          batchSize: cfg.batchSize,
+          lr: cfg.loraLr,
+          seed: cfg.seed + 1,
+          onProgress: report,
+        });
+        adapted.merge(); // the net now holds W0 + ΔW
+      }
+      const tuned = net.weightArrays();
+      const tunedBiases = net.biases.map((x) => (x ? Array.from(x.dataSync()) : []));
+      adapted?.dispose();
+      const tunedHeadB = { kernel: tuned[L - 1], bias: tunedBiases[L - 1] };
+      const accB = evalWith(tuned, tunedBiases, tunedHeadB, testB);
+      const accA = evalWith(tuned, tunedBiases, headA, testA);
+      // Intruders per hidden matrix, in torch layout (output space), summed over matrices.
+      const tunedSvd = hiddenLayers.map((l) => svd(T(tuned[l])));
+      const cos = hiddenLayers.map((l) => maxCosinesFromSvd(baseSvd[l], tunedSvd[l], cfg.k));
+      const count = (eps: number) => cos.reduce((s, c) => s + c.filter((v) => v < eps).length, 0);
+      for (const eps of cfg.epsilons) curve.push({ method: m.label, epsilon: eps, intruders: count(eps) });
+      hiddenLayers.forEach((l) =>
+        tunedSvd[l].S.slice(0, 40).forEach((s, i) =>
+          spectra.push({ method: m.label, layer: `W${l + 1}`, index: i + 1, sigma: s }),
+        ),
+      );
+      // ΔW = W_merged − W0 per hidden matrix; values under 1e-4·σ₁ are float32 rounding of a low-rank update.
+      const deltaS = hiddenLayers.map(
+        (l) =>
+          svd(
+            tuned[l].map((r, i) => r.map((v, j) => v - b0.kernels[l][i][j])),
+            { vectors: false },
+          ).S,
+      );
+      hiddenLayers.forEach((l) =>
+        deltaS[l].slice(0, 40).forEach((s, i) => {
+          if (s >= 1e-4 * deltaS[l][0])
+            deltaSpectra.push({ method: m.label, layer: `ΔW${l + 1}`, index: i + 1, sigma: s });
+        }),
+      );
+      const row: Row = {
+        method: m.label,
+        accA,
+        accB,
+        forgetting: baseAccA - accA,
+        intrudersAt05: count(0.5),
+        intrudersAt06: count(0.6),
+        intrudersAt07: count(0.7),
+        intrudersAt08: count(0.8),
+        intrudersAtScaleEps: count(cfg.scaleEpsilon),
+        relChangeW1: relativeWeightChange(b0.kernels[0], tuned[0]),
+        effRankDeltaW1: effectiveRank(deltaS[0]),
+      };
+      results.push(row);
+      // Intervention: scale the intruders (at scaleEpsilon) of both hidden matrices by λ.
+      const intr = cos.map((c) => c.map((v, j) => (v < cfg.scaleEpsilon ? j : -1)).filter((j) => j >= 0));
+      for (const lambda of cfg.scaleLambdas) {
+        const body = hiddenLayers.map((l) => scaled(T(tuned[l]), tunedSvd[l], intr[l], lambda));
+        scaling.push({
+          method: m.label,
+          lambda,
+          intruders: count(cfg.scaleEpsilon),
+          accA: evalWith(body, tunedBiases, headA, testA),
+          accB: evalWith(body, tunedBiases, tunedHeadB, testB),
+          accAUnscaled: accA,
+          accBUnscaled: accB,
+        });
+      }
+    }
+    return { baseAccA, cached, curve, results, spectra, deltaSpectra, scaling };
+  } finally {
+    net.dispose();
+  }
 }

@@ -1,18 +1,20 @@
 // Rich vs lazy learning from the rank of the initial recurrent connectivity (Liu et al.,
 // ICLR 2024): ReLU RNNs start from rank-r truncations of one Gaussian W_G (all rescaled to
 // ‖W_G‖_F) or from a task-aligned low-rank W, train on NeuroGym-style tasks, and we measure
-// ‖ΔW‖_F, tangent-kernel alignment (KA) and representation alignment (RA).
-import { backendReady } from "../../nn/backend";
+// ‖ΔW‖_F, tangent-kernel alignment (KA) and representation alignment (RA) per run; the
+// comparisons between ranks (paired over seeds) live in index.ts.
 import { NeuroTask, neuroTask, TrialBatch } from "../../data/neuro-tasks";
 import { kernelAlignment, representationAlignment, tangentKernel } from "../../metrics/alignment";
 import { effectiveRank, relativeWeightChange, spectrum } from "../../metrics/spectral";
 import { mean, std } from "../../metrics/stats";
 import { gaussianRecurrentInit, lowRankInit, taskAlignedLowRankInit } from "../../nn/init";
-import { hiddenAt, ReluRNN, rnnAccuracy, trainRNN } from "../../nn/rnn";
+import { hiddenAt, ReluRNN, rnnAccuracy } from "../../nn/rnn";
+import { trainRNN } from "../../train/rnn";
 import { Rng, seed } from "../../core/random";
-import { check, Check, Experiment, ExperimentResult, RunOptions } from "../../core/types";
+import { fail } from "../../core/validate";
+import { PaperConfig, PaperContext } from "../types";
 
-export interface RichLazyConfig {
+export interface RichLazyConfig extends PaperConfig {
   /** Hidden units N. */
   hidden: number;
   /** Initial recurrent ranks; a value ≥ hidden means the full-rank Gaussian W_G itself. */
@@ -21,7 +23,6 @@ export interface RichLazyConfig {
   alignedRank: number;
   /** Task names ("2AF", "DMS"); the checks use "2AF", the card's calibrated task. */
   tasks: string[];
-  seeds: number;
   iterations: number;
   batchSize: number;
   lr: number;
@@ -32,21 +33,19 @@ export interface RichLazyConfig {
   kernelTrials: number;
   /** Trials whose last-step hidden states form the representation Gram matrix. */
   repTrials: number;
-  seed: number;
 }
 
-const base: RichLazyConfig = {
-  hidden: 200, ranks: [1, 10, 200], alignedRank: 1, tasks: ["2AF", "DMS"], seeds: 3, iterations: 1500,
-  batchSize: 32, lr: 0.003, momentum: 0.9, gain: 1.25, kernelTrials: 32, repTrials: 320, seed: 0,
-};
-
-type Row = Record<string, number | string>;
+export type Row = Record<string, number | string>;
 
 /** Hidden-space task directions: the stimulus contrast W_in(e₁ − e₂) and the choice contrast W_outᵀ(e₁ − e₂), then the rest. */
 function taskDirections(wIn: number[][], wOut: number[][]): { inputDirs: number[][]; outputDirs: number[][] } {
   const N = wIn.length;
   const inCols = [(i: number) => wIn[i][1] - wIn[i][2], (i: number) => wIn[i][0], (i: number) => wIn[i][1] + wIn[i][2]];
-  const outCols = [(i: number) => wOut[1][i] - wOut[2][i], (i: number) => wOut[0][i], (i: number) => wOut[1][i] + wOut[2][i]];
+  const outCols = [
+    (i: number) => wOut[1][i] - wOut[2][i],
+    (i: number) => wOut[0][i],
+    (i: number) => wOut[1][i] + wOut[2][i],
+  ];
   const build = (cols: Array<(i: number) => number>) => Array.from({ length: N }, (_, i) => cols.map((c) => c(i)));
   return { inputDirs: build(inCols), outputDirs: build(outCols) };
 }
@@ -63,31 +62,36 @@ function diffNorm(a: number[][], b: number[][]): number {
   return Math.sqrt(s);
 }
 
-interface InitSpec {
+export interface InitSpec {
   label: string;
   kind: "random" | "aligned";
   rank: number;
 }
 
-function initSpecs(cfg: RichLazyConfig): InitSpec[] {
+export function initSpecs(cfg: RichLazyConfig): InitSpec[] {
   const specs: InitSpec[] = cfg.ranks.map((r) => {
     const rank = Math.min(r, cfg.hidden);
     return { label: rank >= cfg.hidden ? `full (${cfg.hidden})` : `rank ${rank}`, kind: "random", rank };
   });
-  if (cfg.alignedRank > 0) specs.push({ label: `aligned rank ${cfg.alignedRank}`, kind: "aligned", rank: cfg.alignedRank });
+  if (cfg.alignedRank > 0)
+    specs.push({ label: `aligned rank ${cfg.alignedRank}`, kind: "aligned", rank: cfg.alignedRank });
   return specs;
 }
 
 function validate(cfg: RichLazyConfig): void {
-  if (!Number.isInteger(cfg.hidden) || cfg.hidden < 4) throw new Error(`config.hidden: must be an integer ≥ 4, got ${cfg.hidden}`);
-  if (!Array.isArray(cfg.ranks) || cfg.ranks.length === 0) throw new Error("config.ranks: must be a non-empty array");
-  for (const r of cfg.ranks) if (!Number.isInteger(r) || r < 1) throw new Error(`config.ranks: entry ${r} is not a positive integer`);
-  if (!Number.isInteger(cfg.alignedRank) || cfg.alignedRank < 0 || cfg.alignedRank > 3) throw new Error(`config.alignedRank: must be 0..3, got ${cfg.alignedRank}`);
-  if (!Number.isInteger(cfg.seeds) || cfg.seeds < 1) throw new Error(`config.seeds: must be a positive integer, got ${cfg.seeds}`);
+  if (!Number.isInteger(cfg.hidden) || cfg.hidden < 4)
+    fail("config.hidden", `must be an integer ≥ 4, got ${cfg.hidden}`);
+  if (!Array.isArray(cfg.ranks) || cfg.ranks.length === 0) fail("config.ranks", "must be a non-empty array");
+  for (const r of cfg.ranks)
+    if (!Number.isInteger(r) || r < 1) fail("config.ranks", `entry ${r} is not a positive integer`);
+  if (!Number.isInteger(cfg.alignedRank) || cfg.alignedRank < 0 || cfg.alignedRank > 3)
+    fail("config.alignedRank", `must be 0..3, got ${cfg.alignedRank}`);
+  for (const s of cfg.seeds)
+    if (!Number.isInteger(s) || s < 0) fail("config.seeds", `entry ${s} is not an integer ≥ 0`);
   for (const t of cfg.tasks) neuroTask(t);
 }
 
-interface RunRecord extends Row {
+export interface RunRecord extends Row {
   task: string;
   init: string;
   kind: string;
@@ -103,13 +107,25 @@ interface RunRecord extends Row {
   diverged: number;
 }
 
-async function oneGroup(cfg: RichLazyConfig, task: NeuroTask, s: number, specs: InitSpec[], onRun: (label: string) => (step: number, loss: number) => void): Promise<{ runs: RunRecord[]; losses: Row[] }> {
-  const groupSeed = cfg.seed * 100003 + s * 1009 + cfg.tasks.indexOf(task.name) * 37 + 1;
+async function oneGroup(
+  cfg: RichLazyConfig,
+  task: NeuroTask,
+  s: number,
+  specs: InitSpec[],
+  onRun: (label: string) => (step: number, loss: number) => void,
+): Promise<{ runs: RunRecord[]; losses: Row[] }> {
+  // Seed s of the old protocol (seed index s, base seed 0) gives the same streams.
+  const groupSeed = s * 1009 + cfg.tasks.indexOf(task.name) * 37 + 1;
   // One W_G, W_in, W_out and one trial stream per (task, seed), shared by every init, so
   // inits differ only in the recurrent matrix.
   seed(groupSeed);
   const wG = gaussianRecurrentInit(cfg.hidden, { gain: cfg.gain });
-  const proto = new ReluRNN({ inputSize: task.inputSize, hiddenSize: cfg.hidden, outputSize: task.outputSize, recurrent: wG });
+  const proto = new ReluRNN({
+    inputSize: task.inputSize,
+    hiddenSize: cfg.hidden,
+    outputSize: task.outputSize,
+    recurrent: wG,
+  });
   const { wIn, wOut } = proto.weights();
   proto.dispose();
   const kBatch: TrialBatch = task.sample(cfg.kernelTrials, new Rng(groupSeed + 1));
@@ -125,18 +141,36 @@ async function oneGroup(cfg: RichLazyConfig, task: NeuroTask, s: number, specs: 
     } else {
       w0 = spec.rank >= cfg.hidden ? wG : lowRankInit(wG, spec.rank);
     }
-    const rnn = new ReluRNN({ inputSize: task.inputSize, hiddenSize: cfg.hidden, outputSize: task.outputSize, recurrent: w0, input: wIn, readout: wOut });
+    const rnn = new ReluRNN({
+      inputSize: task.inputSize,
+      hiddenSize: cfg.hidden,
+      outputSize: task.outputSize,
+      recurrent: w0,
+      input: wIn,
+      readout: wOut,
+    });
     const W0 = rnn.weights();
     const k0 = tangentKernel(W0, kBatch, { steps: task.decisionSteps });
     const h0 = hiddenAt(rnn, rBatch, lastStep);
-    const cb = onRun(`${task.name} seed ${s + 1} ${spec.label}`);
+    const cb = onRun(`${task.name} seed ${s} ${spec.label}`);
     const tr = await trainRNN(rnn, task, {
-      iterations: cfg.iterations, batchSize: cfg.batchSize, lr: cfg.lr, momentum: cfg.momentum, seed: groupSeed + 4,
-      logEvery: Math.max(1, Math.floor(cfg.iterations / 30)), onProgress: (p) => cb(p.step, p.values?.loss ?? NaN),
+      iterations: cfg.iterations,
+      batchSize: cfg.batchSize,
+      lr: cfg.lr,
+      momentum: cfg.momentum,
+      seed: groupSeed + 4,
+      logEvery: Math.max(1, Math.floor(cfg.iterations / 30)),
+      onProgress: (p) => cb(p.step, p.values?.loss ?? NaN),
     });
-    for (const l of tr.losses) if (Number.isFinite(l.loss)) losses.push({ task: task.name, init: spec.label, seed: s + 1, iteration: l.iteration, loss: l.loss });
+    for (const l of tr.losses)
+      if (Number.isFinite(l.loss))
+        losses.push({ task: task.name, init: spec.label, seed: s, iteration: l.iteration, loss: l.loss });
     const WT = rnn.weights();
-    let KA = NaN, RA = NaN, acc = NaN, dW = NaN, relDW = NaN;
+    let KA = NaN,
+      RA = NaN,
+      acc = NaN,
+      dW = NaN,
+      relDW = NaN;
     if (!tr.diverged) {
       dW = diffNorm(WT.w, W0.w);
       relDW = relativeWeightChange(W0.w, WT.w);
@@ -148,20 +182,38 @@ async function oneGroup(cfg: RichLazyConfig, task: NeuroTask, s: number, specs: 
     }
     rnn.dispose();
     runs.push({
-      task: task.name, init: spec.label, kind: spec.kind, rank: spec.rank, seed: s + 1, effRank: effectiveRank(spectrum(W0.w)),
-      dW, relDW, KA, RA, acc, finalLoss: tr.losses[tr.losses.length - 1]?.loss ?? NaN, diverged: tr.diverged ? 1 : 0,
+      task: task.name,
+      init: spec.label,
+      kind: spec.kind,
+      rank: spec.rank,
+      seed: s,
+      effRank: effectiveRank(spectrum(W0.w)),
+      dW,
+      relDW,
+      KA,
+      RA,
+      acc,
+      finalLoss: tr.losses[tr.losses.length - 1]?.loss ?? NaN,
+      diverged: tr.diverged ? 1 : 0,
     });
   }
   return { runs, losses };
 }
 
 /** Mean ± std over seeds per (task, init), ignoring diverged (NaN) runs. */
-function aggregate(runs: RunRecord[], specs: InitSpec[], tasks: string[]): Row[] {
+export function aggregate(runs: RunRecord[], specs: InitSpec[], tasks: string[]): Row[] {
   const out: Row[] = [];
   for (const task of tasks) {
     for (const spec of specs) {
       const rs = runs.filter((r) => r.task === task && r.init === spec.label);
-      const row: Row = { task, init: spec.label, kind: spec.kind, rank: spec.rank, label: `${task} · ${spec.label}`, n: 0 };
+      const row: Row = {
+        task,
+        init: spec.label,
+        kind: spec.kind,
+        rank: spec.rank,
+        label: `${task} · ${spec.label}`,
+        n: 0,
+      };
       for (const m of ["effRank", "dW", "relDW", "KA", "RA", "acc"] as const) {
         const v = rs.map((r) => r[m]).filter((x) => Number.isFinite(x));
         row[m] = v.length ? mean(v) : NaN;
@@ -175,77 +227,39 @@ function aggregate(runs: RunRecord[], specs: InitSpec[], tasks: string[]): Row[]
   return out;
 }
 
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+export interface RichLazyResult {
+  runs: RunRecord[];
+  /** Logged training loss per (task, init, seed). */
+  losses: Row[];
+  /** Wall seconds per (task, seed) group of runs. */
+  timing: Row[];
+}
 
-export const richLazy: Experiment<RichLazyConfig> = {
-  name: "rich-lazy",
-  paper: "Liu, Baratin, Cornford, Mihalas, Shea-Brown, Lajoie. How connectivity structure shapes rich and lazy learning in neural circuits. ICLR 2024.",
-  claim: "Higher-rank initial recurrent connectivity gives lazier learning (smaller ‖ΔW‖, tangent-kernel alignment nearer 1); low-rank init biases towards rich learning unless it is aligned with the task.",
-  presets: {
-    // smoke: pipeline only (too few iterations to learn the task well).
-    smoke: { ...base, hidden: 40, ranks: [1, 40], tasks: ["2AF", "DMS"], seeds: 2, iterations: 300, kernelTrials: 8, repTrials: 64 },
-    // default: N = 100, 1000 iterations (the card's caveat scale; ~150 s of CPU on one core).
-    default: { ...base, hidden: 100, ranks: [1, 10, 100], seeds: 3, iterations: 1000 },
-    // full: the card's numpy calibration scale (N = 200, 1500 iterations), 5 seeds, one more rank.
-    full: { ...base, hidden: 200, ranks: [1, 10, 30, 200], seeds: 5, iterations: 1500 },
-  },
-  async run(cfg: RichLazyConfig, opts: RunOptions = {}): Promise<ExperimentResult> {
-    await backendReady();
-    seed(cfg.seed);
-    validate(cfg);
-    const t0 = Date.now();
-    const specs = initSpecs(cfg);
-    const total = cfg.tasks.length * cfg.seeds * specs.length * cfg.iterations;
-    let done = 0;
-    const onRun = (label: string) => {
-      const start = done;
-      return (step: number, loss: number) => {
-        done = start + step;
-        opts.onProgress?.({ label, step: done, total, values: { loss } });
-      };
+export async function runRichLazy(cfg: RichLazyConfig, ctx: PaperContext): Promise<RichLazyResult> {
+  validate(cfg);
+  const specs = initSpecs(cfg);
+  const total = cfg.tasks.length * cfg.seeds.length * specs.length * cfg.iterations;
+  let done = 0;
+  const onRun = (label: string) => {
+    const start = done;
+    return (step: number, loss: number) => {
+      done = start + step;
+      ctx.onProgress?.({ label, step: done, total, values: { loss } });
     };
-    const runs: RunRecord[] = [];
-    const losses: Row[] = [];
-    for (const name of cfg.tasks) {
-      const task = neuroTask(name);
-      for (let s = 0; s < cfg.seeds; s++) {
-        const g = await oneGroup(cfg, task, s, specs, onRun);
-        runs.push(...g.runs);
-        losses.push(...g.losses);
-        done = runs.length * cfg.iterations;
-      }
+  };
+  const runs: RunRecord[] = [];
+  const losses: Row[] = [];
+  const timing: Row[] = [];
+  for (const name of cfg.tasks) {
+    const task = neuroTask(name);
+    for (const s of cfg.seeds) {
+      const t0 = Date.now();
+      const g = await oneGroup(cfg, task, s, specs, onRun);
+      runs.push(...g.runs);
+      losses.push(...g.losses);
+      timing.push({ task: name, seed: s, seconds: (Date.now() - t0) / 1000 });
+      done = runs.length * cfg.iterations;
     }
-    const agg = aggregate(runs, specs, cfg.tasks);
-    const pick = (task: string, label: string) => agg.find((r) => r.task === task && r.init === label);
-    const r1 = specs.find((s) => s.kind === "random" && s.rank === Math.min(...cfg.ranks));
-    const full = specs.find((s) => s.kind === "random" && s.rank >= cfg.hidden);
-    const checks: Check[] = [];
-    const summary: Record<string, number | string> = { wallSeconds: (Date.now() - t0) / 1000, divergedRuns: runs.filter((r) => r.diverged).length, runs: runs.length };
-    for (const row of agg) {
-      for (const m of ["dW", "KA", "RA", "acc", "effRank"]) summary[`${row.label} ${m}`] = Number((row[m] as number).toPrecision(4));
-    }
-    if (r1 && full) {
-      for (const task of cfg.tasks) {
-        const a = pick(task, r1.label)!;
-        const b = pick(task, full.label)!;
-        const dWa = a.dW as number, dWb = b.dW as number, KAa = a.KA as number, KAb = b.KA as number;
-        const ordering = `ΔW ${f3(dWa)} vs ${f3(dWb)}; KA ${f3(KAa)} vs ${f3(KAb)}; RA ${f3(a.RA as number)} vs ${f3(b.RA as number)}`;
-        if (task !== "2AF") {
-          summary[`${task} ordering (${r1.label} vs ${full.label})`] = ordering;
-          continue;
-        }
-        // The card's calibrated pass rule (2AF, seed means; RA reported, not asserted).
-        checks.push(check(`2AF: ${r1.label} init changes W more than full rank (${cfg.seeds}-seed mean ‖ΔW‖_F)`, `${f3(dWa)} vs ${f3(dWb)}`, `${r1.label} > full`, dWa > dWb));
-        checks.push(check(`2AF: ${r1.label} init keeps less tangent-kernel alignment than full rank (${cfg.seeds}-seed mean KA)`, `${f3(KAa)} vs ${f3(KAb)}`, `${r1.label} < full`, KAa < KAb));
-        checks.push(check("2AF: full-rank networks learn the task (mean decision accuracy; chance 0.5)", Number((b.acc as number).toFixed(3)), "≥ 0.7", (b.acc as number) >= 0.7));
-        summary["2AF RA (reported, not asserted)"] = `${r1.label} ${f3(a.RA as number)} vs full ${f3(b.RA as number)}`;
-      }
-    }
-    const effRows = agg.filter((r) => r.kind === "random" && Number.isFinite(r.dW as number) && Number.isFinite(r.KA as number) && Number.isFinite(r.RA as number));
-    return {
-      series: { runs, summary: agg.filter((r) => Number.isFinite(r.dW as number) && Number.isFinite(r.KA as number) && Number.isFinite(r.RA as number)), byEffRank: effRows, losses },
-      checks,
-      summary,
-    };
-  },
-};
+  }
+  return { runs, losses, timing };
+}

@@ -1,0 +1,120 @@
+// Prieto et al. (ICLR 2025), registered: plain softmax, ⊥AdamW and StableMax on modular
+// addition from one θ₀ (one seed), a longer plain run for collapse, and a precision study.
+import { definePaper } from "../registry";
+import { at, fmt, grokkingChecks, nlmWindow, num } from "./checks";
+import { grokkingFigures } from "./figures";
+import { GrokkingConfig, GrokkingResult, runGrokking } from "./run";
+
+export type { GrokkingConfig, GrokkingResult } from "./run";
+
+const base: GrokkingConfig = {
+  seeds: [42],
+  p: 59,
+  trainFraction: 0.4,
+  hidden: [128, 128],
+  beta1: 0.9,
+  beta2: 0.99,
+  eps: 1e-25,
+  weightDecay: 0,
+  softmax: { lr: 0.005, epochs: 1000 },
+  ortho: { lr: 0.005, epochs: 500 },
+  stablemax: { lr: 0.01, beta2: 0.999, epochs: 500 },
+  collapse: { lr: 0.01, epochs: 2000 },
+  logEvery: 10,
+  precisions: ["bfloat16", "float16", "float32", "float64"],
+  onsetFraction: 0.1,
+};
+
+export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
+  id: "grokking-stablemax",
+  citation: {
+    authors: ["Lucas Prieto", "Melih Barsbey", "Pedro A. M. Mediano", "Tolga Birdal"],
+    title: "Grokking at the Edge of Numerical Stability",
+    venue: "ICLR",
+    year: 2025,
+    arxiv: "2501.04697",
+    code: "https://github.com/LucasPrietoAl/grokking-at-the-edge-of-numerical-stability",
+  },
+  claim:
+    "Without regularisation, softmax cross-entropy drives the logits along θ until float rounding zeroes the gradient (softmax collapse); ⊥Grad removes that direction and generalises early, and StableMax never collapses.",
+  presets: {
+    smoke: {
+      ...base,
+      p: 23,
+      hidden: [64, 64],
+      softmax: { lr: 0.005, epochs: 200 },
+      ortho: { lr: 0.005, epochs: 200 },
+      stablemax: { lr: 0.01, beta2: 0.999, epochs: 100 },
+      collapse: null,
+      logEvery: 20,
+    },
+    default: base,
+    // Paper scale (p = 113, [200, 200]; StableMax lr 0.01, β₂ 0.999, 80k epochs). Hours on wasm.
+    full: {
+      ...base,
+      p: 113,
+      hidden: [200, 200],
+      softmax: { lr: 0.005, epochs: 2000 },
+      ortho: { lr: 0.005, epochs: 500 },
+      stablemax: { lr: 0.01, beta2: 0.999, epochs: 80000 },
+      collapse: { lr: 0.005, epochs: 5000 },
+      logEvery: 50,
+    },
+  },
+  run: runGrokking,
+  checks: grokkingChecks,
+  figures: grokkingFigures,
+  summary(r, cfg) {
+    const last = (m: string) => r.runs[m][r.runs[m].length - 1];
+    const out: Record<string, number | string> = {
+      p: cfg.p,
+      trainExamples: Math.round(cfg.p * cfg.p * cfg.trainFraction),
+      hidden: cfg.hidden.join("×"),
+      seed: cfg.seeds[0],
+      precisionRun: r.precisionRun,
+    };
+    for (const m of Object.keys(r.runs)) {
+      const l = last(m);
+      out[`${m}: epochs`] = num(l, "epoch");
+      out[`${m}: final train acc`] = fmt(num(l, "trainAcc"));
+      out[`${m}: final test acc`] = fmt(num(l, "testAcc"));
+      out[`${m}: final SC (own normaliser)`] = fmt(num(l, "collapse"));
+      out[`${m}: peak SC (own normaliser)`] = fmt(Math.max(...r.runs[m].map((x) => num(x, "collapse"))));
+      out[`${m}: final loss`] = fmt(num(l, "loss"));
+      out[`${m}: final median logit gap`] = fmt(num(l, "medianGap"));
+      out[`${m}: final NLM cosine`] = fmt(num(l, "cosine"));
+      out[`${m}: final ‖θ‖`] = fmt(num(l, "weightNorm"));
+      const fit = r.runs[m].find((x) => num(x, "trainAcc") === 1);
+      out[`${m}: first logged epoch with train acc 1`] = fit ? num(fit, "epoch") : "never";
+    }
+    const o = at(r.runs["⊥AdamW"], 500);
+    out[`⊥AdamW: test acc at epoch ${o.epoch}`] = fmt(num(o, "testAcc"));
+    out[`⊥AdamW: train acc at epoch ${o.epoch}`] = fmt(num(o, "trainAcc"));
+    const s = r.runs.softmax;
+    const s5 = at(s, 500);
+    out[`softmax: test acc at epoch ${s5.epoch}`] = fmt(num(s5, "testAcc"));
+    out[`softmax: train acc at epoch ${s5.epoch}`] = fmt(num(s5, "trainAcc"));
+    const w = nlmWindow(r, cfg);
+    out[`softmax: mean NLM cosine, epochs ${w.lo}–${w.hi}`] = fmt(w.mean);
+    out["softmax: NLM cosine at init"] = fmt(w.init);
+    const sm = r.runs.StableMax;
+    out["StableMax: final softmax SC of its logits"] = fmt(num(sm[sm.length - 1], "softmaxCollapse"));
+    const smFirst = sm.find((x) => num(x, "softmaxCollapse") === 1);
+    out["StableMax: first logged epoch with softmax SC of its logits = 1"] = smFirst ? num(smFirst, "epoch") : "never";
+    const long = r.runs["long softmax"];
+    if (long) {
+      const peak = long.reduce((b, x) => (num(x, "collapse") > num(b, "collapse") ? x : b));
+      out["long softmax: peak SC epoch"] = num(peak, "epoch");
+      const first = long.find((x) => num(x, "collapse") > 0);
+      out["long softmax: first logged epoch with SC > 0"] = first ? num(first, "epoch") : "never";
+    }
+    for (const on of r.onsets) {
+      out[`onset epoch ${on.precision}`] = Number.isFinite(num(on, "onsetEpoch")) ? num(on, "onsetEpoch") : "none";
+      out[`collapse gap ${on.precision} (ln 2 × bits)`] = fmt(num(on, "gapThreshold"));
+    }
+    const pr = r.precision.filter((x) => x.precision === "float64");
+    if (pr.length)
+      out[`float64 SC at the last epoch (${r.precisionRun} run)`] = fmt(num(pr[pr.length - 1], "collapse"));
+    return out;
+  },
+});
