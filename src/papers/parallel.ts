@@ -19,6 +19,8 @@ export interface ParallelTask<C = unknown> {
   module?: string;
   /** Size passed to the run's context (default "default"). */
   size?: "smoke" | "default" | "full";
+  /** Run only this seed through the paper's runSeed (papers that define it). */
+  seed?: number;
 }
 
 export interface ParallelOptions {
@@ -34,6 +36,7 @@ interface WorkerInit {
   library: string;
   registry: string;
   backend: string;
+  run: string;
   tsxRegister: string | null;
 }
 
@@ -52,12 +55,15 @@ parentPort.on("message", async (task) => {
     const { getPaper } = require(workerData.registry);
     await require(workerData.backend).backendReady(); // the same backend and kernels as runPaper
     const paper = getPaper(task.paper);
+    const size = task.size || "default";
     const ctx = {
-      size: task.size || "default",
+      size,
       onProgress: (event) => parentPort.postMessage({ kind: "progress", index: task.index, event }),
-      need: async (id) => { throw new Error("need(" + id + "): a paper run in a worker cannot read other papers; run it sequentially"); },
+      // The parent resolved the needs first, so this reads them from the cache.
+      need: async (id) => (await require(workerData.run).runPaper(id, { size, write: false })).result,
     };
-    const result = await paper.run(task.config, ctx);
+    if (task.seed !== undefined && typeof paper.runSeed !== "function") throw new Error("paper " + task.paper + " has no runSeed; run it without a seed");
+    const result = task.seed !== undefined ? await paper.runSeed(task.config, task.seed, ctx) : await paper.run(task.config, ctx);
     parentPort.postMessage({ kind: "done", index: task.index, result });
   } catch (e) {
     parentPort.postMessage({ kind: "error", index: task.index, message: String(e && e.message || e), stack: e && e.stack });
@@ -82,6 +88,7 @@ function defaultLibrary(): WorkerInit {
       library: path.resolve(__dirname, "all.ts"),
       registry: path.resolve(__dirname, "registry.ts"),
       backend: path.resolve(__dirname, "..", "nn", "backend.ts"),
+      run: path.resolve(__dirname, "run.ts"),
       tsxRegister: tsx,
     };
   }
@@ -89,6 +96,7 @@ function defaultLibrary(): WorkerInit {
     library: path.resolve(__dirname, "all.js"),
     registry: path.resolve(__dirname, "registry.js"),
     backend: path.resolve(__dirname, "..", "nn", "backend.js"),
+    run: path.resolve(__dirname, "run.js"),
     tsxRegister: null,
   };
 }

@@ -4,12 +4,14 @@ import { SIZES } from "../core/types";
 import { fail } from "../core/validate";
 import { PaperConfig, PaperDefinition, PaperInfo } from "./types";
 
-const registry = new Map<string, PaperDefinition<PaperConfig, unknown>>();
+const registry = new Map<string, PaperDefinition<PaperConfig, unknown, unknown>>();
 
 const ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Registers a paper (validated) and returns it; re-registering an id is an error. */
-export function definePaper<C extends PaperConfig, R>(def: PaperDefinition<C, R>): PaperDefinition<C, R> {
+export function definePaper<C extends PaperConfig, R, S = unknown>(
+  def: PaperDefinition<C, R, S>,
+): PaperDefinition<C, R, S> {
   if (!def || typeof def !== "object") fail("definePaper", "needs a paper definition object");
   if (typeof def.id !== "string" || !ID.test(def.id))
     fail("id", `must be lower-case letters, digits and '-', got ${JSON.stringify(def.id)}`);
@@ -34,16 +36,21 @@ export function definePaper<C extends PaperConfig, R>(def: PaperDefinition<C, R>
       fail(`${where}.presets.${s}.seeds`, "must be a non-empty array of integer seeds");
     if (new Set(p.seeds).size !== p.seeds.length) fail(`${where}.presets.${s}.seeds`, "has duplicates");
   }
-  for (const f of ["run", "checks", "figures"] as const)
+  const perSeed = def.runSeed !== undefined || def.combine !== undefined;
+  if (perSeed && (typeof def.runSeed !== "function" || typeof def.combine !== "function"))
+    fail(`${where}.runSeed`, "and combine go together: give both functions");
+  if (perSeed && def.run !== undefined) fail(`${where}.run`, "give either run or runSeed + combine, not both");
+  if (!perSeed && typeof def.run !== "function") fail(`${where}.run`, "must be a function (or give runSeed + combine)");
+  for (const f of ["checks", "figures"] as const)
     if (typeof def[f] !== "function") fail(`${where}.${f}`, "must be a function");
   for (const n of def.needs ?? [])
     if (typeof n !== "string" || n === def.id) fail(`${where}.needs`, `has an invalid entry ${JSON.stringify(n)}`);
-  registry.set(def.id, def as unknown as PaperDefinition<PaperConfig, unknown>);
+  registry.set(def.id, def as unknown as PaperDefinition<PaperConfig, unknown, unknown>);
   return def;
 }
 
 /** The registered paper with this id. */
-export function getPaper(id: string): PaperDefinition<PaperConfig, unknown> {
+export function getPaper(id: string): PaperDefinition<PaperConfig, unknown, unknown> {
   const p = registry.get(id);
   if (!p) fail("id", `unknown paper "${id}" (registered: ${[...registry.keys()].sort().join(", ") || "none"})`);
   return p;

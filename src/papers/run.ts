@@ -12,6 +12,7 @@ import { fromJson, toJson, writeFileAtomic } from "../io/json";
 import { cacheDir, figuresDir, resultsDir } from "../io/paths";
 import { save } from "../plot/render";
 import { validateChecks } from "./checks";
+import { runParallel } from "./parallel";
 import { getPaper } from "./registry";
 import { Check, Citation, Figure, PaperConfig, PaperContext } from "./types";
 
@@ -25,6 +26,11 @@ export interface RunPaperOptions<C = PaperConfig> {
   cache?: boolean;
   /** Write results/<id>/summary.json and figure files (default: true unless config overrides are given). */
   write?: boolean;
+  /**
+   * Worker threads for the seeds of a paper that defines runSeed (default: INITLAB_WORKERS,
+   * else 1). Results are identical to sequential runs; each seed is cached on its own.
+   */
+  workers?: number;
 }
 
 export interface PaperRun<R = unknown, C = PaperConfig> {
@@ -113,6 +119,96 @@ function readCache<R>(file: string, config: unknown): CacheRecord<R> | null {
   }
 }
 
+/** Cache key of one seed's job: paper, config without its seed list, seed, code version. */
+export function seedJobKey(id: string, config: PaperConfig, seedValue: number): string {
+  const { seeds: _seeds, ...rest } = config;
+  return configHash(`${id}#seed`, { config: rest, seed: seedValue });
+}
+
+function seedCacheFile(id: string, size: Size, config: PaperConfig, seedValue: number): string {
+  return path.join(cacheDir(), size, id, `seed-${seedJobKey(id, config, seedValue)}.json`);
+}
+
+interface SeedRecord {
+  id: string;
+  seed: number;
+  codeVersion: string;
+  computeSeconds: number;
+  result: unknown;
+}
+
+/** Reads one seed's cached result (null when absent, stale or unreadable). */
+export function readSeedCache(id: string, size: Size, config: PaperConfig, seedValue: number): SeedRecord | null {
+  const f = seedCacheFile(id, size, config, seedValue);
+  if (!fs.existsSync(f)) return null;
+  try {
+    const r = fromJson<SeedRecord>(fs.readFileSync(f, "utf8"), f);
+    return r.codeVersion === codeVersion() && r.seed === seedValue ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeSeedCache(
+  id: string,
+  size: Size,
+  config: PaperConfig,
+  seedValue: number,
+  result: unknown,
+  seconds: number,
+): void {
+  const rec: SeedRecord = { id, seed: seedValue, codeVersion: codeVersion(), computeSeconds: seconds, result };
+  writeFileAtomic(seedCacheFile(id, size, config, seedValue), toJson(rec));
+}
+
+function workerCount(opt: number | undefined): number {
+  const n = opt ?? (process.env.INITLAB_WORKERS ? Number(process.env.INITLAB_WORKERS) : 1);
+  if (!Number.isInteger(n) || n < 1)
+    fail(opt !== undefined ? "opts.workers" : "INITLAB_WORKERS", `must be a positive integer, got ${n}`);
+  return n;
+}
+
+/** The per-seed path: cached seeds are read, the rest run (in workers when asked), then combined. */
+async function runBySeed(
+  paper: ReturnType<typeof getPaper>,
+  config: PaperConfig,
+  ctx: PaperContext,
+  opts: { workers: number; cache: boolean },
+): Promise<unknown> {
+  const parts: unknown[] = new Array(config.seeds.length);
+  const todo: number[] = [];
+  config.seeds.forEach((s, i) => {
+    const hit = opts.cache ? readSeedCache(paper.id, ctx.size, config, s) : null;
+    if (hit) parts[i] = fromJson(toJson(hit.result));
+    else todo.push(i);
+  });
+  // Needs are resolved here first, so that workers find them in the cache.
+  for (const dep of paper.needs ?? []) await ctx.need(dep);
+  const keep = (i: number, r: unknown, seconds: number) => {
+    if (opts.cache) writeSeedCache(paper.id, ctx.size, config, config.seeds[i], r, seconds);
+    parts[i] = fromJson(toJson(r));
+  };
+  if (opts.workers > 1 && todo.length > 1) {
+    const t0 = Date.now();
+    const out = await runParallel(
+      todo.map((i) => ({ paper: paper.id, config, seed: config.seeds[i], size: ctx.size })),
+      {
+        workers: opts.workers,
+        onProgress: (k, e) => ctx.onProgress?.({ ...e, label: `seed ${config.seeds[todo[k]]}: ${e.label}` }),
+      },
+    );
+    const each = (Date.now() - t0) / 1000 / todo.length;
+    todo.forEach((i, k) => keep(i, out[k], each));
+  } else {
+    for (const i of todo) {
+      seed(config.seeds[i]);
+      const t0 = Date.now();
+      keep(i, await paper.runSeed!(config, config.seeds[i], ctx), (Date.now() - t0) / 1000);
+    }
+  }
+  return paper.combine!(parts, config);
+}
+
 const inFlight = new Map<string, Promise<PaperRun>>();
 
 /** Runs (or reads the cache of) a registered paper; see RunPaperOptions. */
@@ -151,7 +247,11 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
     };
     seed(config.seeds[0]);
     const t0 = Date.now();
-    const result = (await paper.run(config, ctx)) as R;
+    const result = (
+      paper.runSeed
+        ? await runBySeed(paper, config, ctx, { workers: workerCount(opts.workers), cache: useCache })
+        : await paper.run!(config, ctx)
+    ) as R;
     rec = { id, config, codeVersion: codeVersion(), computeSeconds: (Date.now() - t0) / 1000, result };
     if (useCache) writeFileAtomic(file, toJson(rec));
     // Round-trip through JSON so a fresh run and a cached one give the same values.

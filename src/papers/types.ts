@@ -56,7 +56,7 @@ export interface PaperContext {
   need<R = unknown>(id: string): Promise<R>;
 }
 
-export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknown> {
+export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknown, S = unknown> {
   /** The notebook's file name (notebooks/<id>.ipynb) and the results folder name. */
   id: string;
   citation: Citation;
@@ -66,7 +66,14 @@ export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknow
   /** Papers whose cached results `run` reads through ctx.need; the runner orders by this. */
   needs?: string[];
   /** Computes the result (JSON-serialisable: it is cached under the config and code version). */
-  run(config: C, ctx: PaperContext): Promise<R>;
+  run?(config: C, ctx: PaperContext): Promise<R>;
+  /**
+   * One seed's share of the work, instead of `run`: runPaper then runs the seeds as
+   * independent jobs (worker threads with `workers`, or a sweep's queue), caches each seed's
+   * result on its own, and builds the result with `combine` (seeds in config order).
+   */
+  runSeed?(config: C, seed: number, ctx: PaperContext): Promise<S>;
+  combine?(perSeed: S[], config: C): R;
   checks(result: R, config: C): Check[];
   figures(result: R, config: C): Figure[];
   /** Measured values for the report (scalars or short texts); readings quote these. */

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { backendReady } from "../../src/nn/backend";
 import { loadFashionMnist, loadMnistDigits, modularArithmetic, parseIdx, trainTestSplit } from "../../src/data";
-import { quickstart } from "../../src/papers/quickstart/run";
+import { quickstart } from "../../src/papers/quickstart";
 import { sizeFromEnv, withOverrides } from "../../src/core/types";
 import { barChart, heatmap, lineChart, save, scatterChart } from "../../src/plot";
 import { Rng, seed, randn } from "../../src/core/random";
@@ -144,13 +144,17 @@ test("save writes SVG, PNG and spec; same spec gives byte-identical files", asyn
   await assert.rejects(save(spec, "../escape", d1), /name:/);
 });
 
-test("an experiment run is deterministic for a fixed seed", async () => {
+test("a paper's seed run is deterministic for a fixed seed", async () => {
   await backendReady();
   const cfg = withOverrides(quickstart.presets.smoke, { examples: 600, epochs: 1 });
-  const a = await quickstart.run(cfg);
-  const b = await quickstart.run(cfg);
-  assert.deepEqual(a.series, b.series);
-  assert.deepEqual(a.checks, b.checks);
+  const ctx = { size: "smoke" as const, need: async () => undefined as never };
+  const a = await quickstart.runSeed!(cfg, 3, ctx);
+  const b = await quickstart.runSeed!(cfg, 3, ctx);
+  assert.deepEqual(a, b);
+  assert.deepEqual(
+    quickstart.checks(quickstart.combine!([a], cfg), cfg),
+    quickstart.checks(quickstart.combine!([b], cfg), cfg),
+  );
 });
 
 test("two MLPs can coexist and creating/disposing one leaks no tensors", async () => {

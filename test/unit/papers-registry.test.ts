@@ -59,6 +59,14 @@ test("definePaper validates and lists; runOrder follows needs; cycles are named"
     /citation/,
   );
   assert.throws(() => getPaper("no-such"), /unknown paper "no-such"/);
+  assert.throws(
+    () => definePaper(base("fx-e", { combine: (p: unknown[]) => ({ values: p as number[] }) })),
+    /runSeed: and combine go together/,
+  );
+  assert.throws(
+    () => definePaper(base("fx-f", { runSeed: async () => 1, combine: (p: unknown[]) => ({ values: p as number[] }) })),
+    /give either run or runSeed \+ combine/,
+  );
   assert.ok(papers().some((p) => p.id === "fx-b" && p.needs[0] === "fx-a" && p.seeds.default.length === 3));
   assert.deepEqual(runOrder(["fx-b", "fx-a"]), ["fx-a", "fx-b"]);
   definePaper(base("fx-x", { needs: ["fx-y"] }));

@@ -25,14 +25,14 @@ test("two seeds in two workers equal the same runs done sequentially", async () 
   const configs = [tiny(0), tiny(1)];
   const events: number[] = [];
   const par = await runParallel(
-    configs.map((config) => ({ paper: "quickstart", config, module })),
+    configs.map((config) => ({ paper: "quickstart", config, seed: config.seeds[0], module })),
     {
       workers: 2,
       onProgress: (i) => events.push(i),
     },
   );
   const seq = [];
-  for (const c of configs) seq.push(await quickstart.run(c, ctx));
+  for (const c of configs) seq.push(await quickstart.runSeed!(c, c.seeds[0], ctx));
   assert.deepEqual(par, seq);
   assert.notDeepEqual(par[0], par[1], "different seeds give different runs");
   assert.deepEqual([...new Set(events)].sort(), [0, 1], "progress from both tasks");
@@ -53,5 +53,32 @@ test("runParallel names bad input and failing tasks", async () => {
   await assert.rejects(
     runParallel([{ paper: "no-such-paper", config: {}, module }]),
     /task 0 \(no-such-paper\) failed: id: unknown paper "no-such-paper"/,
+  );
+});
+
+test("runPaper over seeds: two workers give the sequential result; cached seeds are not recomputed", async () => {
+  const os = await import("os");
+  const fs = await import("fs");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-seeds-"));
+  process.env.INITLAB_CACHE = path.join(tmp, "cache");
+  process.env.INITLAB_RESULTS = path.join(tmp, "results");
+  process.env.INITLAB_FIGURES = path.join(tmp, "figures");
+  const { runPaper } = await import("../../src/papers/run");
+  const config = { examples: 300, hidden: [16], epochs: 1, seeds: [0, 1] };
+  const seq = await runPaper("quickstart", { size: "smoke", config, workers: 1, cache: false });
+  const par = await runPaper("quickstart", { size: "smoke", config, workers: 2 });
+  assert.deepEqual(par.result, seq.result);
+  assert.deepEqual(par.checks, seq.checks);
+  // Seeds 0 and 1 are cached per seed now: adding seed 2 runs only seed 2.
+  const events: string[] = [];
+  const more = await runPaper("quickstart", {
+    size: "smoke",
+    config: { ...config, seeds: [0, 1, 2] },
+    onProgress: (e) => events.push(e.label),
+  });
+  assert.deepEqual((more.result as { runs: unknown[] }).runs.slice(0, 2), (seq.result as { runs: unknown[] }).runs);
+  assert.ok(
+    events.length > 0 && events.every((l) => l.includes("seed 2")),
+    `only seed 2 ran: ${[...new Set(events)].join(", ")}`,
   );
 });

@@ -4,7 +4,7 @@ import { tInterval } from "../../metrics/intervals";
 import { lineChart } from "../../plot/specs";
 import { above, evidence, sanity } from "../checks";
 import { definePaper } from "../registry";
-import { effRank, QuickstartConfig, QuickstartResult, runQuickstart } from "./run";
+import { effRank, QuickstartConfig, QuickstartResult, QuickstartSeedRun, runQuickstartSeed } from "./run";
 
 const base: QuickstartConfig = {
   seeds: [0, 1, 2],
@@ -18,7 +18,7 @@ const base: QuickstartConfig = {
 const last = <T>(xs: T[]): T => xs[xs.length - 1];
 const ratioW0 = (r: QuickstartResult) => r.runs.map((x) => x.spectra[0].trained[0] / x.spectra[0].init[0]);
 
-export const quickstart = definePaper<QuickstartConfig, QuickstartResult>({
+export const quickstart = definePaper<QuickstartConfig, QuickstartResult, QuickstartSeedRun>({
   id: "quickstart",
   citation: { authors: [], title: "initlab quickstart (no paper)", venue: "initlab", year: 2026 },
   claim: "A small MLP learns the MNIST digits, and training changes the singular-value spectra of its weights.",
@@ -27,7 +27,9 @@ export const quickstart = definePaper<QuickstartConfig, QuickstartResult>({
     default: base,
     full: { ...base, seeds: [0, 1, 2, 3, 4], hidden: [256, 128], epochs: 20 },
   },
-  run: runQuickstart,
+  // Seeds are independent runs: runPaper can spread them over workers and cache each one.
+  runSeed: runQuickstartSeed,
+  combine: (runs) => ({ runs }),
   checks(r) {
     const acc = tInterval(r.runs.map((x) => last(x.history).testAcc));
     const ratio = tInterval(ratioW0(r));

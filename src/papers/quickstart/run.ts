@@ -29,39 +29,39 @@ export interface QuickstartResult {
   runs: QuickstartSeedRun[];
 }
 
-export async function runQuickstart(cfg: QuickstartConfig, ctx: PaperContext): Promise<QuickstartResult> {
-  const all = loadMnistDigits();
-  const runs: QuickstartSeedRun[] = [];
-  for (const [i, s] of cfg.seeds.entries()) {
-    seed(s);
-    const data = sample(all, cfg.examples, s);
-    const { train, test } = trainTestSplit(data, { testFraction: 0.2, seed: s });
-    const model = new MLP({ sizes: [784, ...cfg.hidden, 10], activation: "relu", init: "he" });
-    const before = model.weightArrays();
-    const history = await trainClassifier(model, train, {
-      epochs: cfg.epochs,
-      batchSize: cfg.batchSize,
-      lr: cfg.lr,
-      seed: s,
-      test,
-      onProgress: (p) => ctx.onProgress?.({ ...p, label: `seed ${s} (${i + 1}/${cfg.seeds.length})` }),
-    });
-    const after = model.weightArrays();
-    model.dispose();
-    runs.push({
-      seed: s,
-      trainExamples: train.n,
-      testExamples: test.n,
-      history: history.map((h) => ({ epoch: h.epoch, loss: h.loss, trainAcc: h.trainAcc, testAcc: h.testAcc ?? NaN })),
-      spectra: before.map((w0, l) => ({
-        layer: `W${l}`,
-        shape: `${w0.length}×${w0[0].length}`,
-        init: spectrum(w0),
-        trained: spectrum(after[l]),
-      })),
-    });
-  }
-  return { runs };
+/** One seed: a fresh seeded sample and split of the digits, one MLP trained on it. */
+export async function runQuickstartSeed(
+  cfg: QuickstartConfig,
+  s: number,
+  ctx: PaperContext,
+): Promise<QuickstartSeedRun> {
+  seed(s);
+  const data = sample(loadMnistDigits(), cfg.examples, s);
+  const { train, test } = trainTestSplit(data, { testFraction: 0.2, seed: s });
+  const model = new MLP({ sizes: [784, ...cfg.hidden, 10], activation: "relu", init: "he" });
+  const before = model.weightArrays();
+  const history = await trainClassifier(model, train, {
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    seed: s,
+    test,
+    onProgress: (p) => ctx.onProgress?.({ ...p, label: `seed ${s}` }),
+  });
+  const after = model.weightArrays();
+  model.dispose();
+  return {
+    seed: s,
+    trainExamples: train.n,
+    testExamples: test.n,
+    history: history.map((h) => ({ epoch: h.epoch, loss: h.loss, trainAcc: h.trainAcc, testAcc: h.testAcc ?? NaN })),
+    spectra: before.map((w0, l) => ({
+      layer: `W${l}`,
+      shape: `${w0.length}×${w0[0].length}`,
+      init: spectrum(w0),
+      trained: spectrum(after[l]),
+    })),
+  };
 }
 
 /** Effective rank of a spectrum (exported for the checks and summary). */
