@@ -1,8 +1,13 @@
+// il.adapters: the adapter interface and registry, every registered method's class, the
+// adapted MLP (wrapModel, calibrate, merge/unload) and the benchmark-entry registry.
+import "./all";
 export * from "./types";
 export * from "./registry";
-export * from "./lora";
+export * from "./benchmark";
+export * from "./bench-report";
 export * from "./mlp";
 export { AdapterBase, ResidualLoraBase, W0KeepingAdapter } from "./common";
+export * from "./lora";
 export * from "./rslora";
 export * from "./pissa";
 export * from "./lora-ga";

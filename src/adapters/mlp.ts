@@ -5,16 +5,10 @@ import * as tf from "@tensorflow/tfjs";
 import { crossEntropy, Labels } from "../nn/losses";
 import { MLP } from "../nn/mlp";
 import { assertKnownOptions, fail } from "../core/validate";
+import { TrainHook } from "../train/loop";
 import { createAdapter } from "./registry";
 import { DenseAdapter } from "./types";
-import "./lora"; // registers "lora"
-// Register the methods so createAdapter(name) works however this module is imported.
-import "./rslora";
-import "./pissa";
-import "./lora-ga";
-import "./lora-xs";
-import "./lora-sb";
-import "./svfit";
+import "./all"; // the registry list, so createAdapter(name) works however this module is imported
 
 export interface AdaptMLPOptions {
   /** Registered adapter name (default "lora"). */
@@ -73,6 +67,28 @@ export class AdaptedMLP {
   /** Trainable variables: adapter parameters (+ head when trainHead). */
   variables(): tf.Variable[] {
     return [...this.adapters.flatMap((a) => (a ? a.trainableVariables() : [])), ...this.head];
+  }
+
+  /**
+   * The adapters' contributions to the training loop (train()'s hooks): their regularisers
+   * averaged over the adapters that have one, and each adapter's gradient transform (over its
+   * own variables) and post-step update, in layer order. Call after any init that replaces
+   * adapters.
+   */
+  trainHooks(): TrainHook[] {
+    const ads = this.adapters.filter((a): a is DenseAdapter => a !== null);
+    const regs = ads.filter((a) => typeof a.regLoss === "function");
+    const hooks: TrainHook[] = [];
+    if (regs.length) hooks.push({ regLoss: () => tf.div(tf.addN(regs.map((a) => a.regLoss!())), regs.length) as tf.Scalar });
+    for (const a of ads) {
+      if (!a.transformGrads && !a.postStep) continue;
+      hooks.push({
+        trainableVariables: () => a.trainableVariables(),
+        ...(a.transformGrads ? { transformGrads: (g: Record<string, tf.Tensor>) => a.transformGrads!(g) } : {}),
+        ...(a.postStep ? { postStep: (step: number) => a.postStep!(step) } : {}),
+      });
+    }
+    return hooks;
   }
 
   adapterParameterCount(): number {

@@ -8,3 +8,4 @@ export * from "./forgetting";
 export * from "./probe";
 export * from "./linear-probe";
 export * from "./stablemax";
+export * from "./captured-variance";

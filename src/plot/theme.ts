@@ -4,7 +4,12 @@ import { fail } from "../core/validate";
 
 export const FONT = "DejaVu Sans";
 
-/** Fixed colours for method names used across notebooks (lower-case keys). */
+/**
+ * Fixed colours for method names used across notebooks (lower-case keys). Methods that
+ * live elsewhere (the adapters) declare theirs through setMethodColor when they register;
+ * a name with no fixed colour gets a deterministic palette colour, so a new method needs
+ * no edit here.
+ */
 export const METHOD_COLORS: Record<string, string> = {
   baseline: "#4c4c4c",
   full: "#4c4c4c",
@@ -15,21 +20,22 @@ export const METHOD_COLORS: Record<string, string> = {
   stablemax: "#54a24b",
   "⊥adam": "#e45756",
   "⊥adamw": "#e45756",
-  lora: "#f58518",
-  rslora: "#eeca3b",
-  pissa: "#b279a2",
-  "lora-ga": "#9d755d",
-  "lora-xs": "#72b7b2",
-  "lora-sb": "#ff9da6",
-  svfit: "#bab0ac",
-  sorsa: "#8c6d31",
-  eva: "#17becf",
-  loldu: "#bcbd22",
-  dora: "#7f7f7f",
   el2n: "#f58518",
   grand: "#b279a2",
   random: "#4c4c4c",
 };
+
+const HEX = /^#[0-9a-f]{6}$/i;
+
+/**
+ * Declares the fixed colour of a method name (case-insensitive; "name <detail>" series
+ * such as "LoRA r=4" use it too). Re-declaring a name replaces its colour.
+ */
+export function setMethodColor(name: string, color: string): void {
+  if (typeof name !== "string" || !name.trim()) fail("name", "must be a non-empty string");
+  if (typeof color !== "string" || !HEX.test(color)) fail("color", `must be a hex colour "#rrggbb", got ${JSON.stringify(color)}`);
+  METHOD_COLORS[name.trim().toLowerCase()] = color.toLowerCase();
+}
 
 // Palette for names without a fixed colour: Tableau 10 without its pale yellow and light
 // grey, which are hard to see on white (those two stay as fixed method colours above).

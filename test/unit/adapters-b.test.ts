@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { LuDecomposition, Matrix as MlMatrix } from "ml-matrix";
-import { backendReady } from "../../src/core/backend";
+import { backendReady } from "../../src/nn/backend";
 import { eigh } from "../../src/linalg/decompose";
 import { luDecompose, luReconstruct } from "../../src/linalg/lu";
 import { Rng } from "../../src/core/random";

@@ -1,23 +1,25 @@
-// The shared adapter benchmark: schedule, budgets, a tiny end-to-end run with its cache,
-// and a per-paper view reading that cache.
+// The shared adapter benchmark: schedule, captured variance, budgets, variant order, a tiny
+// end-to-end run through the library's loop, and per-paper views computed from its records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { lrAt, capturedVariance } from "../../src/papers/adapters-compare/bench";
-import { adaptersCompare, benchmarkVariants, cachePath, readAdaptersCache, runAdaptersBenchmark, AdaptersCompareConfig } from "../../src/papers/adapters-compare/run";
-import { adaptersPaper } from "../../src/papers/adapters-compare/views";
-import { lossAt } from "../../src/papers/adapters-compare/summary";
-import { createAdapter } from "../../src/adapters";
 import * as tf from "@tensorflow/tfjs";
-import { backendReady } from "../../src/core/backend";
+import { warmupCosine } from "../../src/optim/schedules";
+import { capturedVariance } from "../../src/metrics/captured-variance";
+import { ADAPTERS_COMPARE_PRESETS, benchmarkVariants, runAdaptersBenchmark, AdaptersCompareConfig } from "../../src/papers/adapters-compare";
+import { compareChecks } from "../../src/papers/adapters-compare/checks";
+import { compareFigures } from "../../src/papers/adapters-compare/figures";
+import { ViewResult } from "../../src/papers/adapters-compare/view";
+import { getPaper } from "../../src/papers/registry";
+import "../../src/papers/all";
+import { aggregateRecords, createAdapter, lossAt } from "../../src/adapters";
+import { backendReady } from "../../src/nn/backend";
 
-test("warmup + cosine schedule: linear to lr over the warmup, lr/2 halfway through the decay, 0 at the end", () => {
-  assert.equal(lrAt(5, 1, 10, 110), 0.5);
-  assert.equal(lrAt(10, 1, 10, 110), 1);
-  assert.ok(Math.abs(lrAt(60, 1, 10, 110) - 0.5) < 1e-12);
-  assert.ok(Math.abs(lrAt(110, 1, 10, 110)) < 1e-12);
+test("warmup + cosine schedule: linear to 1 over the warmup, 1/2 halfway through the decay, 0 at the end", () => {
+  const f = warmupCosine(10);
+  assert.equal(f(5, 110), 0.5);
+  assert.equal(f(10, 110), 1);
+  assert.ok(Math.abs(f(60, 110) - 0.5) < 1e-12);
+  assert.ok(Math.abs(f(110, 110)) < 1e-12);
 });
 
 test("capturedVariance: the fraction of centred variance in span(A) (closed form on axis-aligned data)", () => {
@@ -25,11 +27,24 @@ test("capturedVariance: the fraction of centred variance in span(A) (closed form
   const xs = [[2, 1, 0], [-2, -1, 0], [2, -1, 0], [-2, 1, 0]];
   assert.ok(Math.abs(capturedVariance(xs, [[1], [0], [0]]) - 0.8) < 1e-12);
   assert.ok(Math.abs(capturedVariance(xs, [[0], [3], [0]]) - 0.2) < 1e-12);
+  assert.throws(() => capturedVariance(xs, [[1], [0]]), /A/);
+});
+
+test("the variant list comes from the entries: full FT first, non-tiny tiers, then the tiny tier (the old order)", () => {
+  const ids = benchmarkVariants(ADAPTERS_COMPARE_PRESETS.default).map((v) => v.id);
+  assert.deepEqual(ids, [
+    "full FT", "LoRA r=4", "rsLoRA r=4", "PiSSA r=4", "LoRA-GA r=4", "EVA r=4", "SORSA r=4", "SORSA r=4 γ=0", "DoRA r=4", "LoRA-XS r=56", "LoRA-SB r=56",
+    "LoRA r=1", "LoRA-XS r=16", "LoRA-SB r=16", "SVFit (all σ)", "LoLDU (all r)",
+  ]);
+  const families = Object.fromEntries(benchmarkVariants(ADAPTERS_COMPARE_PRESETS.default).map((v) => [v.id, v.family]));
+  assert.equal(families["SVFit (all σ)"], "diag");
+  assert.equal(families["LoRA-SB r=16"], "xs");
+  assert.deepEqual(benchmarkVariants({ ...ADAPTERS_COMPARE_PRESETS.default, methods: ["lora-sb", "full FT"] }).map((v) => v.id), ["full FT", "LoRA-SB r=56", "LoRA-SB r=16"]);
 });
 
 test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier ≈ 500 (counts from the adapters themselves)", async () => {
   await backendReady();
-  const cfg = adaptersCompare.presets.default;
+  const cfg = ADAPTERS_COMPARE_PRESETS.default;
   const shapes: Array<[number, number]> = [[784, 256], [256, 256]];
   const counts: Record<string, number> = {};
   for (const v of benchmarkVariants(cfg)) {
@@ -50,43 +65,46 @@ test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier 
   assert.equal(counts["LoLDU (all r)"], 514);
 });
 
-test("a tiny end-to-end run: records, curves, cache, and a paper view reading the cache", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-adapters-"));
-  const prev = process.env.INITLAB_RESULTS;
-  process.env.INITLAB_RESULTS = dir;
-  try {
-    const cfg: AdaptersCompareConfig = {
-      ...adaptersCompare.presets.smoke, finetuneExamples: 200, testExamples: 100, steps: 4, warmup: 1, evalEvery: 2, earlySteps: [2],
-      calibrationBatches: 1, methods: ["full FT", "LoRA r=4", "EVA r=4"], cacheTag: "test",
-    };
-    const out = await runAdaptersBenchmark(cfg);
-    assert.deepEqual([...new Set(out.records.map((r) => r.id))], cfg.methods);
-    for (const r of out.records) {
-      assert.deepEqual(r.curve.map((p) => p.step), [0, 2, 4]);
-      assert.ok(r.curve.every((p) => Number.isFinite(p.testLossB) && p.testAccA >= 0 && p.testAccA <= 1));
-      assert.equal(r.layers.length, 2);
-      assert.ok(r.params > 0 && r.initMs >= 0);
-    }
-    // Identity-at-init methods start exactly at the base model: step-0 losses agree with full FT's.
-    const l0 = (id: string) => out.records.find((r) => r.id === id)!.curve[0].testLossB;
-    assert.ok(Math.abs(l0("LoRA r=4") - l0("full FT")) < 1e-4 && Math.abs(l0("EVA r=4") - l0("full FT")) < 1e-4);
-    assert.equal(lossAt(out.records[0], 3), out.records[0].curve[1].testLossB);
-    assert.ok(fs.existsSync(cachePath(cfg)));
-    assert.deepEqual(readAdaptersCache(cfg)?.records.length, out.records.length);
-    // EVA: redistributed ranks sum to the budget (r × layers); its A captures more input variance than LoRA's random A.
-    const eva = out.records.find((r) => r.method === "eva")!;
-    assert.equal(String(eva.extra.evaRanks).split("/").reduce((s, x) => s + Number(x), 0), 8);
-    assert.ok((eva.extra.capturedVarianceW1 as number) > (out.records.find((r) => r.id === "LoRA r=4")!.extra.capturedVarianceW1 as number));
-    // The EVA view compares exactly these variants, so it reuses this cache instead of training again.
-    const view = await adaptersPaper("eva", cfg);
-    assert.equal(view.fromFullBenchmark, false);
-    assert.equal(view.cacheFile, cachePath(cfg));
-    assert.equal(view.result.checks.length, 3);
-    assert.deepEqual(view.figures.map((f) => f.name), ["eva-loss", "eva-ranks"]);
-    await assert.rejects(() => adaptersPaper("nope", cfg), /method/);
-  } finally {
-    if (prev === undefined) delete process.env.INITLAB_RESULTS;
-    else process.env.INITLAB_RESULTS = prev;
-    fs.rmSync(dir, { recursive: true, force: true });
+test("a tiny end-to-end run: records and curves through train(), entry extras, the checks and views computed from the records", async () => {
+  const cfg: AdaptersCompareConfig = {
+    ...ADAPTERS_COMPARE_PRESETS.smoke, seeds: [0, 1], finetuneExamples: 200, testExamples: 100, steps: 4, warmup: 1, evalEvery: 2, earlySteps: [2],
+    calibrationBatches: 1, methods: ["full FT", "LoRA r=4", "EVA r=4", "SORSA r=4"],
+  };
+  const out = await runAdaptersBenchmark(cfg);
+  assert.deepEqual([...new Set(out.records.map((r) => r.id))], cfg.methods);
+  assert.deepEqual(out.records.map((r) => r.seed), [0, 1, 0, 1, 0, 1, 0, 1]);
+  for (const r of out.records) {
+    assert.deepEqual(r.curve.map((p) => p.step), [0, 2, 4]);
+    assert.ok(Number.isNaN(r.curve[0].trainLoss) && Number.isFinite(r.curve[1].trainLoss));
+    assert.ok(r.curve.every((p) => Number.isFinite(p.testLossB) && p.testAccA >= 0 && p.testAccA <= 1));
+    assert.equal(r.layers.length, 2);
+    assert.ok(r.params > 0 && r.initMs >= 0);
   }
+  // Identity-at-init methods start exactly at the base model: step-0 losses agree with full FT's.
+  const l0 = (id: string) => out.records.find((r) => r.id === id)!.curve[0].testLossB;
+  assert.ok(Math.abs(l0("LoRA r=4") - l0("full FT")) < 1e-4 && Math.abs(l0("EVA r=4") - l0("full FT")) < 1e-4);
+  // Same seed, same data order and head: the two seeds of one variant differ, the runs are deterministic per seed.
+  const lora = out.records.filter((r) => r.id === "LoRA r=4");
+  assert.notEqual(lora[0].curve[2].testLossB, lora[1].curve[2].testLossB);
+  assert.equal(lossAt(out.records[0], 3), out.records[0].curve[1].testLossB);
+  // Entry extras: EVA's ranks sum to the budget (r × layers) and its A captures more input variance than LoRA's; SORSA's L_o.
+  const eva = out.records.find((r) => r.method === "eva")!;
+  assert.equal(String(eva.extra.evaRanks).split("/").reduce((s, x) => s + Number(x), 0), 8);
+  assert.ok((eva.extra.capturedVarianceW1 as number) > (lora[0].extra.capturedVarianceW1 as number));
+  assert.ok(Number.isFinite(out.records.find((r) => r.method === "sorsa")!.extra.orthoLoss as number));
+  // The rows and the benchmark's checks/figures (only checks whose variants ran).
+  const rows = aggregateRecords(out.records, out.settings, out.baseAccA);
+  assert.equal(rows.length, 4);
+  const checks = compareChecks(out);
+  assert.equal(checks.length, 2);
+  assert.ok(checks.every((c) => typeof c.measured === "object" && c.seeds === 2));
+  assert.ok(compareFigures(out).some((f) => f.name === "eva-ranks"));
+  // The EVA view's checks and figures from these records (paired over both seeds).
+  const view: ViewResult = { records: out.records.filter((r) => ["full FT", "LoRA r=4", "EVA r=4"].includes(r.id)), baseAccA: out.baseAccA, settings: out.settings, variants: ["full FT", "LoRA r=4", "EVA r=4"] };
+  const paper = getPaper("eva");
+  const vc = paper.checks(view, { seeds: [0, 1] });
+  assert.deepEqual(vc.map((c) => c.kind), ["sanity", "evidence", "evidence"]);
+  assert.equal(vc[0].pass, true);
+  assert.deepEqual(paper.figures(view, { seeds: [0, 1] }).map((f) => f.name), ["eva-loss", "eva-ranks"]);
+  assert.deepEqual(getPaper("eva").needs, ["adapters-compare"]);
 });

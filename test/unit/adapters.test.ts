@@ -43,9 +43,9 @@ function problem(seedValue = 1): Problem {
   const inputs = [x.slice([0, 0], [16, IN]), x.slice([16, 0], [16, IN])] as tf.Tensor2D[];
   const gradients = inputs.map((xb, b) => {
     const yb = y.slice([16 * b, 0], [16, OUT]);
-    return tf.grad((w: tf.Tensor2D) => tf.mean(tf.square(tf.sub(tf.matMul(xb, w), yb))))(w0) as tf.Tensor2D;
+    return tf.grad((w: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.matMul(xb, w as tf.Tensor2D), yb))))(w0) as tf.Tensor2D;
   });
-  return { w0, x, y, gradients, inputs };
+  return { w0, x, y: y as tf.Tensor2D, gradients, inputs };
 }
 
 function make(name: string, p: Problem, config?: object): DenseAdapter {
@@ -76,7 +76,7 @@ function train(ad: DenseAdapter, p: Problem, steps = 6, lr = 0.02): [number, num
       g = ad.transformGrads(grads);
       for (const [k, t] of Object.entries(g)) assert.ok(t.dataSync().every(Number.isFinite), `${ad.method}: transformed gradient ${k} finite`);
     }
-    opt.applyGradients(g as tf.NamedTensorMap);
+    opt.applyGradients(g as unknown as Parameters<typeof opt.applyGradients>[0]);
     ad.postStep?.(s);
     value.dispose();
     for (const t of new Set([...Object.values(grads), ...Object.values(g)])) t.dispose();
@@ -248,7 +248,7 @@ test("lora-xs: only R (r²) trains, A = U_rΣ_r and B = V_rᵀ frozen, R ~ N(0, 
   // A B's product with R = I reconstructs the top-r SVD part (sign conventions cancel).
   const top = d.U.map((row) => d.V.map((vrow) => row.slice(0, r).reduce((s, u, k) => s + u * d.S[k] * vrow[k], 0)));
   assert.ok(maxAbsArr(mm(ad.A.arraySync(), ad.B.arraySync()), top) < 1e-5);
-  const R = ad.R.dataSync();
+  const R = Array.from(ad.R.dataSync() as Float32Array);
   const sd = Math.sqrt(R.reduce((s, v) => s + v * v, 0) / R.length);
   assert.ok(sd > 3e-6 && sd < 3e-5, `R std ≈ 1e-5 (got ${sd})`);
   const again = createAdapter("lora-xs", p.w0, { r, seed: 7 }) as LoraXsAdapter;

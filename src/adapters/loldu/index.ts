@@ -1,0 +1,10 @@
+// The "loldu" method: its adapter class, its registration and its benchmark entry.
+import { registerBenchEntry } from "../benchmark";
+import { registerAdapter } from "../registry";
+import { LolduAdapter, LolduConfig } from "./adapter";
+import { bench } from "./bench";
+
+export * from "./adapter";
+
+registerAdapter("loldu", (base, config) => new LolduAdapter(base, config as LolduConfig));
+registerBenchEntry(bench);

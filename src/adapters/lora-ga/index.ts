@@ -1,0 +1,10 @@
+// The "lora-ga" method: its adapter class, its registration and its benchmark entry.
+import { registerBenchEntry } from "../benchmark";
+import { registerAdapter } from "../registry";
+import { LoraGaAdapter, LoraGaConfig } from "./adapter";
+import { bench } from "./bench";
+
+export * from "./adapter";
+
+registerAdapter("lora-ga", (base, config) => new LoraGaAdapter(base, config as LoraGaConfig));
+registerBenchEntry(bench);

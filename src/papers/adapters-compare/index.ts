@@ -1,0 +1,30 @@
+// The shared adapter benchmark, registered like every paper: every registered method's
+// benchmark variants and full FT fine-tune one pretrained base to a new task at matched
+// budgets; the result (per-run records + the base's task-A accuracy) is what the per-paper
+// views (pissa, lora-ga, lora-sb, svfit, sorsa, eva, loldu) read through their `needs`.
+import { definePaper } from "../registry";
+import { compareChecks, compareSummary } from "./checks";
+import { compareFigures } from "./figures";
+import { ADAPTERS_COMPARE_PRESETS } from "./presets";
+import { AdaptersCompareConfig, AdaptersCompareResult, runAdaptersBenchmark } from "./run";
+
+export * from "./run";
+export { ADAPTERS_COMPARE_PRESETS } from "./presets";
+export { FULL_FT, runVariant } from "./bench";
+export type { RunSetup, TrainSettings } from "./bench";
+
+export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompareResult>({
+  id: "adapters-compare",
+  citation: {
+    authors: [],
+    title: "PEFT methods side by side: LoRA, rsLoRA, PiSSA, LoRA-GA, LoRA-XS, LoRA-SB, SVFit, SORSA, EVA, LoLDU and DoRA against full fine-tuning (initlab benchmark)",
+    venue: "initlab",
+    year: 2026,
+  },
+  claim: "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
+  presets: ADAPTERS_COMPARE_PRESETS,
+  run: (cfg, ctx) => runAdaptersBenchmark(cfg, ctx.onProgress),
+  checks: (r) => compareChecks(r),
+  figures: (r) => compareFigures(r),
+  summary: (r) => compareSummary(r),
+});
