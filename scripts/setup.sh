@@ -49,6 +49,7 @@ ln -sfn .. node_modules/initlab
 
 bash scripts/build-native.sh $([ "$quiet" = 1 ] && echo --quiet)  # optional LAPACK addon; never fails set-up
 say "building (tsc)"
+rm -rf dist  # stale outputs of moved modules would shadow the new ones
 npx tsc -p tsconfig.json
 # `npx initlab ...` runs this checkout's CLI (npm links no bin for the self-reference).
 chmod +x dist/cli/main.js

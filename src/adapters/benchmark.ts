@@ -68,15 +68,37 @@ export interface BenchModelContext extends BenchRunContext {
 export type BenchExtras = Record<string, number | string>;
 
 /** Test-set measurements at one evaluated step. */
-export interface CurvePoint { step: number; trainLoss: number; testLossB: number; testAccB: number; testAccA: number }
+export interface CurvePoint {
+  step: number;
+  trainLoss: number;
+  testLossB: number;
+  testAccB: number;
+  testAccA: number;
+}
 /** ΔW statistics of one adapted matrix. */
-export interface LayerStats { layer: string; sigma: number[]; frob: number; stableRank: number; effRank: number; intruders: Record<string, number> }
+export interface LayerStats {
+  layer: string;
+  sigma: number[];
+  frob: number;
+  stableRank: number;
+  effRank: number;
+  intruders: Record<string, number>;
+}
 /** One (variant, seed) run of the benchmark. */
 export interface RunRecord {
-  id: string; method: string; tier: string; family: string; seed: number; lr: number;
-  params: number; initMs: number; trainMs: number;
+  id: string;
+  method: string;
+  tier: string;
+  family: string;
+  seed: number;
+  lr: number;
+  params: number;
+  initMs: number;
+  trainMs: number;
   curve: CurvePoint[];
-  accA: number; accB: number; lossB: number;
+  accA: number;
+  accB: number;
+  lossB: number;
   layers: LayerStats[];
   /** Per-method diagnostics from the entry's hooks (SORSA orthogonality error, EVA ranks, ...). */
   extra: BenchExtras;
@@ -106,7 +128,8 @@ const entries = new Map<string, AdapterBenchEntry>();
 /** Registers a method's benchmark entry (and its colour); one entry per method. */
 export function registerBenchEntry(entry: AdapterBenchEntry): void {
   if (!entry || typeof entry !== "object") fail("entry", "must be a benchmark entry object");
-  if (typeof entry.method !== "string" || !/^[a-z][a-z0-9_-]*$/.test(entry.method)) fail("entry.method", `must be a lower-case identifier, got ${JSON.stringify(entry.method)}`);
+  if (typeof entry.method !== "string" || !/^[a-z][a-z0-9_-]*$/.test(entry.method))
+    fail("entry.method", `must be a lower-case identifier, got ${JSON.stringify(entry.method)}`);
   if (entries.has(entry.method)) fail("entry.method", `a benchmark entry for "${entry.method}" is already registered`);
   if (typeof entry.variants !== "function") fail("entry.variants", "must be a function (scale) => variants");
   for (const k of ["prepareConfig", "init", "afterInit", "afterTrain", "figures"] as const) {
@@ -118,7 +141,10 @@ export function registerBenchEntry(entry: AdapterBenchEntry): void {
 
 /** The default entry of a registered method without one: one mid-tier variant at r = midRank, LoRA's lr family. */
 export function defaultBenchEntry(method: string): AdapterBenchEntry {
-  return { method, variants: (s) => [{ id: `${method} r=${s.midRank}`, tier: "mid", config: { r: s.midRank }, family: "lora" }] };
+  return {
+    method,
+    variants: (s) => [{ id: `${method} r=${s.midRank}`, tier: "mid", config: { r: s.midRank }, family: "lora" }],
+  };
 }
 
 /** The benchmark entry of a method (its registered one, else the default). */
@@ -142,7 +168,8 @@ export function benchVariants(scale: BenchScale): Array<BenchVariant & { method:
     if (typeof v.id !== "string" || !v.id) fail(`benchmark entry "${v.method}"`, "returned a variant without an id");
     if (seen.has(v.id)) fail(`benchmark entry "${v.method}"`, `variant id "${v.id}" is used twice`);
     seen.add(v.id);
-    if (!BENCH_TIERS.includes(v.tier)) fail(`variant "${v.id}".tier`, `unknown tier "${v.tier}" (known: ${BENCH_TIERS.join(", ")})`);
+    if (!BENCH_TIERS.includes(v.tier))
+      fail(`variant "${v.id}".tier`, `unknown tier "${v.tier}" (known: ${BENCH_TIERS.join(", ")})`);
     if (typeof v.family !== "string" || !v.family) fail(`variant "${v.id}".family`, "must name a learning-rate family");
   });
   return [...all.filter((v) => v.tier !== "tiny"), ...all.filter((v) => v.tier === "tiny")];

@@ -20,7 +20,8 @@ export function variableFrom<R extends tf.Rank>(t: tf.Tensor<R>, trainable: bool
 
 /** Checks the base kernel and returns [in, out]. */
 export function checkBase(base: unknown): [number, number] {
-  if (!(base instanceof tf.Tensor) || base.rank !== 2) fail("base", "must be a 2-D tf.Tensor or tf.Variable kernel [in, out]");
+  if (!(base instanceof tf.Tensor) || base.rank !== 2)
+    fail("base", "must be a 2-D tf.Tensor or tf.Variable kernel [in, out]");
   const [i, o] = base.shape as [number, number];
   if (i === 0 || o === 0) fail("base", `is empty (shape [${i}, ${o}])`);
   return [i, o];
@@ -28,16 +29,23 @@ export function checkBase(base: unknown): [number, number] {
 
 /** Checks the config object and its keys (unknown keys are an error naming the key). */
 export function checkConfig(config: unknown, known: readonly string[], shape: string): void {
-  if (config == null || typeof config !== "object" || Array.isArray(config)) fail("config", `must be an object ${shape}`);
+  if (config == null || typeof config !== "object" || Array.isArray(config))
+    fail("config", `must be an object ${shape}`);
   assertKnownOptions("config", config as object, known);
 }
 
 /** r must be a positive integer ≤ maxRank (= min(in, out) unless a method needs less). */
 export function checkRank(r: unknown, inDim: number, outDim: number, factor = 1, why = ""): number {
-  if (typeof r !== "number" || !Number.isInteger(r) || r <= 0) fail("config.r", `must be a positive integer, got ${String(r)}`);
+  if (typeof r !== "number" || !Number.isInteger(r) || r <= 0)
+    fail("config.r", `must be a positive integer, got ${String(r)}`);
   const lim = Math.min(inDim, outDim);
   if (factor * r > lim) {
-    fail("config.r", factor === 1 ? `is ${r}; it cannot exceed min(in, out) = ${lim}` : `is ${r}; ${why}, so ${factor}r cannot exceed min(in, out) = ${lim}`);
+    fail(
+      "config.r",
+      factor === 1
+        ? `is ${r}; it cannot exceed min(in, out) = ${lim}`
+        : `is ${r}; ${why}, so ${factor}r cannot exceed min(in, out) = ${lim}`,
+    );
   }
   return r;
 }
@@ -45,13 +53,15 @@ export function checkRank(r: unknown, inDim: number, outDim: number, factor = 1,
 /** α must be a positive finite number (default r). */
 export function checkAlpha(alpha: unknown, r: number): number {
   const a = alpha ?? r;
-  if (typeof a !== "number" || !Number.isFinite(a) || a <= 0) fail("config.alpha", `must be a positive finite number, got ${String(a)}`);
+  if (typeof a !== "number" || !Number.isFinite(a) || a <= 0)
+    fail("config.alpha", `must be a positive finite number, got ${String(a)}`);
   return a;
 }
 
 export function checkPositive(arg: string, v: unknown, dflt: number): number {
   const x = v ?? dflt;
-  if (typeof x !== "number" || !Number.isFinite(x) || x <= 0) fail(arg, `must be a positive finite number, got ${String(x)}`);
+  if (typeof x !== "number" || !Number.isFinite(x) || x <= 0)
+    fail(arg, `must be a positive finite number, got ${String(x)}`);
   return x;
 }
 
@@ -73,7 +83,8 @@ export function checkSeed(v: unknown): number {
 /** Checks v is one of the listed names. */
 export function checkChoice<T extends string>(arg: string, v: unknown, known: readonly T[], dflt: T): T {
   const x = v ?? dflt;
-  if (typeof x !== "string" || !(known as readonly string[]).includes(x)) fail(arg, `unknown ${arg.split(".").pop()} "${String(x)}" (known: ${known.join(", ")})`);
+  if (typeof x !== "string" || !(known as readonly string[]).includes(x))
+    fail(arg, `unknown ${arg.split(".").pop()} "${String(x)}" (known: ${known.join(", ")})`);
   return x as T;
 }
 
@@ -81,20 +92,31 @@ export function checkChoice<T extends string>(arg: string, v: unknown, known: re
  * The float64 mean of per-batch tensors [in, out] from an init context (gradients or
  * inputs), validated: non-empty, right width, finite.
  */
-export function meanOfBatches(ctx: AdapterInitContext | undefined, key: "gradients", inDim: number, outDim: number, sum = false): number[][] {
+export function meanOfBatches(
+  ctx: AdapterInitContext | undefined,
+  key: "gradients",
+  inDim: number,
+  outDim: number,
+  sum = false,
+): number[][] {
   const list = ctx?.[key];
-  if (!Array.isArray(list) || list.length === 0) fail(`ctx.${key}`, `must be a non-empty array of [${inDim}, ${outDim}] tensors (this method's init needs them)`);
+  if (!Array.isArray(list) || list.length === 0)
+    fail(`ctx.${key}`, `must be a non-empty array of [${inDim}, ${outDim}] tensors (this method's init needs them)`);
   const acc = Array.from({ length: inDim }, () => new Float64Array(outDim));
   list.forEach((g, b) => {
     if (!(g instanceof tf.Tensor) || g.rank !== 2 || g.shape[0] !== inDim || g.shape[1] !== outDim) {
-      fail(`ctx.${key}`, `entry ${b} must be a [${inDim}, ${outDim}] tensor, got ${g instanceof tf.Tensor ? `[${g.shape}]` : typeof g}`);
+      fail(
+        `ctx.${key}`,
+        `entry ${b} must be a [${inDim}, ${outDim}] tensor, got ${g instanceof tf.Tensor ? `[${g.shape}]` : typeof g}`,
+      );
     }
     const d = g.dataSync();
-    for (let i = 0; i < inDim; i++) for (let j = 0; j < outDim; j++) {
-      const v = d[i * outDim + j];
-      if (!Number.isFinite(v)) fail(`ctx.${key}`, `entry ${b} has a non-finite value at [${i}, ${j}]`);
-      acc[i][j] += v;
-    }
+    for (let i = 0; i < inDim; i++)
+      for (let j = 0; j < outDim; j++) {
+        const v = d[i * outDim + j];
+        if (!Number.isFinite(v)) fail(`ctx.${key}`, `entry ${b} has a non-finite value at [${i}, ${j}]`);
+        acc[i][j] += v;
+      }
   });
   const k = sum ? 1 : list.length;
   return acc.map((row) => Array.from(row, (v) => v / k));
@@ -157,7 +179,8 @@ export abstract class AdapterBase implements DenseAdapter {
   protected ensureReady(): void {}
 
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.inDim) fail("x", `must be [batch, ${this.inDim}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
+    if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.inDim)
+      fail("x", `must be [batch, ${this.inDim}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
     if (this.merged) return tf.matMul(x, this.base);
     this.ensureReady();
     return tf.tidy(() => this.adaptedForward(x));
@@ -240,7 +263,10 @@ export abstract class ResidualLoraBase extends AdapterBase {
   }
 
   protected adaptedForward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.residual), tf.mul(tf.matMul(tf.matMul(x, this.A), this.B), this.scale)) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(x, this.residual),
+      tf.mul(tf.matMul(tf.matMul(x, this.A), this.B), this.scale),
+    ) as tf.Tensor2D;
   }
 
   deltaW(): tf.Tensor2D {

@@ -32,11 +32,17 @@ export class AdaptedMLP {
     assertKnownOptions("opts", opts, ["method", "config", "layers", "trainHead"]);
     const L = mlp.weights.length;
     const layers = opts.layers ?? Array.from({ length: L - 1 }, (_, i) => i);
-    layers.forEach((l, i) => { if (!Number.isInteger(l) || l < 0 || l >= L) fail("opts.layers", `entry ${i} is ${l}; expected a layer index in [0, ${L})`); });
+    layers.forEach((l, i) => {
+      if (!Number.isInteger(l) || l < 0 || l >= L)
+        fail("opts.layers", `entry ${i} is ${l}; expected a layer index in [0, ${L})`);
+    });
     if (new Set(layers).size !== layers.length) fail("opts.layers", "has duplicates");
-    if (opts.trainHead && layers.includes(L - 1)) fail("opts.trainHead", "the last layer is adapted; it cannot also be trained directly");
+    if (opts.trainHead && layers.includes(L - 1))
+      fail("opts.trainHead", "the last layer is adapted; it cannot also be trained directly");
     this.mlp = mlp;
-    this.adapters = mlp.weights.map((w, l) => (layers.includes(l) ? createAdapter(opts.method ?? "lora", w, opts.config) : null));
+    this.adapters = mlp.weights.map((w, l) =>
+      layers.includes(l) ? createAdapter(opts.method ?? "lora", w, opts.config) : null,
+    );
     const hb = mlp.biases[L - 1];
     this.head = opts.trainHead ? [mlp.weights[L - 1], ...(hb ? [hb] : [])] : [];
   }
@@ -79,7 +85,8 @@ export class AdaptedMLP {
     const ads = this.adapters.filter((a): a is DenseAdapter => a !== null);
     const regs = ads.filter((a) => typeof a.regLoss === "function");
     const hooks: TrainHook[] = [];
-    if (regs.length) hooks.push({ regLoss: () => tf.div(tf.addN(regs.map((a) => a.regLoss!())), regs.length) as tf.Scalar });
+    if (regs.length)
+      hooks.push({ regLoss: () => tf.div(tf.addN(regs.map((a) => a.regLoss!())), regs.length) as tf.Scalar });
     for (const a of ads) {
       if (!a.transformGrads && !a.postStep) continue;
       hooks.push({
@@ -147,7 +154,8 @@ export class AdaptedMLP {
    * (SVDs and PCA included; the shared forward/backward is split evenly).
    */
   async calibrate(batches: CalibrationBatch[]): Promise<number[]> {
-    if (!Array.isArray(batches) || batches.length === 0) fail("batches", "must be a non-empty array of {x, y} calibration batches");
+    if (!Array.isArray(batches) || batches.length === 0)
+      fail("batches", "must be a non-empty array of {x, y} calibration batches");
     if (this.adapters.some((a) => a?.merged)) fail("calibrate", "adapters are merged; unmerge() first");
     const layers = this.adapters.map((a, l) => (a?.init ? l : -1)).filter((l) => l >= 0);
     if (layers.length === 0) return [];
@@ -156,7 +164,8 @@ export class AdaptedMLP {
     const grads: tf.Tensor2D[][] = layers.map(() => []);
     const sizes = this.mlp.config.sizes;
     batches.forEach((b, bi) => {
-      if (b == null || !(b.x instanceof tf.Tensor) || b.x.rank !== 2 || b.x.shape[1] !== sizes[0]) fail(`batches[${bi}].x`, `must be a [batch, ${sizes[0]}] tensor`);
+      if (b == null || !(b.x instanceof tf.Tensor) || b.x.rank !== 2 || b.x.shape[1] !== sizes[0])
+        fail(`batches[${bi}].x`, `must be a [batch, ${sizes[0]}] tensor`);
       const kernels = layers.map((l) => this.mlp.weights[l]);
       const lossOf = (ks: tf.Tensor[], record: boolean): tf.Scalar => {
         let h: tf.Tensor2D = b.x;
@@ -256,11 +265,14 @@ export interface PeftConfig {
  * mergeAndUnload() / unload() to get a plain MLP back.
  */
 export function wrapModel(mlp: MLP, config: PeftConfig): AdaptedMLP {
-  if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?, method?, init?, targetLayers?, trainHead?, options?}");
+  if (config == null || typeof config !== "object")
+    fail("config", "must be an object {r, alpha?, method?, init?, targetLayers?, trainHead?, options?}");
   assertKnownOptions("config", config, ["method", "r", "alpha", "init", "targetLayers", "trainHead", "options"]);
   const t = config.targetLayers ?? "all-linear";
-  if (t !== "all-linear" && !Array.isArray(t)) fail("config.targetLayers", `must be an array of layer indices or "all-linear", got ${JSON.stringify(t)}`);
-  if (config.options != null && (typeof config.options !== "object" || Array.isArray(config.options))) fail("config.options", "must be an object of method-specific keys");
+  if (t !== "all-linear" && !Array.isArray(t))
+    fail("config.targetLayers", `must be an array of layer indices or "all-linear", got ${JSON.stringify(t)}`);
+  if (config.options != null && (typeof config.options !== "object" || Array.isArray(config.options)))
+    fail("config.options", "must be an object of method-specific keys");
   const methodConfig: Record<string, unknown> = { r: config.r, ...(config.options ?? {}) };
   if (config.alpha !== undefined) methodConfig.alpha = config.alpha;
   if (config.init !== undefined) methodConfig.init = config.init;

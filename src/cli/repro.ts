@@ -9,6 +9,7 @@ import { Size, SIZES } from "../core/types";
 import { writeFileAtomic } from "../io/json";
 import { figuresDir, projectRoot, resultsDir } from "../io/paths";
 import "../papers/all";
+import { defaultWorkers } from "../papers/parallel";
 import { papers, runOrder } from "../papers/registry";
 import {
   mergeOutcomes,
@@ -25,10 +26,12 @@ interface Args {
   dir: string;
   timeout: number;
   out: string;
+  /** Worker threads for the seeds of per-seed papers (INITLAB_WORKERS in the notebooks). */
+  workers: number;
 }
 
 const USAGE =
-  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--dir NOTEBOOK_DIR]";
+  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--workers N] [--dir NOTEBOOK_DIR]";
 
 function parseArgs(argv: string[]): Args {
   const root = projectRoot();
@@ -38,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     dir: path.join(root, "notebooks"),
     timeout: 0,
     out: path.join(root, "out", "notebooks"),
+    workers: Number(process.env.INITLAB_WORKERS || defaultWorkers()),
   };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (t.startsWith("--size=")) a.size = t.slice(7);
     else if (t === "--timeout") a.timeout = Number(val());
     else if (t === "--dir") a.dir = path.resolve(val());
+    else if (t === "--workers") a.workers = Number(val());
     else if (t === "--help" || t === "-h") {
       console.log(USAGE);
       process.exit(0);
@@ -60,6 +65,8 @@ function parseArgs(argv: string[]): Args {
     throw new Error(`--size: unknown size "${a.size}" (known: ${SIZES.join(", ")})`);
   if (!a.timeout) a.timeout = a.size === "smoke" ? 600 : a.size === "default" ? 1800 : 7200;
   if (!Number.isFinite(a.timeout) || a.timeout <= 0) throw new Error("--timeout: must be a positive number of seconds");
+  if (!Number.isInteger(a.workers) || a.workers < 1)
+    throw new Error(`--workers: must be a positive integer, got ${a.workers}`);
   return a;
 }
 
@@ -144,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     ...process.env,
     INITLAB_SIZE: a.size,
     INITLAB_RUN_ID: runId,
+    INITLAB_WORKERS: String(a.workers),
     JUPYTER_PATH: path.join(root, ".jupyter"),
     PATH: `${path.join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     PYTHONUNBUFFERED: "1",

@@ -64,7 +64,11 @@ export interface TangentKernelOptions {
  * δ·δ and h·h dot products without ever holding the rows × N² Jacobian: memory
  * O(rows·T·N), time O(rows²·T²·N). Float64 throughout; ReLU'(0) is taken as 0 (as autograd).
  */
-export function tangentKernel(net: RnnWeights | ReluRNN, inputs: RnnInputs, opts: TangentKernelOptions = {}): number[][] {
+export function tangentKernel(
+  net: RnnWeights | ReluRNN,
+  inputs: RnnInputs,
+  opts: TangentKernelOptions = {},
+): number[][] {
   assertKnownOptions("opts", opts, ["params", "steps"]);
   const wts = net instanceof ReluRNN ? net.weights() : net;
   if (wts == null || typeof wts !== "object") fail("net", "must be a ReluRNN or {wIn, w, wOut}");
@@ -82,14 +86,20 @@ export function tangentKernel(net: RnnWeights | ReluRNN, inputs: RnnInputs, opts
   if (!Number.isInteger(T) || T <= 0) fail("inputs.steps", `must be a positive integer, got ${T}`);
   if (!Number.isInteger(B) || B <= 0) fail("inputs.batch", `must be a positive integer, got ${B}`);
   if (inputs.inputSize !== I) fail("inputs.inputSize", `is ${inputs.inputSize}; net.wIn expects ${I}`);
-  if (inputs.x == null || inputs.x.length !== T * B * I) fail("inputs.x", `must have steps·batch·inputSize = ${T * B * I} entries, got ${inputs.x?.length}`);
+  if (inputs.x == null || inputs.x.length !== T * B * I)
+    fail("inputs.x", `must have steps·batch·inputSize = ${T * B * I} entries, got ${inputs.x?.length}`);
   assertFinite("inputs.x", inputs.x);
   const params = opts.params ?? ["recurrent"];
-  if (!Array.isArray(params) || params.length === 0) fail("opts.params", "must be a non-empty array of recurrent | input | readout");
-  for (const p of params) if (!["recurrent", "input", "readout"].includes(p)) fail("opts.params", `unknown parameter "${p}" (known: recurrent, input, readout)`);
+  if (!Array.isArray(params) || params.length === 0)
+    fail("opts.params", "must be a non-empty array of recurrent | input | readout");
+  for (const p of params)
+    if (!["recurrent", "input", "readout"].includes(p))
+      fail("opts.params", `unknown parameter "${p}" (known: recurrent, input, readout)`);
   const outSteps = opts.steps ?? Array.from({ length: T }, (_, t) => t);
-  if (!Array.isArray(outSteps) || outSteps.length === 0) fail("opts.steps", "must be a non-empty array of time indices");
-  for (const t of outSteps) if (!Number.isInteger(t) || t < 0 || t >= T) fail("opts.steps", `entry ${t} is outside [0, ${T})`);
+  if (!Array.isArray(outSteps) || outSteps.length === 0)
+    fail("opts.steps", "must be a non-empty array of time indices");
+  for (const t of outSteps)
+    if (!Number.isInteger(t) || t < 0 || t >= T) fail("opts.steps", `entry ${t} is outside [0, ${T})`);
 
   // Forward pass in float64: h[t][b] and the ReLU masks.
   const h: Float64Array[][] = [];

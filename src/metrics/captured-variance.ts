@@ -6,11 +6,15 @@ import { fail } from "../core/validate";
 
 /** Fraction of the (centred) variance of `inputs` (rows [n][d]) captured by span(A), A [d][r]; 0 when the inputs do not vary. */
 export function capturedVariance(inputs: number[][], A: number[][]): number {
-  if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(inputs[0])) fail("inputs", "must be a non-empty array of rows [n][d]");
+  if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(inputs[0]))
+    fail("inputs", "must be a non-empty array of rows [n][d]");
   const n = inputs.length;
   const d = inputs[0].length;
-  inputs.forEach((x, i) => { if (!Array.isArray(x) || x.length !== d) fail("inputs", `row ${i} has length ${x?.length}; expected ${d}`); });
-  if (!Array.isArray(A) || A.length !== d || !Array.isArray(A[0]) || A[0].length === 0) fail("A", `must be a [${d}, r] matrix (one row per input dimension)`);
+  inputs.forEach((x, i) => {
+    if (!Array.isArray(x) || x.length !== d) fail("inputs", `row ${i} has length ${x?.length}; expected ${d}`);
+  });
+  if (!Array.isArray(A) || A.length !== d || !Array.isArray(A[0]) || A[0].length === 0)
+    fail("A", `must be a [${d}, r] matrix (one row per input dimension)`);
   const mean = new Array<number>(d).fill(0);
   for (const x of inputs) for (let j = 0; j < d; j++) mean[j] += x[j] / n;
   const q = svd(A).U; // orthonormal basis of span(A)

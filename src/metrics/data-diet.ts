@@ -44,9 +44,17 @@ export function el2nFromLogits(logits: tf.Tensor2D, labels: ArrayLike<number>): 
 
 type Act = "linear" | "relu" | "tanh" | "sigmoid";
 /** One Dense layer of a chain: z = a W + b, a' = act(z). */
-interface DenseStep { w: tf.Tensor2D; b: tf.Tensor1D | null; act: Act; trainable: boolean }
+interface DenseStep {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D | null;
+  act: Act;
+  trainable: boolean;
+}
 /** A chain of Dense layers whose last output is the logits (a final softmax is folded into the loss). */
-interface DenseChain { flattenInput: boolean; steps: DenseStep[] }
+interface DenseChain {
+  flattenInput: boolean;
+  steps: DenseStep[];
+}
 
 export interface GrandOptions {
   /** "auto" (default): closed form when the model is a chain of Dense layers, else autograd. */
@@ -75,7 +83,10 @@ function denseChain(model: tf.LayersModel | MLP): DenseChain | null {
     const layer = layers[i];
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as { activation?: string; useBias?: boolean };
-    if (cls === "Flatten" && steps.length === 0) { flattenInput = true; continue; }
+    if (cls === "Flatten" && steps.length === 0) {
+      flattenInput = true;
+      continue;
+    }
     if (cls === "Dropout" || cls === "InputLayer") continue; // identity in eval mode, where scores are taken
     if (cls !== "Dense") return null;
     const act = cfg.activation ?? "linear";
@@ -98,7 +109,10 @@ function actFwd(z: tf.Tensor2D, act: Act): tf.Tensor2D {
 function actGrad(z: tf.Tensor2D, act: Act): tf.Tensor2D {
   if (act === "relu") return tf.step(z) as tf.Tensor2D;
   if (act === "tanh") return tf.sub(1, tf.square(tf.tanh(z))) as tf.Tensor2D;
-  if (act === "sigmoid") { const s = tf.sigmoid(z); return tf.mul(s, tf.sub(1, s)) as tf.Tensor2D; }
+  if (act === "sigmoid") {
+    const s = tf.sigmoid(z);
+    return tf.mul(s, tf.sub(1, s)) as tf.Tensor2D;
+  }
   return tf.onesLike(z) as tf.Tensor2D;
 }
 
@@ -118,7 +132,10 @@ function closedFormSq(chain: DenseChain, x: tf.Tensor, y: tf.Tensor1D): tf.Tenso
     const L = chain.steps.length;
     const c = a.shape[1];
     // ∂ℓ/∂logits = softmax − onehot; then through the last activation.
-    let delta = tf.mul(tf.sub(tf.softmax(a), tf.oneHot(y, c).toFloat()), actGrad(pre[L - 1], chain.steps[L - 1].act)) as tf.Tensor2D;
+    let delta = tf.mul(
+      tf.sub(tf.softmax(a), tf.oneHot(y, c).toFloat()),
+      actGrad(pre[L - 1], chain.steps[L - 1].act),
+    ) as tf.Tensor2D;
     let total = tf.zeros([a.shape[0]]) as tf.Tensor1D;
     for (let l = L - 1; l >= 0; l--) {
       const s = chain.steps[l];
@@ -128,7 +145,8 @@ function closedFormSq(chain: DenseChain, x: tf.Tensor, y: tf.Tensor1D): tf.Tenso
         const a2 = tf.sum(tf.square(inputs[l]), 1);
         total = tf.add(total, tf.mul(d2, s.b ? tf.add(a2, 1) : a2));
       }
-      if (l > 0) delta = tf.mul(tf.matMul(delta, s.w, false, true), actGrad(pre[l - 1], chain.steps[l - 1].act)) as tf.Tensor2D;
+      if (l > 0)
+        delta = tf.mul(tf.matMul(delta, s.w, false, true), actGrad(pre[l - 1], chain.steps[l - 1].act)) as tf.Tensor2D;
     }
     return total;
   });
@@ -159,10 +177,12 @@ function logitsOf(model: tf.LayersModel | MLP, x: tf.Tensor): tf.Tensor2D {
     return h as tf.Tensor2D;
   }
   const out = model.apply(x, { training: false });
-  if (Array.isArray(out) || !(out instanceof tf.Tensor) || out.rank !== 2) fail("model", "must have one output of shape [batch, classes]");
+  if (Array.isArray(out) || !(out instanceof tf.Tensor) || out.rank !== 2)
+    fail("model", "must have one output of shape [batch, classes]");
   const last = model.layers[model.layers.length - 1];
   // A functional model ending in softmax: log of the probabilities (clipped) stands in for logSoftmax.
-  if ((last.getConfig() as { activation?: string }).activation === "softmax") return tf.log(tf.maximum(out, 1e-30)) as tf.Tensor2D;
+  if ((last.getConfig() as { activation?: string }).activation === "softmax")
+    return tf.log(tf.maximum(out, 1e-30)) as tf.Tensor2D;
   return out as tf.Tensor2D;
 }
 
@@ -172,7 +192,8 @@ function trainableVars(model: tf.LayersModel | MLP): tf.Variable[] {
 }
 
 function checkGrandInputs(model: unknown, x: tf.Tensor, labels: ArrayLike<number>): number {
-  if (!(model instanceof MLP) && !(model instanceof tf.LayersModel)) fail("model", "must be a tf.LayersModel or an initlab MLP");
+  if (!(model instanceof MLP) && !(model instanceof tf.LayersModel))
+    fail("model", "must be a tf.LayersModel or an initlab MLP");
   if (!(x instanceof tf.Tensor) || x.rank < 2) fail("x", "must be a tensor [batch, ...features]");
   const n = x.shape[0];
   if (n === 0) fail("x", "is empty (0 examples)");
@@ -183,7 +204,8 @@ function checkGrandInputs(model: unknown, x: tf.Tensor, labels: ArrayLike<number
   if (x.dtype !== "float32") fail("x", `must be float32, got ${x.dtype}`);
   const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(x))).dataSync()[0]);
   if (bad) fail("x", "contains NaN or Inf");
-  if (labels == null || labels.length !== n) fail("labels", `must have ${n} entries (one per example), got ${labels?.length}`);
+  if (labels == null || labels.length !== n)
+    fail("labels", `must have ${n} entries (one per example), got ${labels?.length}`);
   return n;
 }
 
@@ -204,13 +226,15 @@ export function grandScoresAutograd(model: tf.LayersModel | MLP, x: tf.Tensor, l
   const sq: tf.Scalar[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      sq.push(tf.tidy(() => {
-        const xi = tf.slice(x, [i], [1]);
-        const yi = tf.tensor1d([labels[i]], "int32");
-        const { value, grads } = tf.variableGrads(() => crossEntropy(logitsOf(model, xi), yi), vars);
-        value.dispose();
-        return tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
-      }));
+      sq.push(
+        tf.tidy(() => {
+          const xi = tf.slice(x, [i], [1]);
+          const yi = tf.tensor1d([labels[i]], "int32");
+          const { value, grads } = tf.variableGrads(() => crossEntropy(logitsOf(model, xi), yi), vars);
+          value.dispose();
+          return tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
+        }),
+      );
     }
     return Array.from(tf.tidy(() => tf.sqrt(tf.stack(sq))).dataSync());
   } finally {
@@ -225,17 +249,23 @@ export function grandScoresAutograd(model: tf.LayersModel | MLP, x: tf.Tensor, l
  * (no +1 for a layer without bias; frozen layers contribute nothing); anything else falls back
  * to per-example autograd. Scores are taken in eval mode (no dropout).
  */
-export function grandScores(model: tf.LayersModel | MLP, x: tf.Tensor, labels: ArrayLike<number>, opts: GrandOptions = {}): number[] {
+export function grandScores(
+  model: tf.LayersModel | MLP,
+  x: tf.Tensor,
+  labels: ArrayLike<number>,
+  opts: GrandOptions = {},
+): number[] {
   assertKnownOptions("opts", opts, ["method", "batchSize"]);
   const method = opts.method ?? "auto";
-  if (!["auto", "closed-form", "autograd"].includes(method)) fail("opts.method", `unknown method "${method}" (known: auto, closed-form, autograd)`);
+  if (!["auto", "closed-form", "autograd"].includes(method))
+    fail("opts.method", `unknown method "${method}" (known: auto, closed-form, autograd)`);
   const bs = opts.batchSize ?? 512;
   if (!Number.isInteger(bs) || bs <= 0) fail("opts.batchSize", `must be a positive integer, got ${bs}`);
   const n = checkGrandInputs(model, x, labels);
   assertLabels("labels", labels, numClasses(model), n);
   const chain = method === "autograd" ? null : denseChain(model);
   if (!chain) {
-    if (method === "closed-form") fail("model", "is not a chain of Dense layers; use method \"auto\" or \"autograd\"");
+    if (method === "closed-form") fail("model", 'is not a chain of Dense layers; use method "auto" or "autograd"');
     return grandScoresAutograd(model, x, labels);
   }
   if (!chain.steps.some((s) => s.trainable)) fail("model", "has no trainable parameters");
@@ -312,7 +342,8 @@ function amount(arg: string, a: PruneAmount, n: number): number {
     if (!Number.isInteger(a.count) || a.count < 0) fail(arg, `count must be a non-negative integer, got ${a.count}`);
     return a.count;
   }
-  if (typeof a !== "number" || !Number.isFinite(a) || a < 0) fail(arg, `must be a fraction in [0, 1] or an integer count, got ${String(a)}`);
+  if (typeof a !== "number" || !Number.isFinite(a) || a < 0)
+    fail(arg, `must be a fraction in [0, 1] or an integer count, got ${String(a)}`);
   if (a <= 1) return Math.round(a * n);
   if (!Number.isInteger(a)) fail(arg, `${a} is above 1 so it is read as a count, but it is not an integer`);
   return a;
@@ -330,14 +361,16 @@ export function pruneByScore(scores: ArrayLike<number>, opts: PruneOptions): num
   assertNonEmpty("scores", scores);
   assertFinite("scores", scores);
   const n = scores.length;
-  if (!["hardest", "easiest", "random"].includes(opts.order)) fail("opts.order", `unknown order "${String(opts.order)}" (known: hardest, easiest, random)`);
+  if (!["hardest", "easiest", "random"].includes(opts.order))
+    fail("opts.order", `unknown order "${String(opts.order)}" (known: hardest, easiest, random)`);
   if (opts.keep === undefined) fail("opts.keep", "is required");
   const keep = amount("opts.keep", opts.keep, n);
   const offset = opts.offset === undefined ? 0 : amount("opts.offset", opts.offset, n);
   if (offset + keep > n) fail("opts", `offset (${offset}) + keep (${keep}) exceeds the ${n} examples`);
   let ranked: number[];
   if (opts.order === "random") {
-    if (opts.seed === undefined || !Number.isFinite(opts.seed)) fail("opts.seed", "a finite seed is required for order \"random\"");
+    if (opts.seed === undefined || !Number.isFinite(opts.seed))
+      fail("opts.seed", 'a finite seed is required for order "random"');
     ranked = new Rng(opts.seed).permutation(n);
   } else {
     const sign = opts.order === "hardest" ? -1 : 1;

@@ -22,10 +22,12 @@ export class ForgettingTracker {
 
   /** Records correctness (truthy = correct) of the examples `indices` at one presentation. */
   record(indices: ArrayLike<number>, correct: ArrayLike<boolean | number>): void {
-    if (indices.length !== correct.length) fail("correct", `has ${correct.length} entries; indices has ${indices.length}`);
+    if (indices.length !== correct.length)
+      fail("correct", `has ${correct.length} entries; indices has ${indices.length}`);
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
-      if (!Number.isInteger(i) || i < 0 || i >= this.n) fail("indices", `entry ${k} is ${i}; expected an index in [0, ${this.n})`);
+      if (!Number.isInteger(i) || i < 0 || i >= this.n)
+        fail("indices", `entry ${k} is ${i}; expected an index in [0, ${this.n})`);
       const c = correct[k] ? 1 : 0;
       if (this.last[i] === 1 && c === 0) this.events[i]++;
       if (c === 1) this.learned[i] = 1;
@@ -37,7 +39,10 @@ export class ForgettingTracker {
   /** Records every example's correctness, in index order. */
   recordAll(correct: ArrayLike<boolean | number>): void {
     if (correct.length !== this.n) fail("correct", `has ${correct.length} entries; the tracker holds ${this.n}`);
-    this.record(Array.from({ length: this.n }, (_, i) => i), correct);
+    this.record(
+      Array.from({ length: this.n }, (_, i) => i),
+      correct,
+    );
   }
 
   /**

@@ -43,7 +43,8 @@ function checkEpsilon(e: number, arg = "opts.epsilon"): void {
 function pair(base: Matrix, tuned: Matrix): [MlMatrix, MlMatrix] {
   const a = toMl(base, "base");
   const b = toMl(tuned, "tuned");
-  if (a.rows !== b.rows || a.columns !== b.columns) fail("tuned", `shape ${b.rows}×${b.columns} does not match base's ${a.rows}×${a.columns}`);
+  if (a.rows !== b.rows || a.columns !== b.columns)
+    fail("tuned", `shape ${b.rows}×${b.columns} does not match base's ${a.rows}×${a.columns}`);
   return [a, b];
 }
 
@@ -57,7 +58,8 @@ export function maxCosinesFromSvd(baseSvd: SVDResult, tunedSvd: SVDResult, k = 1
   const U0 = baseSvd.U;
   const Ut = tunedSvd.U;
   if (!U0.length || !Ut.length) fail("svd", "needs singular vectors (computed with vectors: true)");
-  if (U0.length !== Ut.length) fail("svd", `left singular vectors have ${Ut.length} rows in tuned but ${U0.length} in base`);
+  if (U0.length !== Ut.length)
+    fail("svd", `left singular vectors have ${Ut.length} rows in tuned but ${U0.length} in base`);
   const m = U0.length;
   const kk = Math.min(k, Ut[0].length);
   const r0 = U0[0].length;
@@ -77,7 +79,9 @@ export function maxCosinesFromSvd(baseSvd: SVDResult, tunedSvd: SVDResult, k = 1
 
 function fromCosines(maxCosine: number[], epsilon: number): IntruderResult {
   const indices: number[] = [];
-  maxCosine.forEach((c, j) => { if (c < epsilon) indices.push(j); });
+  maxCosine.forEach((c, j) => {
+    if (c < epsilon) indices.push(j);
+  });
   return { count: indices.length, indices, maxCosine };
 }
 
@@ -97,9 +101,15 @@ export function intruderDimensions(base: Matrix, tuned: Matrix, opts: IntruderOp
 }
 
 /** Intruder counts for several thresholds from one pair of SVDs. */
-export function intruderCurve(base: Matrix, tuned: Matrix, epsilons: number[], opts: { k?: number } = {}): IntruderCurvePoint[] {
+export function intruderCurve(
+  base: Matrix,
+  tuned: Matrix,
+  epsilons: number[],
+  opts: { k?: number } = {},
+): IntruderCurvePoint[] {
   assertKnownOptions("opts", opts, ["k"]);
-  if (!Array.isArray(epsilons) || epsilons.length === 0) fail("epsilons", "must be a non-empty array of thresholds in [0, 1]");
+  if (!Array.isArray(epsilons) || epsilons.length === 0)
+    fail("epsilons", "must be a non-empty array of thresholds in [0, 1]");
   epsilons.forEach((e, i) => checkEpsilon(e, `epsilons[${i}]`));
   const k = opts.k ?? 10;
   checkK(k);
@@ -116,12 +126,21 @@ function transposed(m: Matrix, arg: string): MlMatrix {
 }
 
 /** intruderDimensions for tfjs Dense kernels [in, out]: transposes both to [out, in] first. */
-export function intruderDimensionsDense(baseKernel: Matrix, tunedKernel: Matrix, opts: IntruderOptions = {}): IntruderResult {
+export function intruderDimensionsDense(
+  baseKernel: Matrix,
+  tunedKernel: Matrix,
+  opts: IntruderOptions = {},
+): IntruderResult {
   return intruderDimensions(transposed(baseKernel, "baseKernel"), transposed(tunedKernel, "tunedKernel"), opts);
 }
 
 /** intruderCurve for tfjs Dense kernels [in, out] (output space = columns of the kernel). */
-export function intruderCurveDense(baseKernel: Matrix, tunedKernel: Matrix, epsilons: number[], opts: { k?: number } = {}): IntruderCurvePoint[] {
+export function intruderCurveDense(
+  baseKernel: Matrix,
+  tunedKernel: Matrix,
+  epsilons: number[],
+  opts: { k?: number } = {},
+): IntruderCurvePoint[] {
   return intruderCurve(transposed(baseKernel, "baseKernel"), transposed(tunedKernel, "tunedKernel"), epsilons, opts);
 }
 
@@ -135,7 +154,11 @@ export interface ScaleIntrudersOptions extends IntruderOptions {
  * tuned matrix with its intruder singular values scaled by λ. Same layout as passed
  * (left singular vectors = rows space); returns the new matrix and the intruders used.
  */
-export function scaleIntruders(base: Matrix, tuned: Matrix, opts: ScaleIntrudersOptions = {}): { weight: number[][]; intruders: IntruderResult } {
+export function scaleIntruders(
+  base: Matrix,
+  tuned: Matrix,
+  opts: ScaleIntrudersOptions = {},
+): { weight: number[][]; intruders: IntruderResult } {
   assertKnownOptions("opts", opts, ["k", "epsilon", "lambda"]);
   const k = opts.k ?? 10;
   const epsilon = opts.epsilon ?? 0.5;
@@ -159,7 +182,11 @@ export function scaleIntruders(base: Matrix, tuned: Matrix, opts: ScaleIntruders
 }
 
 /** scaleIntruders for tfjs Dense kernels [in, out]; returns a kernel in [in, out] layout. */
-export function scaleIntrudersDense(baseKernel: Matrix, tunedKernel: Matrix, opts: ScaleIntrudersOptions = {}): { weight: number[][]; intruders: IntruderResult } {
+export function scaleIntrudersDense(
+  baseKernel: Matrix,
+  tunedKernel: Matrix,
+  opts: ScaleIntrudersOptions = {},
+): { weight: number[][]; intruders: IntruderResult } {
   const r = scaleIntruders(transposed(baseKernel, "baseKernel"), transposed(tunedKernel, "tunedKernel"), opts);
   return { weight: new MlMatrix(r.weight).transpose().to2DArray(), intruders: r.intruders };
 }

@@ -21,18 +21,24 @@ export interface RidgeProbeResult {
 
 /** Fits a ridge probe on (trainX, trainY) and scores it on (testX, testY). */
 export function ridgeProbe(
-  trainX: Matrix, trainY: ArrayLike<number>, testX: Matrix, testY: ArrayLike<number>, opts: RidgeProbeOptions = {},
+  trainX: Matrix,
+  trainY: ArrayLike<number>,
+  testX: Matrix,
+  testY: ArrayLike<number>,
+  opts: RidgeProbeOptions = {},
 ): RidgeProbeResult {
   assertKnownOptions("opts", opts, ["lambda", "numClasses"]);
   const lambda = opts.lambda ?? 1e-2;
-  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda < 0) fail("opts.lambda", `must be a finite number >= 0, got ${lambda}`);
+  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda < 0)
+    fail("opts.lambda", `must be a finite number >= 0, got ${lambda}`);
   const xtr = toMl(trainX, "trainX");
   const xte = toMl(testX, "testX");
   if (xte.columns !== xtr.columns) fail("testX", `has ${xte.columns} columns; trainX has ${xtr.columns}`);
   let c = opts.numClasses;
   if (c === undefined) {
     c = 0;
-    for (const ys of [trainY, testY]) for (let i = 0; i < (ys?.length ?? 0); i++) c = Math.max(c, Math.floor(ys[i]) + 1);
+    for (const ys of [trainY, testY])
+      for (let i = 0; i < (ys?.length ?? 0); i++) c = Math.max(c, Math.floor(ys[i]) + 1);
   }
   if (!Number.isInteger(c) || c < 2) fail("opts.numClasses", `must be an integer >= 2, got ${c}`);
   assertLabels("trainY", trainY, c, xtr.rows);

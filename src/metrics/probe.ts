@@ -8,7 +8,13 @@ import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { effectiveRank, singularValuesFast } from "./spectral";
 
 export type ProbeMetric = "rankMe" | "effectiveRank" | "stableRank" | "spectralNorm" | "participationRatio";
-export const PROBE_METRICS: readonly ProbeMetric[] = ["rankMe", "effectiveRank", "stableRank", "spectralNorm", "participationRatio"];
+export const PROBE_METRICS: readonly ProbeMetric[] = [
+  "rankMe",
+  "effectiveRank",
+  "stableRank",
+  "spectralNorm",
+  "participationRatio",
+];
 
 export interface SpectralProbeOptions {
   /** Record when step % every === 0. */
@@ -71,13 +77,18 @@ export function spectrumMetrics(s: number[], metrics: readonly ProbeMetric[] = P
 export function createSpectralProbe(opts: SpectralProbeOptions): SpectralProbe {
   assertKnownOptions("opts", opts, ["every", "targets", "metrics"]);
   assertPositiveInt("opts.every", opts.every);
-  if (opts.targets == null || typeof opts.targets !== "object") fail("opts.targets", "must be an object of name → () => Matrix");
+  if (opts.targets == null || typeof opts.targets !== "object")
+    fail("opts.targets", "must be an object of name → () => Matrix");
   const names = Object.keys(opts.targets);
   if (names.length === 0) fail("opts.targets", "is empty; name at least one matrix to probe");
-  for (const n of names) if (typeof opts.targets[n] !== "function") fail("opts.targets", `"${n}" must be a function returning a matrix`);
+  for (const n of names)
+    if (typeof opts.targets[n] !== "function") fail("opts.targets", `"${n}" must be a function returning a matrix`);
   const metrics = opts.metrics ?? ["rankMe"];
-  if (!Array.isArray(metrics) || metrics.length === 0) fail("opts.metrics", "must be a non-empty array of metric names");
-  for (const m of metrics) if (!PROBE_METRICS.includes(m)) fail("opts.metrics", `unknown metric "${String(m)}" (known: ${PROBE_METRICS.join(", ")})`);
+  if (!Array.isArray(metrics) || metrics.length === 0)
+    fail("opts.metrics", "must be a non-empty array of metric names");
+  for (const m of metrics)
+    if (!PROBE_METRICS.includes(m))
+      fail("opts.metrics", `unknown metric "${String(m)}" (known: ${PROBE_METRICS.join(", ")})`);
   const every = opts.every;
   const rows: ProbeRow[] = [];
   let seconds = 0;

@@ -45,7 +45,8 @@ export function stablemaxLoss(logits: tf.Tensor2D, labels: tf.Tensor1D | ArrayLi
   const [n, c] = logits.shape;
   if (n === 0 || c === 0) fail("logits", `is empty (shape [${n}, ${c}])`);
   if (labels instanceof tf.Tensor) {
-    if (labels.rank !== 1 || labels.shape[0] !== n) fail("labels", `must be a 1-D tensor of length ${n}, got shape [${labels.shape}]`);
+    if (labels.rank !== 1 || labels.shape[0] !== n)
+      fail("labels", `must be a 1-D tensor of length ${n}, got shape [${labels.shape}]`);
   } else {
     assertLabels("labels", labels, c, n);
   }
@@ -153,7 +154,11 @@ function collapseInputs(logits: Matrix, labels: ArrayLike<number>, opts: Collaps
  * d_j = z_j − max, e_j = exp(d_j), S = Σ e_j (summed in index order), loss = log S − d_y.
  * Logits are rounded to the format first (float32 tensors are unchanged by that).
  */
-export function softmaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts: CollapseOptions = {}): SoftmaxCollapse {
+export function softmaxCollapse(
+  logits: Matrix,
+  labels: ArrayLike<number>,
+  opts: CollapseOptions = {},
+): SoftmaxCollapse {
   const { n, c, rows, R } = collapseInputs(logits, labels, opts);
   let collapsed = 0;
   let zeroLoss = 0;
@@ -179,7 +184,11 @@ export function softmaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts:
  * whose Σ_j s_j / s_max is exactly 1 in `precision`, and whose loss −log(s_y / Σ_j s_j) is
  * exactly 0. StableMax grows linearly, so this needs astronomically larger logits than softmax.
  */
-export function stablemaxCollapse(logits: Matrix, labels: ArrayLike<number>, opts: CollapseOptions = {}): SoftmaxCollapse {
+export function stablemaxCollapse(
+  logits: Matrix,
+  labels: ArrayLike<number>,
+  opts: CollapseOptions = {},
+): SoftmaxCollapse {
   const { n, c, rows, R } = collapseInputs(logits, labels, opts);
   let collapsed = 0;
   let zeroLoss = 0;
@@ -241,13 +250,15 @@ export function nlmCosine(grads: ParamList, params: ParamList): number {
   const g = flatten(grads, "grads");
   const p = flatten(params, "params");
   if (g.parts.length !== p.parts.length) fail("grads", `has ${g.parts.length} tensors; params has ${p.parts.length}`);
-  if (!Array.isArray(grads) && g.names.join() !== p.names.join()) fail("grads", `keys [${g.names}] do not match params keys [${p.names}]`);
+  if (!Array.isArray(grads) && g.names.join() !== p.names.join())
+    fail("grads", `keys [${g.names}] do not match params keys [${p.names}]`);
   let dot = 0;
   let gg = 0;
   let pp = 0;
   g.parts.forEach((gv, t) => {
     const pv = p.parts[t];
-    if (gv.length !== pv.length) fail("grads", `entry "${g.names[t]}" has ${gv.length} values; its parameter has ${pv.length}`);
+    if (gv.length !== pv.length)
+      fail("grads", `entry "${g.names[t]}" has ${gv.length} values; its parameter has ${pv.length}`);
     for (let k = 0; k < gv.length; k++) {
       dot += gv[k] * pv[k];
       gg += gv[k] * gv[k];

@@ -10,11 +10,31 @@ import { fail } from "../core/validate";
 export function dataDietConvNet(numClasses = 10, inputShape: [number, number, number] = [28, 28, 1]): tf.Sequential {
   const he = () => tf.initializers.heNormal({ seed: nextSeed() });
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape, filters: 8, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: he() }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape,
+      filters: 8,
+      kernelSize: 3,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: he(),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: he() }));
+  model.add(
+    tf.layers.conv2d({
+      filters: 16,
+      kernelSize: 3,
+      strides: 2,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: he(),
+    }),
+  );
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }) }));
+  model.add(
+    tf.layers.dense({ units: numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }) }),
+  );
   return model;
 }
 
@@ -31,7 +51,8 @@ export interface FlatImageClassifier {
 export function flatImageClassifier(model: tf.LayersModel): FlatImageClassifier {
   if (!(model instanceof tf.LayersModel)) fail("model", "must be a tf.LayersModel");
   const shape = model.inputs[0].shape.slice(1);
-  if (shape.length !== 3 || shape.some((d) => typeof d !== "number")) fail("model", `must take images [batch, h, w, c], got input shape [${model.inputs[0].shape}]`);
+  if (shape.length !== 3 || shape.some((d) => typeof d !== "number"))
+    fail("model", `must take images [batch, h, w, c], got input shape [${model.inputs[0].shape}]`);
   const [h, w, c] = shape as number[];
   return {
     model,

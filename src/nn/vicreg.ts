@@ -46,11 +46,13 @@ function covTerm(z: tf.Tensor2D): tf.Scalar {
 export function vicregLoss(za: tf.Tensor2D, zb: tf.Tensor2D, w: VICRegWeights): VICRegLossParts {
   assertKnownOptions("w", w, ["inv", "var", "cov"]);
   for (const k of ["inv", "var", "cov"] as const) {
-    if (typeof w[k] !== "number" || !Number.isFinite(w[k]) || w[k] < 0) fail(`w.${k}`, `must be a finite number >= 0, got ${w[k]}`);
+    if (typeof w[k] !== "number" || !Number.isFinite(w[k]) || w[k] < 0)
+      fail(`w.${k}`, `must be a finite number >= 0, got ${w[k]}`);
   }
   if (!(za instanceof tf.Tensor) || za.rank !== 2) fail("za", "must be a 2-D tensor [batch, dim]");
   if (!(zb instanceof tf.Tensor) || zb.rank !== 2) fail("zb", "must be a 2-D tensor [batch, dim]");
-  if (za.shape[0] !== zb.shape[0] || za.shape[1] !== zb.shape[1]) fail("zb", `shape [${zb.shape}] does not match za's [${za.shape}]`);
+  if (za.shape[0] !== zb.shape[0] || za.shape[1] !== zb.shape[1])
+    fail("zb", `shape [${zb.shape}] does not match za's [${za.shape}]`);
   if (za.shape[0] < 2) fail("za", `needs at least 2 rows for a variance, got ${za.shape[0]}`);
   return tf.tidy(() => {
     const inv = tf.mean(tf.squaredDifference(za, zb)) as tf.Scalar;
@@ -74,10 +76,16 @@ export class JointEmbeddingModel {
   readonly projector: MLP;
   constructor(cfg: JointEmbeddingConfig) {
     assertKnownOptions("cfg", cfg, ["encoder", "projector"]);
-    if (!Array.isArray(cfg.encoder) || cfg.encoder.length < 2) fail("cfg.encoder", "needs input and representation widths");
-    if (!Array.isArray(cfg.projector) || cfg.projector.length < 1) fail("cfg.projector", "needs at least the embedding width");
+    if (!Array.isArray(cfg.encoder) || cfg.encoder.length < 2)
+      fail("cfg.encoder", "needs input and representation widths");
+    if (!Array.isArray(cfg.projector) || cfg.projector.length < 1)
+      fail("cfg.projector", "needs at least the embedding width");
     this.encoder = new MLP({ sizes: cfg.encoder, activation: "relu", init: "he" });
-    this.projector = new MLP({ sizes: [cfg.encoder[cfg.encoder.length - 1], ...cfg.projector], activation: "relu", init: "he" });
+    this.projector = new MLP({
+      sizes: [cfg.encoder[cfg.encoder.length - 1], ...cfg.projector],
+      activation: "relu",
+      init: "he",
+    });
   }
   represent(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.encoder.forward(x));
@@ -110,7 +118,12 @@ export interface AugmentOptions {
  * One augmented view of `rows` images taken from row-major `x` (seeded by `rng`): random
  * shift with zero fill, pixel dropout, Gaussian noise.
  */
-export function augmentImages(x: Float32Array, rows: ArrayLike<number>, rng: Rng, opts: AugmentOptions = {}): Float32Array {
+export function augmentImages(
+  x: Float32Array,
+  rows: ArrayLike<number>,
+  rng: Rng,
+  opts: AugmentOptions = {},
+): Float32Array {
   assertKnownOptions("opts", opts, ["height", "width", "shift", "dropout", "noise"]);
   const h = opts.height ?? 28;
   const w = opts.width ?? 28;
@@ -143,7 +156,12 @@ export function augmentImages(x: Float32Array, rows: ArrayLike<number>, rng: Rng
 }
 
 /** Applies `fn` to `x` in row blocks and returns the concatenated [n, out] result as Float32Array. */
-export function mapRows(x: Float32Array, dim: number, fn: (b: tf.Tensor2D) => tf.Tensor2D, batch = 2048): { data: Float32Array; cols: number } {
+export function mapRows(
+  x: Float32Array,
+  dim: number,
+  fn: (b: tf.Tensor2D) => tf.Tensor2D,
+  batch = 2048,
+): { data: Float32Array; cols: number } {
   assertPositiveInt("batch", batch);
   const n = x.length / dim;
   const parts: Float32Array[] = [];

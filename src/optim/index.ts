@@ -1,3 +1,4 @@
 export * from "./orthograd";
-export * from "./fast-adam";
+export { FastAdam } from "./fast-adam";
+export type { FastAdamOptions } from "./fast-adam";
 export * from "./schedules";

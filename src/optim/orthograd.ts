@@ -19,10 +19,15 @@ const EPS64 = 2 ** -53;
  */
 export function orthogonalGradient(grad: tf.Tensor, param: tf.Tensor): tf.Tensor;
 export function orthogonalGradient(grad: ArrayLike<number>, param: ArrayLike<number>): number[];
-export function orthogonalGradient(grad: tf.Tensor | ArrayLike<number>, param: tf.Tensor | ArrayLike<number>): tf.Tensor | number[] {
+export function orthogonalGradient(
+  grad: tf.Tensor | ArrayLike<number>,
+  param: tf.Tensor | ArrayLike<number>,
+): tf.Tensor | number[] {
   if (grad instanceof tf.Tensor || param instanceof tf.Tensor) {
-    if (!(grad instanceof tf.Tensor) || !(param instanceof tf.Tensor)) fail("grad", "and param must both be tf.Tensors or both be arrays");
-    if (grad.shape.join() !== param.shape.join()) fail("grad", `shape [${grad.shape}] does not match param shape [${param.shape}]`);
+    if (!(grad instanceof tf.Tensor) || !(param instanceof tf.Tensor))
+      fail("grad", "and param must both be tf.Tensors or both be arrays");
+    if (grad.shape.join() !== param.shape.join())
+      fail("grad", `shape [${grad.shape}] does not match param shape [${param.shape}]`);
     if (grad.size === 0) fail("grad", "is empty");
     return orthoTensor(grad, param);
   }
@@ -98,7 +103,8 @@ export class AdamW extends tf.Optimizer {
     super();
     assertKnownOptions("config", config, ADAMW_KEYS);
     const c = config ?? ({} as AdamWConfig);
-    if (!(typeof c.lr === "number" && c.lr > 0 && Number.isFinite(c.lr))) fail("config.lr", `must be a positive number, got ${c.lr}`);
+    if (!(typeof c.lr === "number" && c.lr > 0 && Number.isFinite(c.lr)))
+      fail("config.lr", `must be a positive number, got ${c.lr}`);
     this.lr = c.lr;
     this.beta1 = c.beta1 ?? 0.9;
     this.beta2 = c.beta2 ?? 0.999;
@@ -107,8 +113,10 @@ export class AdamW extends tf.Optimizer {
     this.orthogonal = c.orthogonal ?? false;
     assertInRange("config.beta1", this.beta1, 0, 1 - 1e-12);
     assertInRange("config.beta2", this.beta2, 0, 1 - 1e-12);
-    if (!(this.eps >= 0 && Number.isFinite(this.eps))) fail("config.eps", `must be a finite number ≥ 0, got ${this.eps}`);
-    if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay))) fail("config.weightDecay", `must be a finite number ≥ 0, got ${this.weightDecay}`);
+    if (!(this.eps >= 0 && Number.isFinite(this.eps)))
+      fail("config.eps", `must be a finite number ≥ 0, got ${this.eps}`);
+    if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay)))
+      fail("config.weightDecay", `must be a finite number ≥ 0, got ${this.weightDecay}`);
   }
 
   /** Learning rate for the following steps (schedules). */
@@ -163,18 +171,33 @@ export class AdamW extends tf.Optimizer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, orthogonal: this.orthogonal };
+    return {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      orthogonal: this.orthogonal,
+    };
   }
 }
 
 /** Plain AdamW (the ⊥AdamW comparison differs from it only in `orthogonal`). */
-export function adamW(config: Omit<AdamWConfig, "orthogonal">): AdamW {
-  assertKnownOptions("config", config, ADAMW_KEYS.filter((k) => k !== "orthogonal"));
+export function plainAdamW(config: Omit<AdamWConfig, "orthogonal">): AdamW {
+  assertKnownOptions(
+    "config",
+    config,
+    ADAMW_KEYS.filter((k) => k !== "orthogonal"),
+  );
   return new AdamW({ ...config, orthogonal: false });
 }
 
 /** ⊥AdamW: AdamW on per-tensor ⊥Grad gradients. */
 export function orthoAdamW(config: Omit<AdamWConfig, "orthogonal">): AdamW {
-  assertKnownOptions("config", config, ADAMW_KEYS.filter((k) => k !== "orthogonal"));
+  assertKnownOptions(
+    "config",
+    config,
+    ADAMW_KEYS.filter((k) => k !== "orthogonal"),
+  );
   return new AdamW({ ...config, orthogonal: true });
 }

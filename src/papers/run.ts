@@ -66,7 +66,22 @@ export interface PaperSummaryFile {
   summary: Record<string, number | string>;
   figures: string[];
   /** Varies run to run; kept apart so same-seed runs compare equal elsewhere. */
-  provenance: { codeVersion: string; runId: string | null; computeSeconds: number; cached: boolean };
+  provenance: {
+    codeVersion: string;
+    runId: string | null;
+    computeSeconds: number;
+    cached: boolean;
+    /** Summary values that are durations (keys ending in seconds/Seconds/ms/Ms/overhead/perSecond): they vary run to run. */
+    timings: Record<string, number | string>;
+  };
+}
+
+/**
+ * Summary keys that name a duration (ending in seconds/Seconds/ms/Ms, or an overhead or
+ * per-second rate): they vary run to run, so they are kept apart from measured values.
+ */
+export function isTimingKey(key: string): boolean {
+  return /(^|[a-z0-9_ ])(seconds|Seconds|ms|Ms|overhead|Overhead|perSecond|PerSecond)(\b|$)/.test(key);
 }
 
 let version: string | null = null;
@@ -269,7 +284,9 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
     if (names.has(f.name)) fail(`paper "${id}" figure`, `name "${f.name}" is used twice`);
     names.add(f.name);
   }
-  const summary = paper.summary ? paper.summary(result, config) : {};
+  const allSummary = paper.summary ? paper.summary(result, config) : {};
+  const summary = Object.fromEntries(Object.entries(allSummary).filter(([k]) => !isTimingKey(k)));
+  const timings = Object.fromEntries(Object.entries(allSummary).filter(([k]) => isTimingKey(k)));
   const run: PaperRun<R, C> = {
     id,
     citation: paper.citation,
@@ -305,6 +322,7 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
         runId: process.env.INITLAB_RUN_ID ?? null,
         computeSeconds: Math.round(rec.computeSeconds * 10) / 10,
         cached,
+        timings,
       },
     };
     run.summaryFile = path.join(resultsDir(size), id, "summary.json");

@@ -33,13 +33,25 @@ const HEX = /^#[0-9a-f]{6}$/i;
  */
 export function setMethodColor(name: string, color: string): void {
   if (typeof name !== "string" || !name.trim()) fail("name", "must be a non-empty string");
-  if (typeof color !== "string" || !HEX.test(color)) fail("color", `must be a hex colour "#rrggbb", got ${JSON.stringify(color)}`);
+  if (typeof color !== "string" || !HEX.test(color))
+    fail("color", `must be a hex colour "#rrggbb", got ${JSON.stringify(color)}`);
   METHOD_COLORS[name.trim().toLowerCase()] = color.toLowerCase();
 }
 
 // Palette for names without a fixed colour: Tableau 10 without its pale yellow and light
 // grey, which are hard to see on white (those two stay as fixed method colours above).
-const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#17becf", "#8c6d31", "#ff9da6"];
+const PALETTE = [
+  "#4c78a8",
+  "#f58518",
+  "#54a24b",
+  "#e45756",
+  "#72b7b2",
+  "#b279a2",
+  "#9d755d",
+  "#17becf",
+  "#8c6d31",
+  "#ff9da6",
+];
 
 function methodColor(key: string): string | null {
   if (METHOD_COLORS[key]) return METHOD_COLORS[key];
@@ -89,7 +101,8 @@ export function colorsFor(names: readonly string[]): string[] {
  */
 export function colorFor(name: string, index?: number, names?: readonly string[]): string {
   if (typeof name !== "string") fail("name", "must be a string");
-  if (names !== undefined && typeof index === "number" && Array.isArray(names) && names[index] === name) return colorsFor(names)[index];
+  if (names !== undefined && typeof index === "number" && Array.isArray(names) && names[index] === name)
+    return colorsFor(names)[index];
   return methodColor(name.toLowerCase()) ?? PALETTE[hash(name.toLowerCase()) % PALETTE.length];
 }
 

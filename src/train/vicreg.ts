@@ -50,42 +50,55 @@ export function twoViewSource(x: Float32Array, dim: number, augment?: AugmentOpt
 }
 
 /** Trains `model` with VICReg (Adam, i.e. FastAdam) on images `x` (row-major, n × dim) with two augmented views. */
-export async function trainVICReg(model: JointEmbeddingModel, x: Float32Array, dim: number, opts: TrainVICRegOptions): Promise<TrainVICRegResult> {
+export async function trainVICReg(
+  model: JointEmbeddingModel,
+  x: Float32Array,
+  dim: number,
+  opts: TrainVICRegOptions,
+): Promise<TrainVICRegResult> {
   assertKnownOptions("opts", opts, ["steps", "batchSize", "lr", "weights", "seed", "augment", "onStep", "logEvery"]);
   assertPositiveInt("opts.steps", opts.steps);
   assertPositiveInt("opts.batchSize", opts.batchSize);
   if (!(opts.lr > 0)) fail("opts.lr", `must be positive, got ${opts.lr}`);
   const n = x.length / dim;
-  if (!Number.isInteger(n) || n < opts.batchSize) fail("x", `holds ${n} rows of ${dim}; need at least batchSize = ${opts.batchSize}`);
+  if (!Number.isInteger(n) || n < opts.batchSize)
+    fail("x", `holds ${n} rows of ${dim}; need at least batchSize = ${opts.batchSize}`);
   const logEvery = opts.logEvery ?? 25;
   assertPositiveInt("opts.logEvery", logEvery);
   const losses: TrainVICRegResult["losses"] = [];
   let parts: tf.Tensor | null = null;
   let hookSeconds = 0;
   const res = await train<TwoViews>(model, twoViewSource(x, dim, opts.augment), {
-    steps: opts.steps, batchSize: opts.batchSize, sampler: "stream", lr: opts.lr, seed: opts.seed,
+    steps: opts.steps,
+    batchSize: opts.batchSize,
+    sampler: "stream",
+    lr: opts.lr,
+    seed: opts.seed,
     objective: (b, info) => {
       const p = vicregLoss(model.embed(b.xa), model.embed(b.xb), opts.weights);
       // The step's own loss parts are kept for the log (the loop frees the rest of the step).
-      if (info.step % logEvery === 0 || info.step === opts.steps) parts = tf.keep(tf.stack([p.loss, p.inv, p.var, p.cov]));
+      if (info.step % logEvery === 0 || info.step === opts.steps)
+        parts = tf.keep(tf.stack([p.loss, p.inv, p.var, p.cov]));
       return p.loss;
     },
-    hooks: [{
-      postStep: (step) => {
-        if (parts !== null) {
-          const t = parts as tf.Tensor;
-          parts = null;
-          const [loss, inv, v, cov] = Array.from(t.dataSync());
-          t.dispose();
-          if (!Number.isFinite(loss)) fail("training", `loss became ${loss} at step ${step}; lower lr`);
-          losses.push({ step, loss, inv, var: v, cov });
-        }
-        const t1 = performance.now();
-        opts.onStep?.(step);
-        // The log read is training time (as before); the caller's onStep is not.
-        hookSeconds += (performance.now() - t1) / 1000;
+    hooks: [
+      {
+        postStep: (step) => {
+          if (parts !== null) {
+            const t = parts as tf.Tensor;
+            parts = null;
+            const [loss, inv, v, cov] = Array.from(t.dataSync());
+            t.dispose();
+            if (!Number.isFinite(loss)) fail("training", `loss became ${loss} at step ${step}; lower lr`);
+            losses.push({ step, loss, inv, var: v, cov });
+          }
+          const t1 = performance.now();
+          opts.onStep?.(step);
+          // The log read is training time (as before); the caller's onStep is not.
+          hookSeconds += (performance.now() - t1) / 1000;
+        },
       },
-    }],
+    ],
   });
   return { losses, trainSeconds: res.seconds - hookSeconds };
 }

@@ -8,10 +8,23 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import "../../src/papers/all";
-import { benchVariants, LoraAdapter, LoraConfig, registerAdapter, registerBenchEntry, showAdaptersTable, withRunSeed, RunRecord } from "../../src/adapters";
+import {
+  benchVariants,
+  LoraAdapter,
+  LoraConfig,
+  registerAdapter,
+  registerBenchEntry,
+  showAdaptersTable,
+  withRunSeed,
+  RunRecord,
+} from "../../src/adapters";
 import { colorFor } from "../../src/plot/theme";
 import { checksMarkdown, definePaper, evidence, runPaper, sanity } from "../../src/papers";
-import { ADAPTERS_COMPARE_PRESETS, AdaptersCompareConfig, AdaptersCompareResult } from "../../src/papers/adapters-compare";
+import {
+  ADAPTERS_COMPARE_PRESETS,
+  AdaptersCompareConfig,
+  AdaptersCompareResult,
+} from "../../src/papers/adapters-compare";
 
 /** The fixture method: LoRA with α = r (scale 1) under its own name. */
 class ScaledLora extends LoraAdapter {
@@ -23,7 +36,9 @@ let afterTrainCalls = 0;
 registerBenchEntry({
   method: "scaled-lora",
   color: "#123abc",
-  variants: (s) => [{ id: `scaled-LoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: s.midRank }, family: "lora" }],
+  variants: (s) => [
+    { id: `scaled-LoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: s.midRank }, family: "lora" },
+  ],
   prepareConfig: withRunSeed,
   afterTrain: ({ model }) => {
     afterTrainCalls++;
@@ -45,11 +60,28 @@ function withTempDirs<T>(f: (dir: string) => Promise<T>): Promise<T> {
 }
 
 test("a fixture method registered in the test joins the benchmark's variants, runs, and appears in the records, summary and table", async () => {
-  assert.ok(benchVariants(ADAPTERS_COMPARE_PRESETS.default).some((v) => v.id === "scaled-LoRA r=4" && v.method === "scaled-lora"));
+  assert.ok(
+    benchVariants(ADAPTERS_COMPARE_PRESETS.default).some(
+      (v) => v.id === "scaled-LoRA r=4" && v.method === "scaled-lora",
+    ),
+  );
   assert.equal(colorFor("scaled-LoRA r=4"), "#123abc");
   await withTempDirs(async () => {
-    const config: Partial<AdaptersCompareConfig> = { methods: ["full FT", "scaled-lora"], finetuneExamples: 300, testExamples: 100, steps: 6, warmup: 2, evalEvery: 3, earlySteps: [3], calibrationBatches: 1 };
-    const run = await runPaper<AdaptersCompareResult, AdaptersCompareConfig>("adapters-compare", { size: "smoke", config, cache: false });
+    const config: Partial<AdaptersCompareConfig> = {
+      methods: ["full FT", "scaled-lora"],
+      finetuneExamples: 300,
+      testExamples: 100,
+      steps: 6,
+      warmup: 2,
+      evalEvery: 3,
+      earlySteps: [3],
+      calibrationBatches: 1,
+    };
+    const run = await runPaper<AdaptersCompareResult, AdaptersCompareConfig>("adapters-compare", {
+      size: "smoke",
+      config,
+      cache: false,
+    });
     const ids = [...new Set(run.result.records.map((r: RunRecord) => r.id))];
     assert.deepEqual(ids, ["full FT", "scaled-LoRA r=4"]);
     const rec = run.result.records.find((r) => r.id === "scaled-LoRA r=4")!;
@@ -59,7 +91,10 @@ test("a fixture method registered in the test joins the benchmark's variants, ru
     assert.equal(afterTrainCalls, 1);
     assert.ok(rec.curve.every((p) => Number.isFinite(p.testLossB)));
     // The report: the summary and the table name it; the cross-method checks cover it as a mid-tier adapter.
-    assert.ok(typeof run.summary["scaled-LoRA r=4"] === "string" && /params 6208/.test(run.summary["scaled-LoRA r=4"] as string));
+    assert.ok(
+      typeof run.summary["scaled-LoRA r=4"] === "string" &&
+        /params 6208/.test(run.summary["scaled-LoRA r=4"] as string),
+    );
     assert.match(showAdaptersTable(run.result), /scaled-LoRA r=4/);
     assert.match(checksMarkdown(run.checks), /mid-tier adapter/);
     assert.ok(run.figures.length > 0);
@@ -85,7 +120,13 @@ test("a fixture paper registered in the test runs through runPaper and writes it
     assert.equal(run.summaryFile, path.join(dir, "results", "fixture-extension-paper", "summary.json"));
     const file = JSON.parse(fs.readFileSync(run.summaryFile!, "utf8"));
     assert.equal(file.id, "fixture-extension-paper");
-    assert.deepEqual(file.checks.map((c: { kind: string; pass: boolean }) => [c.kind, c.pass]), [["evidence", true], ["sanity", true]]);
+    assert.deepEqual(
+      file.checks.map((c: { kind: string; pass: boolean }) => [c.kind, c.pass]),
+      [
+        ["evidence", true],
+        ["sanity", true],
+      ],
+    );
     assert.equal(file.summary.first, 3);
     assert.deepEqual(file.seeds, [0]);
   });

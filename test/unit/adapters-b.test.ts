@@ -11,25 +11,41 @@ import { Rng } from "../../src/core/random";
 import { SorsaAdapter } from "../../src/adapters/sorsa";
 import { EvaAdapter, evaPca, evaRankAllocation } from "../../src/adapters/eva";
 import { LolduAdapter } from "../../src/adapters/loldu";
-import { DoraAdapter, stopGradient } from "../../src/adapters/dora";
+import { DoraAdapter } from "../../src/adapters/dora";
+import { stopGradient } from "../../src/adapters/dora/adapter";
 import { createAdapter } from "../../src/adapters";
 
 const rand = (r: number, c: number, seed: number): number[][] => {
   const g = new Rng(seed);
   return Array.from({ length: r }, () => Array.from({ length: c }, () => g.normal()));
 };
-const maxAbsDiff = (a: number[][], b: number[][]): number => Math.max(...a.map((row, i) => Math.max(...row.map((v, j) => Math.abs(v - b[i][j])))));
-const arr = (t: tf.Tensor2D): number[][] => { const a = t.arraySync(); t.dispose(); return a; };
+const maxAbsDiff = (a: number[][], b: number[][]): number =>
+  Math.max(...a.map((row, i) => Math.max(...row.map((v, j) => Math.abs(v - b[i][j])))));
+const arr = (t: tf.Tensor2D): number[][] => {
+  const a = t.arraySync();
+  t.dispose();
+  return a;
+};
 
-test("setup", async () => { await backendReady(); });
+test("setup", async () => {
+  await backendReady();
+});
 
 test("LU: hand 2×2 case with a row swap", () => {
-  const f = luDecompose([[1, 2], [3, 4]]);
+  const f = luDecompose([
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(f.perm, [1, 0]);
   assert.ok(Math.abs(f.L[1][0] - 1 / 3) < 1e-15);
   assert.ok(Math.abs(f.D[0] - 3) < 1e-15 && Math.abs(f.D[1] - 2 / 3) < 1e-15);
   assert.ok(Math.abs(f.U[0][1] - 4 / 3) < 1e-15 && f.U[1][1] === 1 && f.U[1][0] === 0);
-  assert.ok(maxAbsDiff(luReconstruct(f), [[1, 2], [3, 4]]) < 1e-14);
+  assert.ok(
+    maxAbsDiff(luReconstruct(f), [
+      [1, 2],
+      [3, 4],
+    ]) < 1e-14,
+  );
 });
 
 test("LU: matches ml-matrix's LuDecomposition on a square matrix; P L D U reproduces rectangular ones", () => {
@@ -40,12 +56,23 @@ test("LU: matches ml-matrix's LuDecomposition on a square matrix; P L D U reprod
   const Lref = ref.lowerTriangularMatrix.to2DArray();
   const Uref = ref.upperTriangularMatrix.to2DArray();
   assert.ok(maxAbsDiff(f.L, Lref) < 1e-12);
-  assert.ok(maxAbsDiff(f.U.map((row, j) => row.map((v) => v * f.D[j])), Uref) < 1e-12);
-  for (const [m, n] of [[7, 4], [4, 7]]) {
+  assert.ok(
+    maxAbsDiff(
+      f.U.map((row, j) => row.map((v) => v * f.D[j])),
+      Uref,
+    ) < 1e-12,
+  );
+  for (const [m, n] of [
+    [7, 4],
+    [4, 7],
+  ]) {
     const b = rand(m, n, m * 10 + n);
     const g = luDecompose(b);
     assert.ok(maxAbsDiff(luReconstruct(g), b) < 1e-12, `${m}×${n}`);
-    assert.ok(g.L.every((row) => row.every((v) => Math.abs(v) <= 1 + 1e-15)), "partial pivoting keeps |L| ≤ 1");
+    assert.ok(
+      g.L.every((row) => row.every((v) => Math.abs(v) <= 1 + 1e-15)),
+      "partial pivoting keeps |L| ≤ 1",
+    );
   }
   assert.throws(() => luDecompose([[1, NaN]]), /m:/);
 });
@@ -54,9 +81,17 @@ test("LoLDU: r + 1 parameters, identity at init, and ΔW = s·P L_r diag(z) U_r 
   const w = rand(12, 8, 2); // [in, out]
   const ad = new LolduAdapter(tf.tensor2d(w), { r: 5, alpha: 10 });
   assert.equal(ad.parameterCount(), 6);
-  assert.equal(ad.trainableVariables().reduce((s, v) => s + v.size, 0), 6);
+  assert.equal(
+    ad.trainableVariables().reduce((s, v) => s + v.size, 0),
+    6,
+  );
   assert.ok(maxAbsDiff(arr(ad.effectiveWeight()), w) < 1e-5);
-  assert.ok(maxAbsDiff(arr(ad.deltaW()), w.map((r) => r.map(() => 0))) === 0);
+  assert.ok(
+    maxAbsDiff(
+      arr(ad.deltaW()),
+      w.map((r) => r.map(() => 0)),
+    ) === 0,
+  );
   // Independent float64 answer from the torch-layout LU.
   const wt = w[0].map((_, o) => w.map((row) => row[o]));
   const f = luDecompose(wt);
@@ -66,14 +101,27 @@ test("LoLDU: r + 1 parameters, identity at init, and ΔW = s·P L_r diag(z) U_r 
   ad.s.assign(tf.scalar(s));
   const s0 = 10 / 5;
   const expT = wt.map(() => new Array<number>(12).fill(0));
-  for (let i = 0; i < 8; i++) for (let j = 0; j < 5; j++) for (let c = 0; c < 12; c++) expT[f.perm[i]][c] += f.L[i][j] * (s * z[j] - s0 * f.D[j]) * f.U[j][c];
+  for (let i = 0; i < 8; i++)
+    for (let j = 0; j < 5; j++)
+      for (let c = 0; c < 12; c++) expT[f.perm[i]][c] += f.L[i][j] * (s * z[j] - s0 * f.D[j]) * f.U[j][c];
   const exp = w.map((_, c) => expT.map((row) => row[c]));
   const dd = maxAbsDiff(arr(ad.deltaW()), exp);
   assert.ok(dd < 1e-4, `ΔW off by ${dd}`);
   ad.merge();
-  assert.ok(maxAbsDiff(ad.base.arraySync(), w.map((r, i) => r.map((v, o) => v + exp[i][o]))) < 1e-4);
+  assert.ok(
+    maxAbsDiff(
+      ad.base.arraySync(),
+      w.map((r, i) => r.map((v, o) => v + exp[i][o])),
+    ) < 1e-4,
+  );
   ad.unmerge();
-  assert.ok(maxAbsDiff(ad.base.arraySync(), Array.from(w, (r) => Array.from(Float32Array.from(r)))) === 0, "unmerge restores W0 exactly");
+  assert.ok(
+    maxAbsDiff(
+      ad.base.arraySync(),
+      Array.from(w, (r) => Array.from(Float32Array.from(r))),
+    ) === 0,
+    "unmerge restores W0 exactly",
+  );
   assert.throws(() => new LolduAdapter(tf.tensor2d(w), { r: 9 }), /config\.r/);
   assert.throws(() => new LolduAdapter(tf.tensor2d(w), { r: 2, alpha: -1 }), /config\.alpha/);
   ad.dispose();
@@ -107,13 +155,17 @@ test("EVA: A's columns are the top principal directions of the calibration input
   const g = new Rng(5);
   // Inputs with a clear variance ordering along random directions.
   const scales = [5, 3, 2, 1, 0.5, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1];
-  const batches = Array.from({ length: 4 }, () => tf.tensor2d(Array.from({ length: 40 }, () => scales.map((s) => s * g.normal() + 1))));
+  const batches = Array.from({ length: 4 }, () =>
+    tf.tensor2d(Array.from({ length: 40 }, () => scales.map((s) => s * g.normal() + 1))),
+  );
   const ad = new EvaAdapter(tf.tensor2d(rand(12, 8, 6)), { r: 3, alpha: 6, tau: 0.999999 });
   ad.init({ inputs: batches });
   const all = batches.flatMap((b) => b.arraySync());
   const n = all.length;
   const mean = all[0].map((_, j) => all.reduce((s, r) => s + r[j], 0) / n);
-  const cov = mean.map((_, i) => mean.map((__, j) => all.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / (n - 1)));
+  const cov = mean.map((_, i) =>
+    mean.map((__, j) => all.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / (n - 1)),
+  );
   const e = eigh(cov); // ascending
   const A = ad.A.arraySync();
   for (let c = 0; c < 3; c++) {
@@ -137,7 +189,11 @@ test("EVA: A's columns are the top principal directions of the calibration input
 });
 
 test("EVA rank redistribution: global top explained variance, capped at ρ·r, α_l = α·r_l/r", () => {
-  const ratios = [[0.5, 0.3, 0.1, 0.05], [0.2, 0.1, 0.05, 0.01], [0.01, 0.01, 0.0, 0.0]];
+  const ratios = [
+    [0.5, 0.3, 0.1, 0.05],
+    [0.2, 0.1, 0.05, 0.01],
+    [0.01, 0.01, 0.0, 0.0],
+  ];
   const a = evaRankAllocation(ratios, { r: 2, rho: 2, alpha: 4 });
   // budget 6 from caps of 4: 0.5, 0.3, 0.2, 0.1 (L0), 0.1 (L1), 0.05 (L0) → [4, 2, 0]
   assert.deepEqual(a.ranks, [4, 2, 0]);
@@ -184,7 +240,12 @@ test("stopGradient: identity forward, zero gradient", () => {
 
 test("registry: the four methods are created by name", () => {
   const w = tf.tensor2d(rand(12, 8, 10));
-  for (const [name, cfg] of [["sorsa", { r: 2 }], ["eva", { r: 2 }], ["loldu", { r: 8 }], ["dora", { r: 2 }]] as const) {
+  for (const [name, cfg] of [
+    ["sorsa", { r: 2 }],
+    ["eva", { r: 2 }],
+    ["loldu", { r: 8 }],
+    ["dora", { r: 2 }],
+  ] as const) {
     const ad = createAdapter(name, w, cfg);
     assert.equal(ad.method, name);
     ad.dispose();

@@ -5,7 +5,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { warmupCosine } from "../../src/optim/schedules";
 import { capturedVariance } from "../../src/metrics/captured-variance";
-import { ADAPTERS_COMPARE_PRESETS, benchmarkVariants, runAdaptersBenchmark, AdaptersCompareConfig } from "../../src/papers/adapters-compare";
+import {
+  ADAPTERS_COMPARE_PRESETS,
+  benchmarkVariants,
+  runAdaptersBenchmark,
+  AdaptersCompareConfig,
+} from "../../src/papers/adapters-compare";
 import { compareChecks } from "../../src/papers/adapters-compare/checks";
 import { compareFigures } from "../../src/papers/adapters-compare/figures";
 import { ViewResult } from "../../src/papers/adapters-compare/view";
@@ -24,7 +29,12 @@ test("warmup + cosine schedule: linear to 1 over the warmup, 1/2 halfway through
 
 test("capturedVariance: the fraction of centred variance in span(A) (closed form on axis-aligned data)", () => {
   // x = (±2, ±1, 0): variance 4 along e1, 1 along e2.
-  const xs = [[2, 1, 0], [-2, -1, 0], [2, -1, 0], [-2, 1, 0]];
+  const xs = [
+    [2, 1, 0],
+    [-2, -1, 0],
+    [2, -1, 0],
+    [-2, 1, 0],
+  ];
   assert.ok(Math.abs(capturedVariance(xs, [[1], [0], [0]]) - 0.8) < 1e-12);
   assert.ok(Math.abs(capturedVariance(xs, [[0], [3], [0]]) - 0.2) < 1e-12);
   assert.throws(() => capturedVariance(xs, [[1], [0]]), /A/);
@@ -33,24 +43,48 @@ test("capturedVariance: the fraction of centred variance in span(A) (closed form
 test("the variant list comes from the entries: full FT first, non-tiny tiers, then the tiny tier (the old order)", () => {
   const ids = benchmarkVariants(ADAPTERS_COMPARE_PRESETS.default).map((v) => v.id);
   assert.deepEqual(ids, [
-    "full FT", "LoRA r=4", "rsLoRA r=4", "PiSSA r=4", "LoRA-GA r=4", "EVA r=4", "SORSA r=4", "SORSA r=4 γ=0", "DoRA r=4", "LoRA-XS r=56", "LoRA-SB r=56",
-    "LoRA r=1", "LoRA-XS r=16", "LoRA-SB r=16", "SVFit (all σ)", "LoLDU (all r)",
+    "full FT",
+    "LoRA r=4",
+    "rsLoRA r=4",
+    "PiSSA r=4",
+    "LoRA-GA r=4",
+    "EVA r=4",
+    "SORSA r=4",
+    "SORSA r=4 γ=0",
+    "DoRA r=4",
+    "LoRA-XS r=56",
+    "LoRA-SB r=56",
+    "LoRA r=1",
+    "LoRA-XS r=16",
+    "LoRA-SB r=16",
+    "SVFit (all σ)",
+    "LoLDU (all r)",
   ]);
   const families = Object.fromEntries(benchmarkVariants(ADAPTERS_COMPARE_PRESETS.default).map((v) => [v.id, v.family]));
   assert.equal(families["SVFit (all σ)"], "diag");
   assert.equal(families["LoRA-SB r=16"], "xs");
-  assert.deepEqual(benchmarkVariants({ ...ADAPTERS_COMPARE_PRESETS.default, methods: ["lora-sb", "full FT"] }).map((v) => v.id), ["full FT", "LoRA-SB r=56", "LoRA-SB r=16"]);
+  assert.deepEqual(
+    benchmarkVariants({ ...ADAPTERS_COMPARE_PRESETS.default, methods: ["lora-sb", "full FT"] }).map((v) => v.id),
+    ["full FT", "LoRA-SB r=56", "LoRA-SB r=16"],
+  );
 });
 
 test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier ≈ 500 (counts from the adapters themselves)", async () => {
   await backendReady();
   const cfg = ADAPTERS_COMPARE_PRESETS.default;
-  const shapes: Array<[number, number]> = [[784, 256], [256, 256]];
+  const shapes: Array<[number, number]> = [
+    [784, 256],
+    [256, 256],
+  ];
   const counts: Record<string, number> = {};
   for (const v of benchmarkVariants(cfg)) {
     if (v.method === "full" || v.method === "eva") continue; // EVA's ranks depend on data (same total budget as LoRA)
     counts[v.id] = shapes.reduce((s, [i, o]) => {
-      const ad = createAdapter(v.method, tf.zeros([i, o]) as tf.Tensor2D, v.method === "lora-sb" ? { ...v.config, eta1: 1e-3 } : v.config);
+      const ad = createAdapter(
+        v.method,
+        tf.zeros([i, o]) as tf.Tensor2D,
+        v.method === "lora-sb" ? { ...v.config, eta1: 1e-3 } : v.config,
+      );
       const n = ad.parameterCount();
       ad.dispose();
       return s + n;
@@ -67,14 +101,28 @@ test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier 
 
 test("a tiny end-to-end run: records and curves through train(), entry extras, the checks and views computed from the records", async () => {
   const cfg: AdaptersCompareConfig = {
-    ...ADAPTERS_COMPARE_PRESETS.smoke, seeds: [0, 1], finetuneExamples: 200, testExamples: 100, steps: 4, warmup: 1, evalEvery: 2, earlySteps: [2],
-    calibrationBatches: 1, methods: ["full FT", "LoRA r=4", "EVA r=4", "SORSA r=4"],
+    ...ADAPTERS_COMPARE_PRESETS.smoke,
+    seeds: [0, 1],
+    finetuneExamples: 200,
+    testExamples: 100,
+    steps: 4,
+    warmup: 1,
+    evalEvery: 2,
+    earlySteps: [2],
+    calibrationBatches: 1,
+    methods: ["full FT", "LoRA r=4", "EVA r=4", "SORSA r=4"],
   };
   const out = await runAdaptersBenchmark(cfg);
   assert.deepEqual([...new Set(out.records.map((r) => r.id))], cfg.methods);
-  assert.deepEqual(out.records.map((r) => r.seed), [0, 1, 0, 1, 0, 1, 0, 1]);
+  assert.deepEqual(
+    out.records.map((r) => r.seed),
+    [0, 1, 0, 1, 0, 1, 0, 1],
+  );
   for (const r of out.records) {
-    assert.deepEqual(r.curve.map((p) => p.step), [0, 2, 4]);
+    assert.deepEqual(
+      r.curve.map((p) => p.step),
+      [0, 2, 4],
+    );
     assert.ok(Number.isNaN(r.curve[0].trainLoss) && Number.isFinite(r.curve[1].trainLoss));
     assert.ok(r.curve.every((p) => Number.isFinite(p.testLossB) && p.testAccA >= 0 && p.testAccA <= 1));
     assert.equal(r.layers.length, 2);
@@ -89,7 +137,12 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
   assert.equal(lossAt(out.records[0], 3), out.records[0].curve[1].testLossB);
   // Entry extras: EVA's ranks sum to the budget (r × layers) and its A captures more input variance than LoRA's; SORSA's L_o.
   const eva = out.records.find((r) => r.method === "eva")!;
-  assert.equal(String(eva.extra.evaRanks).split("/").reduce((s, x) => s + Number(x), 0), 8);
+  assert.equal(
+    String(eva.extra.evaRanks)
+      .split("/")
+      .reduce((s, x) => s + Number(x), 0),
+    8,
+  );
   assert.ok((eva.extra.capturedVarianceW1 as number) > (lora[0].extra.capturedVarianceW1 as number));
   assert.ok(Number.isFinite(out.records.find((r) => r.method === "sorsa")!.extra.orthoLoss as number));
   // The rows and the benchmark's checks/figures (only checks whose variants ran).
@@ -100,11 +153,22 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
   assert.ok(checks.every((c) => typeof c.measured === "object" && c.seeds === 2));
   assert.ok(compareFigures(out).some((f) => f.name === "eva-ranks"));
   // The EVA view's checks and figures from these records (paired over both seeds).
-  const view: ViewResult = { records: out.records.filter((r) => ["full FT", "LoRA r=4", "EVA r=4"].includes(r.id)), baseAccA: out.baseAccA, settings: out.settings, variants: ["full FT", "LoRA r=4", "EVA r=4"] };
+  const view: ViewResult = {
+    records: out.records.filter((r) => ["full FT", "LoRA r=4", "EVA r=4"].includes(r.id)),
+    baseAccA: out.baseAccA,
+    settings: out.settings,
+    variants: ["full FT", "LoRA r=4", "EVA r=4"],
+  };
   const paper = getPaper("eva");
   const vc = paper.checks(view, { seeds: [0, 1] });
-  assert.deepEqual(vc.map((c) => c.kind), ["sanity", "evidence", "evidence"]);
+  assert.deepEqual(
+    vc.map((c) => c.kind),
+    ["sanity", "evidence", "evidence"],
+  );
   assert.equal(vc[0].pass, true);
-  assert.deepEqual(paper.figures(view, { seeds: [0, 1] }).map((f) => f.name), ["eva-loss", "eva-ranks"]);
+  assert.deepEqual(
+    paper.figures(view, { seeds: [0, 1] }).map((f) => f.name),
+    ["eva-loss", "eva-ranks"],
+  );
   assert.deepEqual(getPaper("eva").needs, ["adapters-compare"]);
 });

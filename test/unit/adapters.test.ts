@@ -5,7 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { AdaptedMLP, adapterNames, createAdapter, DenseAdapter, wrapModel, LoraGaAdapter, LoraSbAdapter, LoraXsAdapter, PissaAdapter, SvfitAdapter } from "../../src/adapters";
+import {
+  AdaptedMLP,
+  adapterNames,
+  createAdapter,
+  DenseAdapter,
+  wrapModel,
+  LoraGaAdapter,
+  LoraSbAdapter,
+  LoraXsAdapter,
+  PissaAdapter,
+  SvfitAdapter,
+} from "../../src/adapters";
 import { backendReady } from "../../src/nn/backend";
 import { svd } from "../../src/linalg";
 import { MLP } from "../../src/nn/mlp";
@@ -18,13 +29,18 @@ const IN = 12;
 const OUT = 8;
 
 const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-const maxAbsArr = (a: number[][], b: number[][]) => Math.max(...a.map((r, i) => Math.max(...r.map((v, j) => Math.abs(v - b[i][j])))));
-const mm = (a: number[][], b: number[][]) => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+const maxAbsArr = (a: number[][], b: number[][]) =>
+  Math.max(...a.map((r, i) => Math.max(...r.map((v, j) => Math.abs(v - b[i][j])))));
+const mm = (a: number[][], b: number[][]) =>
+  a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
 const tr = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
 
 function gauss(rows: number, cols: number, seedValue: number, std = 1): tf.Tensor2D {
   const rng = new Rng(seedValue);
-  return tf.tensor2d(Array.from({ length: rows * cols }, () => rng.normal() * std), [rows, cols]);
+  return tf.tensor2d(
+    Array.from({ length: rows * cols }, () => rng.normal() * std),
+    [rows, cols],
+  );
 }
 
 interface Problem {
@@ -43,7 +59,9 @@ function problem(seedValue = 1): Problem {
   const inputs = [x.slice([0, 0], [16, IN]), x.slice([16, 0], [16, IN])] as tf.Tensor2D[];
   const gradients = inputs.map((xb, b) => {
     const yb = y.slice([16 * b, 0], [16, OUT]);
-    return tf.grad((w: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.matMul(xb, w as tf.Tensor2D), yb))))(w0) as tf.Tensor2D;
+    return tf.grad((w: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.matMul(xb, w as tf.Tensor2D), yb))))(
+      w0,
+    ) as tf.Tensor2D;
   });
   return { w0, x, y: y as tf.Tensor2D, gradients, inputs };
 }
@@ -74,7 +92,8 @@ function train(ad: DenseAdapter, p: Problem, steps = 6, lr = 0.02): [number, num
     let g: Record<string, tf.Tensor> = grads;
     if (ad.transformGrads) {
       g = ad.transformGrads(grads);
-      for (const [k, t] of Object.entries(g)) assert.ok(t.dataSync().every(Number.isFinite), `${ad.method}: transformed gradient ${k} finite`);
+      for (const [k, t] of Object.entries(g))
+        assert.ok(t.dataSync().every(Number.isFinite), `${ad.method}: transformed gradient ${k} finite`);
     }
     opt.applyGradients(g as unknown as Parameters<typeof opt.applyGradients>[0]);
     ad.postStep?.(s);
@@ -156,8 +175,12 @@ for (const name of adapterNames()) {
     const c = CASES[name];
     const p = problem();
     const valid = (c?.config ?? { r: 2 }) as Record<string, unknown>;
-    const named = (re: RegExp) => (e: unknown) => e instanceof Error && e.name === "InitlabInputError" && re.test(e.message);
-    assert.throws(() => createAdapter(name, p.w0, { ...valid, r: c?.rejectRank ?? 9 }), named(/config\.r: is \d+;.*cannot exceed min\(in, out\) = 8/));
+    const named = (re: RegExp) => (e: unknown) =>
+      e instanceof Error && e.name === "InitlabInputError" && re.test(e.message);
+    assert.throws(
+      () => createAdapter(name, p.w0, { ...valid, r: c?.rejectRank ?? 9 }),
+      named(/config\.r: is \d+;.*cannot exceed min\(in, out\) = 8/),
+    );
     assert.throws(() => createAdapter(name, p.w0, { ...valid, r: 0 }), named(/config\.r/));
     assert.throws(() => createAdapter(name, p.w0, { ...valid, bogus: 1 }), named(/unknown option "bogus"/));
     // Without a case row we only know these must fail with a named error.
@@ -171,7 +194,11 @@ for (const name of adapterNames()) {
       assert.ok(ad.init, "data-driven method exposes init()");
       assert.throws(() => ad.forward(p.x), named(/init/), "refuses to run before init");
       assert.throws(() => ad.init!({}), named(/ctx\./));
-      assert.throws(() => ad.init!({ gradients: [tf.zeros([OUT, IN]) as tf.Tensor2D], inputs: [tf.zeros([2, OUT]) as tf.Tensor2D] }), named(/ctx\./));
+      assert.throws(
+        () =>
+          ad.init!({ gradients: [tf.zeros([OUT, IN]) as tf.Tensor2D], inputs: [tf.zeros([2, OUT]) as tf.Tensor2D] }),
+        named(/ctx\./),
+      );
       ad.dispose();
     }
   });
@@ -220,7 +247,9 @@ test("pissa: s·A B = top-r SVD part of W0, residual = the rest; pissa_niter_K �
   assert.throws(() => createAdapter("pissa", p.w0, { r, init: "pissa_niter_x" }), /config\.init: unknown init/);
   // A 60×40 kernel of rank-3 signal plus small noise: the sketch no longer covers the full
   // rank, so the subspace iterations matter; K = 4 recovers the top-3 part closely.
-  const big = tf.tidy(() => tf.add(tf.matMul(gauss(60, 3, 21), gauss(3, 40, 22)), gauss(60, 40, 23, 0.01)) as tf.Tensor2D);
+  const big = tf.tidy(
+    () => tf.add(tf.matMul(gauss(60, 3, 21), gauss(3, 40, 22)), gauss(60, 40, 23, 0.01)) as tf.Tensor2D,
+  );
   const db = svd(big.arraySync());
   const topB = db.U.map((row) => db.V.map((vrow) => row.slice(0, r).reduce((s, u, k) => s + u * db.S[k] * vrow[k], 0)));
   const errOf = (init: string, seedValue: number) => {
@@ -276,7 +305,9 @@ test("svfit: only singular values change — ΔW in span(U_r)⊗span(V_r) and U_
   const core = mm(mm(tr(U), dW), V); // r×r
   let off = 0;
   let diag = 0;
-  core.forEach((row, i) => row.forEach((v, j) => (i === j ? (diag = Math.max(diag, Math.abs(v))) : (off = Math.max(off, Math.abs(v))))));
+  core.forEach((row, i) =>
+    row.forEach((v, j) => (i === j ? (diag = Math.max(diag, Math.abs(v))) : (off = Math.max(off, Math.abs(v))))),
+  );
   assert.ok(diag > 1e-3, "singular values moved");
   assert.ok(off < 1e-5 * Math.max(1, diag), `off-diagonal ${off}`);
   // Projection residuals: (I − U Uᵀ) ΔW = 0 and ΔW (I − V Vᵀ) = 0.
@@ -304,9 +335,13 @@ test("lora-ga: A = top-r gradient directions with orthonormal columns × out^¼/
     const A = ad.A.arraySync();
     const B = ad.B.arraySync();
     const AtA = mm(tr(A), A);
-    AtA.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? c * c : 0)) < 1e-5, `${mode}: AᵀA = c²I`)));
+    AtA.forEach((row, i) =>
+      row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? c * c : 0)) < 1e-5, `${mode}: AᵀA = c²I`)),
+    );
     const BBt = mm(B, tr(B));
-    BBt.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? c * c : 0)) < 1e-5, `${mode}: BBᵀ = c²I`)));
+    BBt.forEach((row, i) =>
+      row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? c * c : 0)) < 1e-5, `${mode}: BBᵀ = c²I`)),
+    );
     // Directions: A's columns ∥ G's left singular vectors 1..r, B's rows ∥ right ones r+1..2r.
     for (let k = 0; k < r; k++) {
       const ua = A.reduce((s, row, i) => s + row[k] * dG.U[i][k], 0) / c;
@@ -360,7 +395,10 @@ test("rslora: s = α/√r and the same factors as lora with rslora: true", async
   await backendReady();
   const p = problem(9);
   const a = createAdapter("rslora", p.w0, { r: 4, alpha: 8, seed: 2 }) as unknown as { scale: number; A: tf.Variable };
-  const b = createAdapter("lora", p.w0, { r: 4, alpha: 8, seed: 2, rslora: true }) as unknown as { scale: number; A: tf.Variable };
+  const b = createAdapter("lora", p.w0, { r: 4, alpha: 8, seed: 2, rslora: true }) as unknown as {
+    scale: number;
+    A: tf.Variable;
+  };
   assert.equal(a.scale, 4);
   assert.equal(b.scale, 4);
   assert.equal(maxAbs(a.A, b.A), 0);
@@ -383,12 +421,18 @@ test("wrapModel: PEFT-style config → adapters on target layers, parameter summ
   const y0 = mlp.forward(x);
   const net = wrapModel(mlp, { method: "pissa", r: 2, alpha: 4, options: { seed: 1 } });
   assert.ok(net instanceof AdaptedMLP);
-  assert.deepEqual(net.adapters.map((a) => a?.method ?? null), ["pissa", "pissa", null]);
+  assert.deepEqual(
+    net.adapters.map((a) => a?.method ?? null),
+    ["pissa", "pissa", null],
+  );
   const t = net.trainableParameters();
   assert.equal(t.adapter, 2 * (12 + 10) + 2 * (10 + 8));
   assert.equal(t.head, 0);
-  assert.equal(t.all, (12 * 10 + 10) + (10 * 8 + 8) + (8 * 3 + 3) + t.adapter);
-  assert.equal(net.describeTrainableParameters(), `trainable params: 80 || all params: ${t.all} || trainable%: ${((100 * 80) / t.all).toFixed(4)}`);
+  assert.equal(t.all, 12 * 10 + 10 + (10 * 8 + 8) + (8 * 3 + 3) + t.adapter);
+  assert.equal(
+    net.describeTrainableParameters(),
+    `trainable params: 80 || all params: ${t.all} || trainable%: ${((100 * 80) / t.all).toFixed(4)}`,
+  );
   assert.ok(maxAbs(net.forward(x), y0) < 1e-5, "residual init keeps the function");
   const xs = wrapModel(mlp, { method: "lora-xs", r: 3, targetLayers: [1], trainHead: true });
   assert.equal(xs.trainableParameters().adapter, 9);
@@ -405,7 +449,10 @@ test("wrapModel: PEFT-style config → adapters on target layers, parameter summ
 test("wrapModel.calibrate: LoRA-GA gets the base model's mean cross-entropy gradient per layer", async () => {
   await backendReady();
   const { mlp, x, y } = tinyMlp();
-  const batches = [0, 1].map((b) => ({ x: x.slice([12 * b, 0], [12, 12]) as tf.Tensor2D, y: y.slice(12 * b, 12 * b + 12) }));
+  const batches = [0, 1].map((b) => ({
+    x: x.slice([12 * b, 0], [12, 12]) as tf.Tensor2D,
+    y: y.slice(12 * b, 12 * b + 12),
+  }));
   // Independent reference: variableGrads through MLP.forward (fused kernels) per batch, averaged.
   const ref = [0, 1].map((l) => {
     const per = batches.map((b) => {
@@ -426,7 +473,10 @@ test("wrapModel.calibrate: LoRA-GA gets the base model's mean cross-entropy grad
     const A = ad.A.arraySync();
     for (let k = 0; k < 2; k++) {
       const cos = A.reduce((s, row, i) => s + row[k] * d.U[i][k], 0) / c;
-      assert.ok(Math.abs(Math.abs(cos) - 1) < 1e-3, `layer ${l}: A column ${k} = ±u_${k + 1} of the reference gradient (|cos| = ${cos})`);
+      assert.ok(
+        Math.abs(Math.abs(cos) - 1) < 1e-3,
+        `layer ${l}: A column ${k} = ±u_${k + 1} of the reference gradient (|cos| = ${cos})`,
+      );
     }
     ad.gradientSingularValues.forEach((s, k) => assert.ok(Math.abs(s - d.S[k]) < 1e-4 * d.S[0]));
   });
@@ -459,7 +509,9 @@ test("wrapModel: mergeAndUnload returns the MLP computing the adapted function; 
     await net2.calibrate([{ x: again.x, y: again.y }]);
     net2.merge();
     const back = net2.unload();
-    back.weightArrays().forEach((w, l) => assert.equal(maxAbsArr(w, w0[l]), 0, `${method}: unload restores W0 exactly`));
+    back
+      .weightArrays()
+      .forEach((w, l) => assert.equal(maxAbsArr(w, w0[l]), 0, `${method}: unload restores W0 exactly`));
     back.dispose();
   }
 });

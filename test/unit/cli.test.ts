@@ -14,7 +14,14 @@ const numpy = JSON.parse(fs.readFileSync(path.join(FX, "analyze.json"), "utf8"))
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = await main(argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 
@@ -28,12 +35,30 @@ test("analyze --json matches numpy on the committed pair (schema, values, skippe
   assert.equal(doc.tensors.length, 2);
   for (const [i, t] of doc.tensors.entries()) {
     const e = numpy.tensors[i];
-    assert.deepEqual(Object.keys(t).sort(), ["effectiveRankBase", "effectiveRankTuned", "intruders", "name", "relativeChange", "shape", "stableRankBase", "stableRankTuned"]);
+    assert.deepEqual(Object.keys(t).sort(), [
+      "effectiveRankBase",
+      "effectiveRankTuned",
+      "intruders",
+      "name",
+      "relativeChange",
+      "shape",
+      "stableRankBase",
+      "stableRankTuned",
+    ]);
     assert.equal(t.name, e.name);
     assert.deepEqual(t.shape, e.shape);
     assert.equal(t.intruders, e.intruders);
-    for (const key of ["relativeChange", "effectiveRankBase", "effectiveRankTuned", "stableRankBase", "stableRankTuned"]) {
-      assert.ok(Math.abs(t[key] - e[key]) < 1e-9 * Math.max(1, Math.abs(e[key])), `${t.name}.${key}: ${t[key]} vs ${e[key]}`);
+    for (const key of [
+      "relativeChange",
+      "effectiveRankBase",
+      "effectiveRankTuned",
+      "stableRankBase",
+      "stableRankTuned",
+    ]) {
+      assert.ok(
+        Math.abs(t[key] - e[key]) < 1e-9 * Math.max(1, Math.abs(e[key])),
+        `${t.name}.${key}: ${t[key]} vs ${e[key]}`,
+      );
     }
   }
   assert.equal(doc.tensors[0].intruders, 1, "the planted spike is an intruder");
@@ -48,7 +73,10 @@ test("analyze flags: --k and --epsilon change the count; text output has a total
   const strict = JSON.parse((await run(["analyze", "--base", BASE, "--tuned", TUNED, "--json", "--epsilon", "0"])).out);
   assert.equal(strict.totals.intruders, 0, "ε = 0 admits no intruder");
   const k1 = JSON.parse((await run(["analyze", "--base", BASE, "--tuned", TUNED, "--json", "--k=1"])).out);
-  const expectK1 = numpy.tensors.reduce((s: number, t: { maxCosine: number[] }) => s + (t.maxCosine[0] < 0.5 ? 1 : 0), 0);
+  const expectK1 = numpy.tensors.reduce(
+    (s: number, t: { maxCosine: number[] }) => s + (t.maxCosine[0] < 0.5 ? 1 : 0),
+    0,
+  );
   assert.equal(k1.totals.intruders, expectK1);
   const text = await run(["analyze", "--base", BASE, "--tuned", TUNED]);
   assert.equal(text.code, 0);
@@ -70,11 +98,21 @@ test("spectrum --json gives numpy's singular values", async () => {
 });
 
 const failures: Array<[string, string[], number, RegExp]> = [
-  ["missing file", ["analyze", "--base", "/nonexistent.safetensors", "--tuned", TUNED], 1, /nonexistent\.safetensors: cannot read file: ENOENT/],
+  [
+    "missing file",
+    ["analyze", "--base", "/nonexistent.safetensors", "--tuned", TUNED],
+    1,
+    /nonexistent\.safetensors: cannot read file: ENOENT/,
+  ],
   ["unknown flag", ["analyze", "--base", BASE, "--tuned", TUNED, "--eps", "0.3"], 2, /unknown flag "--eps"/],
   ["missing --tuned", ["analyze", "--base", BASE], 2, /--tuned <file\.safetensors> is required/],
   ["bad --k", ["analyze", "--base", BASE, "--tuned", TUNED, "--k", "0"], 2, /--k must be a positive integer/],
-  ["non-numeric --epsilon", ["analyze", "--base", BASE, "--tuned", TUNED, "--epsilon", "abc"], 2, /--epsilon needs a number/],
+  [
+    "non-numeric --epsilon",
+    ["analyze", "--base", BASE, "--tuned", TUNED, "--epsilon", "abc"],
+    2,
+    /--epsilon needs a number/,
+  ],
   ["flag without value", ["analyze", "--base", BASE, "--tuned"], 2, /--tuned needs a value/],
   ["stray positional", ["analyze", "x", "--base", BASE, "--tuned", TUNED], 2, /unexpected argument "x"/],
   ["spectrum without file", ["spectrum"], 2, /expected one file/],
@@ -112,7 +150,11 @@ test("the registry is extensible and the help lists every command", async () => 
 test("runs as a process: `node --import tsx src/cli/main.ts spectrum <missing>` exits 1 with one stderr line (shebang entry point)", () => {
   const root = path.join(__dirname, "../..");
   assert.match(fs.readFileSync(path.join(root, "src/cli/main.ts"), "utf8"), /^#!\/usr\/bin\/env node\n/);
-  const bad = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "spectrum", "/nonexistent.safetensors"], { cwd: root, encoding: "utf8" });
+  const bad = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "spectrum", "/nonexistent.safetensors"],
+    { cwd: root, encoding: "utf8" },
+  );
   assert.equal(bad.status, 1);
   assert.equal(bad.stdout, "");
   assert.match(bad.stderr, /^initlab spectrum: \/nonexistent\.safetensors: cannot read file: ENOENT\n$/);

@@ -8,7 +8,15 @@ import { seed } from "../../src/core/random";
 import { MLP } from "../../src/nn/mlp";
 import { InitlabInputError } from "../../src/core/validate";
 import {
-  averageOverInits, averageScores, el2nFromLogits, el2nScores, grandScores, grandScoresAutograd, inputNorms, pruneByScore, PruneOptions,
+  averageOverInits,
+  averageScores,
+  el2nFromLogits,
+  el2nScores,
+  grandScores,
+  grandScoresAutograd,
+  inputNorms,
+  pruneByScore,
+  PruneOptions,
 } from "../../src/metrics/data-diet";
 import { forgettingScores, ForgettingTracker } from "../../src/metrics/forgetting";
 import { addLabelNoise } from "../../src/data/label-noise";
@@ -17,7 +25,9 @@ const named = (re: RegExp) => (e: unknown) => e instanceof InitlabInputError && 
 
 function close(a: number[], b: number[], rtol: number, msg: string): void {
   assert.equal(a.length, b.length, msg);
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= rtol * Math.max(1e-6, Math.abs(b[i])), `${msg}: entry ${i}: ${v} vs ${b[i]}`));
+  a.forEach((v, i) =>
+    assert.ok(Math.abs(v - b[i]) <= rtol * Math.max(1e-6, Math.abs(b[i])), `${msg}: entry ${i}: ${v} vs ${b[i]}`),
+  );
 }
 
 // ---------- EL2N ----------
@@ -26,7 +36,15 @@ test("EL2N hand checks", async () => {
   await backendReady();
   const uniform = Array(10).fill(0.1);
   const cases: Array<[string, number[][], number[], number[]]> = [
-    ["perfect prediction", [[0, 1, 0], [1, 0, 0]], [1, 0], [0, 0]],
+    [
+      "perfect prediction",
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      [1, 0],
+      [0, 0],
+    ],
     ["uniform over 10 classes = √0.9", [uniform], [3], [Math.sqrt(0.9)]],
     ["3 classes by hand", [[0.7, 0.2, 0.1]], [0], [Math.sqrt(0.09 + 0.04 + 0.01)]],
     ["all mass on a wrong class = √2", [[0, 0, 1]], [0], [Math.SQRT2]],
@@ -35,7 +53,12 @@ test("EL2N hand checks", async () => {
   assert.ok(Math.abs(el2nScores([uniform], [0])[0] - 0.9487) < 1e-4);
   const t = tf.tensor2d([uniform]);
   close(el2nScores(t, [0]), [Math.sqrt(0.9)], 1e-6, "tensor input");
-  close(el2nFromLogits(tf.zeros([2, 10]) as tf.Tensor2D, [0, 9]), [Math.sqrt(0.9), Math.sqrt(0.9)], 1e-6, "from logits");
+  close(
+    el2nFromLogits(tf.zeros([2, 10]) as tf.Tensor2D, [0, 9]),
+    [Math.sqrt(0.9), Math.sqrt(0.9)],
+    1e-6,
+    "from logits",
+  );
 });
 
 test("EL2N rejects bad input with named errors", () => {
@@ -56,14 +79,37 @@ test("EL2N rejects bad input with named errors", () => {
 
 type Build = () => tf.LayersModel | MLP;
 function dense(units: number, activation: string, useBias = true, inputShape?: number[]) {
-  return tf.layers.dense({ units, activation: activation as "relu", useBias, ...(inputShape ? { inputShape } : {}), kernelInitializer: tf.initializers.randomNormal({ stddev: 0.7, seed: 7 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 8 }) });
+  return tf.layers.dense({
+    units,
+    activation: activation as "relu",
+    useBias,
+    ...(inputShape ? { inputShape } : {}),
+    kernelInitializer: tf.initializers.randomNormal({ stddev: 0.7, seed: 7 }),
+    biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 8 }),
+  });
 }
 const DENSE_MODELS: Array<[string, Build, number[]]> = [
   ["relu + bias, linear out", () => tf.sequential({ layers: [dense(6, "relu", true, [5]), dense(4, "linear")] }), [5]],
   ["tanh, no bias", () => tf.sequential({ layers: [dense(6, "tanh", false, [5]), dense(3, "linear", false)] }), [5]],
-  ["sigmoid, final softmax folded in", () => tf.sequential({ layers: [dense(7, "sigmoid", true, [5]), dense(5, "relu"), dense(3, "softmax")] }), [5]],
-  ["flatten input", () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 3] }), dense(4, "relu"), dense(3, "linear")] }), [2, 3]],
-  ["frozen first layer", () => { const m = tf.sequential({ layers: [dense(6, "relu", true, [5]), dense(4, "linear")] }); m.layers[0].trainable = false; return m; }, [5]],
+  [
+    "sigmoid, final softmax folded in",
+    () => tf.sequential({ layers: [dense(7, "sigmoid", true, [5]), dense(5, "relu"), dense(3, "softmax")] }),
+    [5],
+  ],
+  [
+    "flatten input",
+    () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 3] }), dense(4, "relu"), dense(3, "linear")] }),
+    [2, 3],
+  ],
+  [
+    "frozen first layer",
+    () => {
+      const m = tf.sequential({ layers: [dense(6, "relu", true, [5]), dense(4, "linear")] });
+      m.layers[0].trainable = false;
+      return m;
+    },
+    [5],
+  ],
   ["initlab MLP relu", () => new MLP({ sizes: [5, 8, 6, 4], activation: "relu" }), [5]],
   ["initlab MLP tanh, no bias", () => new MLP({ sizes: [5, 8, 4], activation: "tanh", bias: false }), [5]],
 ];
@@ -74,11 +120,15 @@ test("GraNd closed form equals per-example autograd on Dense models", async () =
   for (const [name, build, inShape] of DENSE_MODELS) {
     const model = build();
     const x = tf.randomNormal([6, ...inShape], 0, 1, "float32", 3);
-    const c = model instanceof MLP ? model.config.sizes[model.config.sizes.length - 1] : (model.outputs[0].shape[1] as number);
+    const c =
+      model instanceof MLP ? model.config.sizes[model.config.sizes.length - 1] : (model.outputs[0].shape[1] as number);
     const y = [0, 1, 2, 0, 1, c - 1];
     const fast = grandScores(model, x, y, { method: "closed-form", batchSize: 4 });
     const slow = grandScoresAutograd(model, x, y);
-    assert.ok(fast.every((v) => v > 0), `${name}: positive`);
+    assert.ok(
+      fast.every((v) => v > 0),
+      `${name}: positive`,
+    );
     close(fast, slow, 2e-4, name);
     close(grandScores(model, x, y), fast, 0, `${name}: auto picks closed form`);
     tf.dispose(x);
@@ -111,8 +161,10 @@ function fdGradNorm(ws: number[][][], bs: number[][], x: number[], y: number): n
   let sq = 0;
   const bump = (arr: number[], k: number) => {
     const v = arr[k];
-    arr[k] = v + h; const up = loss();
-    arr[k] = v - h; const dn = loss();
+    arr[k] = v + h;
+    const up = loss();
+    arr[k] = v - h;
+    const dn = loss();
     arr[k] = v;
     sq += ((up - dn) / (2 * h)) ** 2;
   };
@@ -128,7 +180,12 @@ test("GraNd closed form matches float64 finite differences on one example", asyn
   mlp.biases.forEach((b, l) => b!.assign(tf.randomNormal([mlp.config.sizes[l + 1]], 0, 0.5, "float32", 9 + l)));
   const xv = [0.3, -1.2, 0.8, 0.5];
   const got = grandScores(mlp, tf.tensor2d([xv]), [2])[0];
-  const want = fdGradNorm(mlp.weightArrays(), mlp.biases.map((b) => Array.from(b!.dataSync())), xv, 2);
+  const want = fdGradNorm(
+    mlp.weightArrays(),
+    mlp.biases.map((b) => Array.from(b!.dataSync())),
+    xv,
+    2,
+  );
   assert.ok(Math.abs(got - want) / want < 1e-4, `${got} vs ${want}`);
   mlp.dispose();
   // Card hand check: one Dense layer → ‖δ‖·√(‖x‖² + 1), δ = softmax − onehot.
@@ -144,7 +201,9 @@ test("GraNd closed form matches float64 finite differences on one example", asyn
 test("GraNd autograd fallback on a non-Dense model agrees with the equivalent Dense chain", async () => {
   await backendReady();
   const denseModel = tf.sequential({ layers: [dense(6, "relu", true, [5]), dense(3, "linear")] });
-  const split = tf.sequential({ layers: [dense(6, "linear", true, [5]), tf.layers.activation({ activation: "relu" }), dense(3, "linear")] });
+  const split = tf.sequential({
+    layers: [dense(6, "linear", true, [5]), tf.layers.activation({ activation: "relu" }), dense(3, "linear")],
+  });
   split.setWeights(denseModel.getWeights());
   const x = tf.randomNormal([4, 5], 0, 1, "float32", 5);
   const y = [0, 1, 2, 1];
@@ -165,7 +224,19 @@ test("GraNd and inputNorms reject bad input with named errors", async () => {
   const cases: Array<[string, () => unknown, RegExp]> = [
     ["labels length", () => grandScores(m, x, [0]), /^labels:/],
     ["label out of range", () => grandScores(m, x, [0, 2]), /^labels:/],
-    ["NaN input", () => grandScores(m, tf.tensor2d([[NaN, 0, 0], [0, 0, 0]]), [0, 1]), /^x:.*NaN/],
+    [
+      "NaN input",
+      () =>
+        grandScores(
+          m,
+          tf.tensor2d([
+            [NaN, 0, 0],
+            [0, 0, 0],
+          ]),
+          [0, 1],
+        ),
+      /^x:.*NaN/,
+    ],
     ["wrong width", () => grandScores(m, tf.ones([2, 4]), [0, 1]), /^x:/],
     ["rank-1 x", () => grandScores(m, tf.ones([3]), [0]), /^x:/],
     ["unknown option", () => grandScores(m, x, [0, 1], { methd: "auto" } as never), /^opts:.*methd/],
@@ -175,21 +246,45 @@ test("GraNd and inputNorms reject bad input with named errors", async () => {
   ];
   for (const [name, f, re] of cases) assert.throws(f, named(re), name);
   m.dispose();
-  close(inputNorms(tf.tensor2d([[3, 4], [0, 0]])), [5, 0], 1e-6, "input norms");
+  close(
+    inputNorms(
+      tf.tensor2d([
+        [3, 4],
+        [0, 0],
+      ]),
+    ),
+    [5, 0],
+    1e-6,
+    "input norms",
+  );
 });
 
 // ---------- averaging ----------
 
 test("averageScores and averageOverInits", async () => {
-  close(averageScores([[1, 2], [3, 6]]), [2, 4], 0, "mean");
+  close(
+    averageScores([
+      [1, 2],
+      [3, 6],
+    ]),
+    [2, 4],
+    0,
+    "mean",
+  );
   assert.throws(() => averageScores([[1, 2], [3]]), named(/^runs:/));
   assert.throws(() => averageScores([]), named(/^runs:/));
   assert.throws(() => averageScores([[NaN]]), named(/^runs\[0\]:/));
   const seen: number[] = [];
-  const avg = await averageOverInits(3, 5, (r, s) => { seen.push(s); return [r, 2 * r]; });
+  const avg = await averageOverInits(3, 5, (r, s) => {
+    seen.push(s);
+    return [r, 2 * r];
+  });
   assert.deepEqual(seen, [5, 1005, 2005]);
   close(avg, [1, 2], 1e-12, "averaged runs");
-  await assert.rejects(averageOverInits(0, 0, () => [1]), named(/^k:/));
+  await assert.rejects(
+    averageOverInits(0, 0, () => [1]),
+    named(/^k:/),
+  );
 });
 
 // ---------- pruning ----------
@@ -220,7 +315,11 @@ test("pruneByScore random is reproducible by seed", () => {
   assert.notDeepEqual(pruneByScore(s, { keep: 0.4, order: "random", seed: 4 }), a);
   assert.equal(a.length, 20);
   assert.equal(new Set(a).size, 20);
-  assert.deepEqual([...a].sort((x, y) => x - y), a, "ascending");
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    a,
+    "ascending",
+  );
 });
 
 test("pruneByScore rejects bad options with named errors", () => {
@@ -269,7 +368,8 @@ test("addLabelNoise permutes a seeded subset and flags changed labels", () => {
   const labels = Array.from({ length: 200 }, (_, i) => i % 10);
   const a = addLabelNoise(labels, 0.2, 10, 1);
   assert.deepEqual(addLabelNoise(labels, 0.2, 10, 1), a, "seeded");
-  const hist = (ys: ArrayLike<number>) => Array.from({ length: 10 }, (_, c) => Array.from(ys).filter((y) => y === c).length);
+  const hist = (ys: ArrayLike<number>) =>
+    Array.from({ length: 10 }, (_, c) => Array.from(ys).filter((y) => y === c).length);
   assert.deepEqual(hist(a.labels), hist(labels), "class histogram kept");
   const changed = a.noisy.filter(Boolean).length;
   assert.ok(changed > 20 && changed <= 40, `changed ${changed}`);

@@ -16,7 +16,7 @@ import {
   stablemaxCrossEntropy,
   stablemaxLoss,
 } from "../../src/metrics/stablemax";
-import { adamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
+import { plainAdamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
 import { grokking } from "../../src/papers/grokking-stablemax";
 
 const close = (a: number, b: number, tol: number, msg = "") =>
@@ -276,7 +276,7 @@ test("AdamW / ⊥AdamW: two steps match a float64 PyTorch-style reference", asyn
         th[i] -= ((cfg.lr / (1 - 0.9 ** t)) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - 0.99 ** t) + cfg.eps);
       }
     });
-    const opt = orth ? orthoAdamW(cfg) : adamW(cfg);
+    const opt = orth ? orthoAdamW(cfg) : plainAdamW(cfg);
     assert.equal(opt.orthogonal, orth);
     const w = tf.variable(tf.tensor2d(th0, [2, 3]), true, `adamw_test_${orth}`);
     for (const g of grads) tf.tidy(() => opt.applyGradients({ [w.name]: tf.tensor2d(g, [2, 3]) }));

@@ -32,7 +32,7 @@ test("hand check: W_t = W0 gives 0 intruders with every m_j = 1", () => {
 
 test("hand check: diag(16..1) + 100·uuᵀ gives m = [0.269, 0.917, 0.851, …] and exactly 1 intruder", () => {
   const w0 = diag16();
-  const wt = w0.map((row, i) => row.map((v, j) => v + 100 / 16));
+  const wt = w0.map((row) => row.map((v) => v + 100 / 16));
   const r = intruderDimensions(w0, wt);
   close(r.maxCosine.slice(0, 3), [0.269, 0.917, 0.851], 5e-4, "card values");
   close(r.maxCosine, fx.spike.maxCosine, 1e-9, "numpy");

@@ -7,7 +7,8 @@ import { backendReady } from "../../src/nn/backend";
 import { seed } from "../../src/core/random";
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-const mm = (a: number[][], b: number[][]) => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+const mm = (a: number[][], b: number[][]) =>
+  a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
 
 test("scale: α/r for LoRA, α/√r for rsLoRA", async () => {
   await backendReady();
@@ -30,7 +31,11 @@ test("init: A ~ U(±1/√in) seeded, B = 0, merge is the base at init", async ()
   assert.ok(A.every((v) => Math.abs(v) <= bound));
   assert.ok(Math.max(...A) > 0.8 * bound && Math.min(...A) < -0.8 * bound, "spans the interval");
   assert.ok(a.B.dataSync().every((v) => v === 0));
-  assert.deepEqual(Array.from(new LoraAdapter(base, { r: 3, seed: 5 }).A.dataSync()), Array.from(A), "same seed, same A");
+  assert.deepEqual(
+    Array.from(new LoraAdapter(base, { r: 3, seed: 5 }).A.dataSync()),
+    Array.from(A),
+    "same seed, same A",
+  );
   assert.notDeepEqual(Array.from(new LoraAdapter(base, { r: 3, seed: 6 }).A.dataSync()), Array.from(A));
   const w = a.effectiveWeight();
   assert.equal(maxAbsDiff(w, base), 0);

@@ -90,7 +90,10 @@ test("runPaper: checks with kinds and intervals, results written at default size
   assert.equal(r2.cached, true);
   assert.equal(runs, 1, "no recompute");
   assert.deepEqual(r2.result, r1.result);
-  const r3 = await runPaper("fx-a", { size: "default", config: { k: 5 } });
+  const r3 = await runPaper<{ values: number[] }, { seeds: number[]; k: number }>("fx-a", {
+    size: "default",
+    config: { k: 5 },
+  });
   assert.equal(r3.summaryFile, null, "overridden configs write no results");
   assert.equal(r3.result.values[0], 6);
   await assert.rejects(runPaper("fx-a", { size: "default", config: { nope: 1 } as never }), /unknown key "nope"/);

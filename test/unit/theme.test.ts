@@ -6,7 +6,11 @@ import { colorFor, colorsFor, METHOD_COLORS, setMethodColor } from "../../src/pl
 import "../../src/adapters"; // registers the adapter methods' colours
 
 test("fixed method colours, case-insensitive, also for 'method <detail>' names", () => {
-  for (const [name, want] of [["LoRA", METHOD_COLORS.lora], ["stablemax", METHOD_COLORS.stablemax], ["PiSSA r=8", METHOD_COLORS.pissa]] as const) {
+  for (const [name, want] of [
+    ["LoRA", METHOD_COLORS.lora],
+    ["stablemax", METHOD_COLORS.stablemax],
+    ["PiSSA r=8", METHOD_COLORS.pissa],
+  ] as const) {
     assert.equal(colorFor(name), want, name);
     assert.equal(colorsFor(["something else", name])[1], want, name);
   }

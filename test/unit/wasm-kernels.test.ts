@@ -77,7 +77,7 @@ for (const [name, xs, is, ids, ns] of segCases) {
           ),
           xs,
         ),
-        tf.tensor(ids, is, "int32"),
+        tf.tensor1d(ids, "int32").reshape(is) as tf.Tensor1D,
         ns,
       ),
     ]));

@@ -100,4 +100,3 @@ export class DoraAdapter extends W0KeepingAdapter {
     for (const t of [this.A, this.B, this.magnitude]) t.dispose();
   }
 }
-

@@ -4,6 +4,8 @@ import { AdapterBenchEntry, withRunSeed } from "../benchmark";
 export const bench: AdapterBenchEntry = {
   method: "dora",
   color: "#7f7f7f",
-  variants: (s) => [{ id: `DoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" }],
+  variants: (s) => [
+    { id: `DoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" },
+  ],
   prepareConfig: withRunSeed,
 };

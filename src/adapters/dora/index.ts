@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { DoraAdapter, DoraConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { DoraAdapter } from "./adapter";
+export type { DoraConfig } from "./adapter";
 
 registerAdapter("dora", (base, config) => new DoraAdapter(base, config as DoraConfig));
 registerBenchEntry(bench);

@@ -49,7 +49,8 @@ function batchRows(b: tf.Tensor2D | number[][], i: number, dim: number | null): 
   const rows = b instanceof tf.Tensor ? (b.arraySync() as number[][]) : b;
   if (!Array.isArray(rows) || rows.length === 0) fail(`inputs[${i}]`, "must be a non-empty [batch, in] batch");
   for (const row of rows) {
-    if (!Array.isArray(row) || (dim !== null && row.length !== dim)) fail(`inputs[${i}]`, `rows must have ${dim ?? "the same"} entries`);
+    if (!Array.isArray(row) || (dim !== null && row.length !== dim))
+      fail(`inputs[${i}]`, `rows must have ${dim ?? "the same"} entries`);
     for (const v of row) if (!Number.isFinite(v)) fail(`inputs[${i}]`, `contains ${v}; expected finite numbers`);
   }
   return rows;
@@ -84,18 +85,32 @@ export function evaPca(inputs: Array<tf.Tensor2D | number[][]>, k: number, opts:
     const d = svd(centred); // right singular vectors = principal directions
     const total = d.S.reduce((s, v) => s + v * v, 0);
     const kk = Math.min(k, d.S.length);
-    const comps = Array.from({ length: k }, (_, c) => (c < kk ? d.V.map((row) => row[c]) : new Array<number>(dim as number).fill(0)));
+    const comps = Array.from({ length: k }, (_, c) =>
+      c < kk ? d.V.map((row) => row[c]) : new Array<number>(dim as number).fill(0),
+    );
     const S = Array.from({ length: k }, (_, c) => (c < kk ? d.S[c] : 0));
     last = { comps, S, ratio: S.map((s) => (total > 0 ? (s * s) / total : 0)) };
     if (prev && kk === k) {
       const p: number[][] = prev;
-      const cosOk = comps.every((c: number[], j: number): boolean => Math.abs(c.reduce((s: number, v: number, i: number): number => s + v * p[j][i], 0)) >= tau);
-      if (cosOk) { converged = true; break; }
+      const cosOk = comps.every(
+        (c: number[], j: number): boolean =>
+          Math.abs(c.reduce((s: number, v: number, i: number): number => s + v * p[j][i], 0)) >= tau,
+      );
+      if (cosOk) {
+        converged = true;
+        break;
+      }
     }
     prev = comps;
   }
   const res = last as { comps: number[][]; S: number[]; ratio: number[] };
-  return { components: res.comps, singularValues: res.S, explainedVarianceRatio: res.ratio, batchesUsed: used, converged };
+  return {
+    components: res.comps,
+    singularValues: res.S,
+    explainedVarianceRatio: res.ratio,
+    batchesUsed: used,
+    converged,
+  };
 }
 
 export interface EvaAllocation {
@@ -109,9 +124,13 @@ export interface EvaAllocation {
  * EVA's rank redistribution: pool every layer's first ⌊ρ·r⌉ explained-variance ratios,
  * keep the globally largest Σ_l r = r·layers, count them per layer.
  */
-export function evaRankAllocation(explainedVarianceRatios: number[][], opts: { r: number; rho?: number; alpha?: number }): EvaAllocation {
+export function evaRankAllocation(
+  explainedVarianceRatios: number[][],
+  opts: { r: number; rho?: number; alpha?: number },
+): EvaAllocation {
   assertKnownOptions("opts", opts, ["r", "rho", "alpha"]);
-  if (!Array.isArray(explainedVarianceRatios) || explainedVarianceRatios.length === 0) fail("explainedVarianceRatios", "must be a non-empty array (one array per layer)");
+  if (!Array.isArray(explainedVarianceRatios) || explainedVarianceRatios.length === 0)
+    fail("explainedVarianceRatios", "must be a non-empty array (one array per layer)");
   const r = opts?.r;
   if (!Number.isInteger(r) || r <= 0) fail("opts.r", `must be a positive integer, got ${r}`);
   const rho = optNumber("opts.rho", opts.rho, 2, (v) => (v < 1 ? `must be ≥ 1, got ${v}` : null));
@@ -121,7 +140,8 @@ export function evaRankAllocation(explainedVarianceRatios: number[][], opts: { r
   explainedVarianceRatios.forEach((ratios, l) => {
     if (!Array.isArray(ratios)) fail(`explainedVarianceRatios[${l}]`, "must be an array of numbers");
     ratios.slice(0, cap).forEach((v, j) => {
-      if (!Number.isFinite(v) || v < 0) fail(`explainedVarianceRatios[${l}]`, `entry ${j} is ${v}; expected a finite number ≥ 0`);
+      if (!Number.isFinite(v) || v < 0)
+        fail(`explainedVarianceRatios[${l}]`, `entry ${j} is ${v}; expected a finite number ≥ 0`);
       pool.push({ layer: l, v, j });
     });
   });
@@ -140,19 +160,26 @@ export class EvaAdapter extends LoraAdapter {
   pca: EvaPcaResult | null = null;
 
   constructor(base: tf.Variable<tf.Rank.R2> | tf.Tensor2D, config: EvaConfig) {
-    if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?, tau?, whiten?, seed?}");
+    if (config == null || typeof config !== "object")
+      fail("config", "must be an object {r, alpha?, tau?, whiten?, seed?}");
     assertKnownOptions("config", config, EVA_KEYS);
     if (base instanceof tf.Tensor && base.rank === 2) checkRank(config.r, base.shape[0], base.shape[1]);
-    const alpha = optNumber("config.alpha", config.alpha, config.r, (a) => (a <= 0 ? `must be positive, got ${a}` : null));
+    const alpha = optNumber("config.alpha", config.alpha, config.r, (a) =>
+      a <= 0 ? `must be positive, got ${a}` : null,
+    );
     super(base, { r: config.r, alpha, ...(config.seed !== undefined ? { seed: config.seed } : {}) });
-    this.tau = optNumber("config.tau", config.tau, 0.99, (t) => (t <= 0 || t > 1 ? `must lie in (0, 1], got ${t}` : null));
-    if (config.whiten !== undefined && typeof config.whiten !== "boolean") fail("config.whiten", `must be a boolean, got ${String(config.whiten)}`);
+    this.tau = optNumber("config.tau", config.tau, 0.99, (t) =>
+      t <= 0 || t > 1 ? `must lie in (0, 1], got ${t}` : null,
+    );
+    if (config.whiten !== undefined && typeof config.whiten !== "boolean")
+      fail("config.whiten", `must be a boolean, got ${String(config.whiten)}`);
     this.whiten = config.whiten ?? false;
   }
 
   /** EVA's A comes from data: refuse to run (or merge) before init()/initFromPca(). */
   private ensureReady(): void {
-    if (!this.pca) fail("init", "eva needs init({inputs}) (this layer's calibration inputs) or initFromPca() before use");
+    if (!this.pca)
+      fail("init", "eva needs init({inputs}) (this layer's calibration inputs) or initFromPca() before use");
   }
 
   override forward(x: tf.Tensor2D): tf.Tensor2D {
@@ -167,10 +194,15 @@ export class EvaAdapter extends LoraAdapter {
 
   /** Sets A from a PCA (its first r components); B stays 0. */
   initFromPca(pca: EvaPcaResult): void {
-    if (!pca || !Array.isArray(pca.components) || pca.components.length < this.r) fail("pca", `needs at least ${this.r} components`);
+    if (!pca || !Array.isArray(pca.components) || pca.components.length < this.r)
+      fail("pca", `needs at least ${this.r} components`);
     const comps = pca.components.slice(0, this.r);
-    comps.forEach((c, j) => { if (c.length !== this.inDim) fail("pca", `component ${j} has length ${c.length}; expected ${this.inDim}`); });
-    const a = Array.from({ length: this.inDim }, (_, i) => comps.map((c, j) => (this.whiten ? c[i] / Math.sqrt(Math.max(pca.singularValues[j], 1e-12)) : c[i])));
+    comps.forEach((c, j) => {
+      if (c.length !== this.inDim) fail("pca", `component ${j} has length ${c.length}; expected ${this.inDim}`);
+    });
+    const a = Array.from({ length: this.inDim }, (_, i) =>
+      comps.map((c, j) => (this.whiten ? c[i] / Math.sqrt(Math.max(pca.singularValues[j], 1e-12)) : c[i])),
+    );
     tf.tidy(() => {
       this.A.assign(tf.tensor2d(a, [this.inDim, this.r]));
       this.B.assign(tf.zeros([this.r, this.outDim]));
@@ -180,11 +212,15 @@ export class EvaAdapter extends LoraAdapter {
 
   /** Incremental PCA of ctx.inputs (this layer's inputs), then A = top-r directions. */
   init(ctx: AdapterInitContext): void {
-    if (!ctx || !Array.isArray(ctx.inputs) || ctx.inputs.length === 0) fail("ctx.inputs", "EVA needs calibration inputs of this layer ([batch, in] tensors)");
+    if (!ctx || !Array.isArray(ctx.inputs) || ctx.inputs.length === 0)
+      fail("ctx.inputs", "EVA needs calibration inputs of this layer ([batch, in] tensors)");
     ctx.inputs.forEach((x, b) => {
-      if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.inDim) fail("ctx.inputs", `entry ${b} must be a [batch, ${this.inDim}] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
+      if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.inDim)
+        fail(
+          "ctx.inputs",
+          `entry ${b} must be a [batch, ${this.inDim}] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`,
+        );
     });
     this.initFromPca(evaPca(ctx.inputs, this.r, { tau: this.tau }));
   }
 }
-

@@ -32,9 +32,14 @@ function redistribute(ctx: BenchModelContext): BenchExtras {
   const r = config.r as number;
   const alpha = (config.alpha as number | undefined) ?? r;
   const cap = Math.round(rho * r);
-  const pcas = layers.map((l, k) => evaPca(inputs[k], Math.min(cap, net.weights[l].shape[0], net.weights[l].shape[1]), { tau: 0.99 }));
+  const pcas = layers.map((l, k) =>
+    evaPca(inputs[k], Math.min(cap, net.weights[l].shape[0], net.weights[l].shape[1]), { tau: 0.99 }),
+  );
   inputs.flat().forEach((t) => t.dispose());
-  const alloc = evaRankAllocation(pcas.map((p) => p.explainedVarianceRatio), { r, rho, alpha });
+  const alloc = evaRankAllocation(
+    pcas.map((p) => p.explainedVarianceRatio),
+    { r, rho, alpha },
+  );
   layers.forEach((l, k) => {
     model.adapters[l]?.dispose();
     const rl = alloc.ranks[k];
@@ -46,23 +51,51 @@ function redistribute(ctx: BenchModelContext): BenchExtras {
     ad.initFromPca(pcas[k]);
     model.adapters[l] = ad;
   });
-  const extra: BenchExtras = { evaRanks: alloc.ranks.join("/"), evaBatchesUsed: pcas.map((p) => p.batchesUsed).join("/") };
+  const extra: BenchExtras = {
+    evaRanks: alloc.ranks.join("/"),
+    evaBatchesUsed: pcas.map((p) => p.batchesUsed).join("/"),
+  };
   // Input variance the initial A explains per layer (its top r_l principal directions).
-  pcas.forEach((p, k) => { extra[`evaExplainedW${layers[k] + 1}`] = p.explainedVarianceRatio.slice(0, alloc.ranks[k]).reduce((s, v) => s + v, 0); });
+  pcas.forEach((p, k) => {
+    extra[`evaExplainedW${layers[k] + 1}`] = p.explainedVarianceRatio
+      .slice(0, alloc.ranks[k])
+      .reduce((s, v) => s + v, 0);
+  });
   return extra;
 }
 
 export const bench: AdapterBenchEntry = {
   method: "eva",
   color: "#17becf",
-  variants: (s) => [{ id: `EVA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora", settings: { rho: EVA_BENCH_RHO } }],
+  variants: (s) => [
+    {
+      id: `EVA r=${s.midRank}`,
+      tier: "mid",
+      config: { r: s.midRank, alpha: 2 * s.midRank },
+      family: "lora",
+      settings: { rho: EVA_BENCH_RHO },
+    },
+  ],
   prepareConfig: withRunSeed,
   init: redistribute,
   afterInit: capturedVarianceW1,
   figures(records) {
     const e = records.filter((r) => r.method === "eva");
     if (!e.length) return [];
-    const ranks = String(e[0].extra.evaRanks).split("/").map((x, l) => ({ layer: `W${l + 1}`, rank: Number(x) }));
-    return [{ name: "eva-ranks", spec: barChart(ranks, { x: "layer", y: "rank", title: "EVA's redistributed ranks (budget = r × layers, cap ρ·r)", xTitle: "layer", yTitle: "rank" }) }];
+    const ranks = String(e[0].extra.evaRanks)
+      .split("/")
+      .map((x, l) => ({ layer: `W${l + 1}`, rank: Number(x) }));
+    return [
+      {
+        name: "eva-ranks",
+        spec: barChart(ranks, {
+          x: "layer",
+          y: "rank",
+          title: "EVA's redistributed ranks (budget = r × layers, cap ρ·r)",
+          xTitle: "layer",
+          yTitle: "rank",
+        }),
+      },
+    ];
   },
 };

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { EvaAdapter, EvaConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { evaPca, evaRankAllocation, EvaAdapter } from "./adapter";
+export type { EvaConfig, EvaPcaResult, EvaAllocation } from "./adapter";
 
 registerAdapter("eva", (base, config) => new EvaAdapter(base, config as EvaConfig));
 registerBenchEntry(bench);

@@ -9,7 +9,6 @@ import { luDecompose } from "../../linalg/lu";
 import { assertKnownOptions, fail } from "../../core/validate";
 import { checkRank, optNumber, transpose, W0KeepingAdapter } from "../common";
 
-export { luDecompose, luReconstruct } from "../../linalg/lu";
 export type { LUResult } from "../../linalg/lu";
 
 export interface LolduConfig {
@@ -94,4 +93,3 @@ export class LolduAdapter extends W0KeepingAdapter {
     for (const t of [this.z, this.s, this.left, this.right, this.residual, this.part0]) t.dispose();
   }
 }
-

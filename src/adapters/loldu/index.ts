@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { LolduAdapter, LolduConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { LolduAdapter } from "./adapter";
+export type { LolduConfig } from "./adapter";
 
 registerAdapter("loldu", (base, config) => new LolduAdapter(base, config as LolduConfig));
 registerBenchEntry(bench);

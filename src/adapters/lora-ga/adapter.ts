@@ -14,7 +14,21 @@
 import { svd, svdTopK } from "../../linalg";
 import { fail } from "../../core/validate";
 import { AdapterInitContext } from "../types";
-import { Base2D, checkAlpha, checkBase, checkChoice, checkConfig, checkPositive, checkRank, checkSeed, columns, meanOfBatches, range, ResidualLoraBase, transpose } from "../common";
+import {
+  Base2D,
+  checkAlpha,
+  checkBase,
+  checkChoice,
+  checkConfig,
+  checkPositive,
+  checkRank,
+  checkSeed,
+  columns,
+  meanOfBatches,
+  range,
+  ResidualLoraBase,
+  transpose,
+} from "../common";
 import { loraScale } from "../lora/adapter";
 
 export type LoraGaDirection = "ArB2r" | "A2rBr" | "ArBr";
@@ -48,9 +62,12 @@ const KEYS = ["r", "alpha", "rslora", "variant", "direction", "scale", "gamma", 
 /** Indices of the singular directions given to A and B (0-based). */
 export function loraGaDirections(direction: LoraGaDirection, r: number): { a: number[]; b: number[] } {
   switch (direction) {
-    case "ArB2r": return { a: range(0, r), b: range(r, 2 * r) };
-    case "A2rBr": return { a: range(r, 2 * r), b: range(0, r) };
-    case "ArBr": return { a: range(1, 2 * r, 2), b: range(0, 2 * r, 2) };
+    case "ArB2r":
+      return { a: range(0, r), b: range(r, 2 * r) };
+    case "A2rBr":
+      return { a: range(r, 2 * r), b: range(0, r) };
+    case "ArBr":
+      return { a: range(1, 2 * r, 2), b: range(0, 2 * r, 2) };
   }
 }
 
@@ -91,7 +108,8 @@ export class LoraGaAdapter extends ResidualLoraBase {
   }
 
   protected override ensureReady(): void {
-    if (!this.ready) fail("init", `${this.method} needs init({gradients}) (averaged ∂L/∂W0 over calibration batches) before use`);
+    if (!this.ready)
+      fail("init", `${this.method} needs init({gradients}) (averaged ∂L/∂W0 over calibration batches) before use`);
   }
 
   /** Data-driven init from ctx.gradients (each [in, out]; averaged). */
@@ -99,11 +117,21 @@ export class LoraGaAdapter extends ResidualLoraBase {
     const G = meanOfBatches(ctx, "gradients", this.inDim, this.outDim);
     const r = this.r;
     const kmax = Math.min(this.inDim, this.outDim);
-    const d = this.svdMode === "exact"
-      ? svd(G)
-      : svdTopK(G, 2 * r, { oversample: Math.min(4 * r, kmax) - 2 * r, powerIters: this.niter, seed: this.seedValue });
+    const d =
+      this.svdMode === "exact"
+        ? svd(G)
+        : svdTopK(G, 2 * r, {
+            oversample: Math.min(4 * r, kmax) - 2 * r,
+            powerIters: this.niter,
+            seed: this.seedValue,
+          });
     const { a: ia, b: ib } = loraGaDirections(this.direction, r);
-    const c = this.scaleMode === "stable" ? Math.pow(this.outDim, 0.25) / Math.sqrt(this.gamma) : this.scaleMode === "gd" ? 1 / this.scale : 1;
+    const c =
+      this.scaleMode === "stable"
+        ? Math.pow(this.outDim, 0.25) / Math.sqrt(this.gamma)
+        : this.scaleMode === "gd"
+          ? 1 / this.scale
+          : 1;
     const sB = ib.map((j) => (this.variant === "hf" ? d.S[j] : 1) * c);
     const sA = ia.map(() => (this.variant === "hf" && this.scaleMode === "stable" ? 1 : c));
     this.gradientSingularValues = d.S.slice(0, 2 * r);
@@ -111,4 +139,3 @@ export class LoraGaAdapter extends ResidualLoraBase {
     this.ready = true;
   }
 }
-

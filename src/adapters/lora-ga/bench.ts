@@ -4,6 +4,8 @@ import { AdapterBenchEntry, withRunSeed } from "../benchmark";
 export const bench: AdapterBenchEntry = {
   method: "lora-ga",
   color: "#9d755d",
-  variants: (s) => [{ id: `LoRA-GA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" }],
+  variants: (s) => [
+    { id: `LoRA-GA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" },
+  ],
   prepareConfig: withRunSeed,
 };

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { LoraGaAdapter, LoraGaConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { loraGaDirections, LoraGaAdapter } from "./adapter";
+export type { LoraGaDirection, LoraGaScale, LoraGaConfig } from "./adapter";
 
 registerAdapter("lora-ga", (base, config) => new LoraGaAdapter(base, config as LoraGaConfig));
 registerBenchEntry(bench);

@@ -6,7 +6,18 @@
 // into our layout; see common.ts). α = r (s = 1) by default. W0 is NOT adjusted, so the
 // layer starts with the truncated first update already applied (identityAtInit = false).
 import { svd } from "../../linalg";
-import { Base2D, checkAlpha, checkBase, checkConfig, checkPositive, checkRank, columns, meanOfBatches, range, transpose } from "../common";
+import {
+  Base2D,
+  checkAlpha,
+  checkBase,
+  checkConfig,
+  checkPositive,
+  checkRank,
+  columns,
+  meanOfBatches,
+  range,
+  transpose,
+} from "../common";
 import { LatentAdapterBase } from "../lora-xs/adapter";
 import { AdapterInitContext } from "../types";
 import { fail } from "../../core/validate";
@@ -55,4 +66,3 @@ export class LoraSbAdapter extends LatentAdapterBase {
     this.ready = true;
   }
 }
-

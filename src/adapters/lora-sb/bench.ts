@@ -9,5 +9,6 @@ export const bench: AdapterBenchEntry = {
     { id: `LoRA-SB r=${s.xsMidRank}`, tier: "mid", config: { r: s.xsMidRank }, family: "xs" },
     { id: `LoRA-SB r=${s.xsTinyRank}`, tier: "tiny", config: { r: s.xsTinyRank }, family: "xs" },
   ],
-  prepareConfig: (config, ctx) => (config.eta1 === undefined ? { ...config, eta1: ctx.lr / Math.max(1, ctx.warmup) } : config),
+  prepareConfig: (config, ctx) =>
+    config.eta1 === undefined ? { ...config, eta1: ctx.lr / Math.max(1, ctx.warmup) } : config,
 };

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { LoraSbAdapter, LoraSbConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { LoraSbAdapter } from "./adapter";
+export type { LoraSbConfig } from "./adapter";
 
 registerAdapter("lora-sb", (base, config) => new LoraSbAdapter(base, config as LoraSbConfig));
 registerBenchEntry(bench);

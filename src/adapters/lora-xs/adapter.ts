@@ -7,7 +7,20 @@
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../../linalg";
 import { Rng } from "../../core/random";
-import { Base2D, AdapterBase, variableFrom, checkAlpha, checkBase, checkConfig, checkPositive, checkRank, checkSeed, columns, range, transpose } from "../common";
+import {
+  Base2D,
+  AdapterBase,
+  variableFrom,
+  checkAlpha,
+  checkBase,
+  checkConfig,
+  checkPositive,
+  checkRank,
+  checkSeed,
+  columns,
+  range,
+  transpose,
+} from "../common";
 
 export interface LoraXsConfig {
   /** Rank r, 1 ≤ r ≤ min(in, out); r² trainable parameters. */
@@ -55,7 +68,10 @@ export abstract class LatentAdapterBase extends AdapterBase {
   }
 
   protected adaptedForward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.base), tf.mul(tf.matMul(tf.matMul(tf.matMul(x, this.A), this.R), this.B), this.scale)) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(x, this.base),
+      tf.mul(tf.matMul(tf.matMul(tf.matMul(x, this.A), this.R), this.B), this.scale),
+    ) as tf.Tensor2D;
   }
 
   deltaW(): tf.Tensor2D {
@@ -88,4 +104,3 @@ export class LoraXsAdapter extends LatentAdapterBase {
     this.setLatent(columns(d.U, idx, d.S.slice(0, r)), core, transpose(columns(d.V, idx)));
   }
 }
-

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { LoraXsAdapter, LoraXsConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { LatentAdapterBase, LoraXsAdapter } from "./adapter";
+export type { LoraXsConfig } from "./adapter";
 
 registerAdapter("lora-xs", (base, config) => new LoraXsAdapter(base, config as LoraXsConfig));
 registerBenchEntry(bench);

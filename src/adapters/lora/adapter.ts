@@ -53,17 +53,21 @@ export class LoraAdapter implements DenseAdapter {
   private isMerged = false;
 
   constructor(base: tf.Variable<tf.Rank.R2> | tf.Tensor2D, config: LoraConfig) {
-    if (!(base instanceof tf.Tensor) || base.rank !== 2) fail("base", "must be a 2-D tf.Tensor or tf.Variable kernel [in, out]");
-    if (config == null || typeof config !== "object") fail("config", "must be an object {r, alpha?, rslora?, init?, seed?}");
+    if (!(base instanceof tf.Tensor) || base.rank !== 2)
+      fail("base", "must be a 2-D tf.Tensor or tf.Variable kernel [in, out]");
+    if (config == null || typeof config !== "object")
+      fail("config", "must be an object {r, alpha?, rslora?, init?, seed?}");
     assertKnownOptions("config", config, LORA_KEYS);
     const [inDim, outDim] = base.shape as [number, number];
     const r = config.r;
     if (!Number.isInteger(r) || r <= 0) fail("config.r", `must be a positive integer, got ${r}`);
-    if (r > Math.min(inDim, outDim)) fail("config.r", `is ${r}; it cannot exceed min(in, out) = ${Math.min(inDim, outDim)}`);
+    if (r > Math.min(inDim, outDim))
+      fail("config.r", `is ${r}; it cannot exceed min(in, out) = ${Math.min(inDim, outDim)}`);
     const alpha = config.alpha ?? r;
     if (!Number.isFinite(alpha) || alpha <= 0) fail("config.alpha", `must be a positive finite number, got ${alpha}`);
     const init = config.init ?? "uniform";
-    if (init !== "uniform" && init !== "gaussian") fail("config.init", `unknown init "${init}" (known: uniform, gaussian)`);
+    if (init !== "uniform" && init !== "gaussian")
+      fail("config.init", `unknown init "${init}" (known: uniform, gaussian)`);
     const seedValue = config.seed ?? nextSeed();
     if (!Number.isFinite(seedValue)) fail("config.seed", `must be a finite number, got ${seedValue}`);
     this.inDim = inDim;
@@ -95,7 +99,9 @@ export class LoraAdapter implements DenseAdapter {
   forward(x: tf.Tensor2D): tf.Tensor2D {
     if (x.rank !== 2 || x.shape[1] !== this.inDim) fail("x", `must be [batch, ${this.inDim}], got [${x.shape}]`);
     if (this.isMerged) return tf.matMul(x, this.base);
-    return tf.tidy(() => tf.add(tf.matMul(x, this.base), tf.mul(tf.matMul(tf.matMul(x, this.A), this.B), this.scale)) as tf.Tensor2D);
+    return tf.tidy(
+      () => tf.add(tf.matMul(x, this.base), tf.mul(tf.matMul(tf.matMul(x, this.A), this.B), this.scale)) as tf.Tensor2D,
+    );
   }
 
   deltaW(): tf.Tensor2D {
@@ -129,4 +135,3 @@ export class LoraAdapter implements DenseAdapter {
     if (this.ownsBase) this.base.dispose();
   }
 }
-

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { LoraAdapter, LoraConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { loraScale, LoraAdapter } from "./adapter";
+export type { LoraConfig } from "./adapter";
 
 registerAdapter("lora", (base, config) => new LoraAdapter(base, config as LoraConfig));
 registerBenchEntry(bench);

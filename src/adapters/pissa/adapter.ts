@@ -7,7 +7,18 @@
 // (HF's fast variant; our sketch keeps svdTopK's default oversampling of 10 columns).
 import { svd, svdTopK } from "../../linalg";
 import { fail } from "../../core/validate";
-import { Base2D, checkAlpha, checkBase, checkConfig, checkRank, checkSeed, columns, range, ResidualLoraBase, transpose } from "../common";
+import {
+  Base2D,
+  checkAlpha,
+  checkBase,
+  checkConfig,
+  checkRank,
+  checkSeed,
+  columns,
+  range,
+  ResidualLoraBase,
+  transpose,
+} from "../common";
 import { loraScale } from "../lora/adapter";
 
 export interface PissaConfig {
@@ -30,7 +41,8 @@ export function parsePissaInit(init: unknown): number | null {
   const v = init ?? "pissa";
   if (v === "pissa") return null;
   const m = typeof v === "string" ? /^pissa_niter_(\d+)$/.exec(v) : null;
-  if (!m) fail("config.init", `unknown init "${String(v)}" (known: pissa, pissa_niter_K with K ≥ 0 subspace iterations)`);
+  if (!m)
+    fail("config.init", `unknown init "${String(v)}" (known: pissa, pissa_niter_K with K ≥ 0 subspace iterations)`);
   return Number(m[1]);
 }
 
@@ -57,4 +69,3 @@ export class PissaAdapter extends ResidualLoraBase {
     this.setFactors(columns(d.U, idx, root), transpose(columns(d.V, idx, root)));
   }
 }
-

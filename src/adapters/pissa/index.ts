@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { PissaAdapter, PissaConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { PissaAdapter } from "./adapter";
+export type { PissaConfig } from "./adapter";
 
 registerAdapter("pissa", (base, config) => new PissaAdapter(base, config as PissaConfig));
 registerBenchEntry(bench);

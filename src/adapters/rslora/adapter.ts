@@ -11,8 +11,8 @@ export type RsLoraConfig = Omit<LoraConfig, "rslora">;
 export class RsLoraAdapter extends LoraAdapter {
   override readonly method: string = "rslora";
   constructor(base: tf.Variable<tf.Rank.R2> | tf.Tensor2D, config: RsLoraConfig) {
-    if (config != null && typeof config === "object" && "rslora" in config) fail("config", `unknown option "rslora" (the "rslora" method always uses s = α/√r; known: r, alpha, init, seed)`);
+    if (config != null && typeof config === "object" && "rslora" in config)
+      fail("config", `unknown option "rslora" (the "rslora" method always uses s = α/√r; known: r, alpha, init, seed)`);
     super(base, { ...(config as RsLoraConfig), rslora: true });
   }
 }
-

@@ -4,6 +4,8 @@ import { AdapterBenchEntry, withRunSeed } from "../benchmark";
 export const bench: AdapterBenchEntry = {
   method: "rslora",
   color: "#eeca3b",
-  variants: (s) => [{ id: `rsLoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" }],
+  variants: (s) => [
+    { id: `rsLoRA r=${s.midRank}`, tier: "mid", config: { r: s.midRank, alpha: 2 * s.midRank }, family: "lora" },
+  ],
   prepareConfig: withRunSeed,
 };

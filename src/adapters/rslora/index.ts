@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { RsLoraAdapter, RsLoraConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { RsLoraAdapter } from "./adapter";
+export type { RsLoraConfig } from "./adapter";
 
 registerAdapter("rslora", (base, config) => new RsLoraAdapter(base, config as RsLoraConfig));
 registerBenchEntry(bench);

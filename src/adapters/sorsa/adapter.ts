@@ -93,7 +93,10 @@ export class SorsaAdapter extends W0KeepingAdapter {
   }
 
   protected forwardUnmerged(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.residual), tf.matMul(tf.mul(tf.matMul(x, this.left), this.sigma), this.right)) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(x, this.residual),
+      tf.matMul(tf.mul(tf.matMul(x, this.left), this.sigma), this.right),
+    ) as tf.Tensor2D;
   }
 
   deltaW(): tf.Tensor2D {
@@ -119,4 +122,3 @@ export class SorsaAdapter extends W0KeepingAdapter {
     for (const t of [this.left, this.sigma, this.right, this.residual, this.principal0]) t.dispose();
   }
 }
-

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { SorsaAdapter, SorsaConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { SorsaAdapter } from "./adapter";
+export type { SorsaConfig } from "./adapter";
 
 registerAdapter("sorsa", (base, config) => new SorsaAdapter(base, config as SorsaConfig));
 registerBenchEntry(bench);

@@ -7,7 +7,17 @@
 // r = min(in, out) trains every singular value.
 import * as tf from "@tensorflow/tfjs";
 import { svd } from "../../linalg";
-import { AdapterBase, Base2D, variableFrom, checkBase, checkConfig, checkRank, columns, range, transpose } from "../common";
+import {
+  AdapterBase,
+  Base2D,
+  variableFrom,
+  checkBase,
+  checkConfig,
+  checkRank,
+  columns,
+  range,
+  transpose,
+} from "../common";
 
 export interface SvfitConfig {
   /** Number of top singular values to train, 1 ≤ r ≤ min(in, out). */
@@ -46,7 +56,10 @@ export class SvfitAdapter extends AdapterBase {
   }
 
   protected adaptedForward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.base), tf.matMul(tf.mul(tf.matMul(x, this.U), tf.sub(this.sigma, this.sigma0)), this.Vt)) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(x, this.base),
+      tf.matMul(tf.mul(tf.matMul(x, this.U), tf.sub(this.sigma, this.sigma0)), this.Vt),
+    ) as tf.Tensor2D;
   }
 
   deltaW(): tf.Tensor2D {
@@ -57,4 +70,3 @@ export class SvfitAdapter extends AdapterBase {
     for (const t of [this.U, this.Vt, this.sigma0, this.sigma]) t.dispose();
   }
 }
-

@@ -4,7 +4,8 @@ import { registerAdapter } from "../registry";
 import { SvfitAdapter, SvfitConfig } from "./adapter";
 import { bench } from "./bench";
 
-export * from "./adapter";
+export { SvfitAdapter } from "./adapter";
+export type { SvfitConfig } from "./adapter";
 
 registerAdapter("svfit", (base, config) => new SvfitAdapter(base, config as SvfitConfig));
 registerBenchEntry(bench);

@@ -5,7 +5,15 @@
 // through the frozen head A (forgetting), init time, ΔW spectra and intruder counts per
 // adapted matrix. Everything method-specific comes from the method's benchmark entry.
 import * as tf from "@tensorflow/tfjs";
-import { benchEntry, BenchModelContext, BenchRunContext, BenchVariant, CurvePoint, LayerStats, RunRecord } from "../../adapters/benchmark";
+import {
+  benchEntry,
+  BenchModelContext,
+  BenchRunContext,
+  BenchVariant,
+  CurvePoint,
+  LayerStats,
+  RunRecord,
+} from "../../adapters/benchmark";
 import { AdaptedMLP, CalibrationBatch } from "../../adapters/mlp";
 import { Dataset } from "../../data/dataset";
 import { svd, SVDResult } from "../../linalg/decompose";
@@ -59,16 +67,26 @@ function setWeights(net: MLP, kernels: number[][][], biases: number[][]): void {
 const T = (k: number[][]): number[][] => k[0].map((_, j) => k.map((r) => r[j]));
 
 /** Trains one variant with one seed; returns its record. */
-export async function runVariant(setup: RunSetup, v: VariantSpec, seedValue: number, s: TrainSettings): Promise<RunRecord> {
+export async function runVariant(
+  setup: RunSetup,
+  v: VariantSpec,
+  seedValue: number,
+  s: TrainSettings,
+): Promise<RunRecord> {
   const { net } = setup;
   const L = net.weights.length;
   const hidden = Array.from({ length: L - 1 }, (_, l) => l);
-  setWeights(net, [...setup.baseKernels.slice(0, L - 1), setup.headB.kernel], [...setup.baseBiases.slice(0, L - 1), setup.headB.bias]);
+  setWeights(
+    net,
+    [...setup.baseKernels.slice(0, L - 1), setup.headB.kernel],
+    [...setup.baseBiases.slice(0, L - 1), setup.headB.bias],
+  );
   const head = [net.weights[L - 1], ...(net.biases[L - 1] ? [net.biases[L - 1] as tf.Variable] : [])];
-  const restoreHeadA = () => tf.tidy(() => {
-    net.weights[L - 1].assign(tf.tensor2d(setup.baseKernels[L - 1]));
-    net.biases[L - 1]?.assign(tf.tensor1d(setup.baseBiases[L - 1]));
-  });
+  const restoreHeadA = () =>
+    tf.tidy(() => {
+      net.weights[L - 1].assign(tf.tensor2d(setup.baseKernels[L - 1]));
+      net.biases[L - 1]?.assign(tf.tensor1d(setup.baseBiases[L - 1]));
+    });
   const extra: Record<string, number | string> = {};
   const run: BenchRunContext = { variant: v, seed: seedValue, lr: s.lr, warmup: s.warmup, steps: s.steps };
   const entry = v.method === "full" ? null : benchEntry(v.method);
@@ -121,7 +139,13 @@ export async function runVariant(setup: RunSetup, v: VariantSpec, seedValue: num
   const tuned = net.weightArrays();
   model?.dispose();
   const last = curve[curve.length - 1];
-  const finalB = last && last.step === s.steps ? { testLossB: last.testLossB, testAccB: last.testAccB } : (() => { const e = evaluate(net, setup.testB); return { testLossB: e.loss, testAccB: e.acc }; })();
+  const finalB =
+    last && last.step === s.steps
+      ? { testLossB: last.testLossB, testAccB: last.testAccB }
+      : (() => {
+          const e = evaluate(net, setup.testB);
+          return { testLossB: e.loss, testAccB: e.acc };
+        })();
   restoreHeadA();
   const accA = evaluate(net, setup.testA).acc;
   const layers: LayerStats[] = hidden.map((l) => {
@@ -131,10 +155,30 @@ export async function runVariant(setup: RunSetup, v: VariantSpec, seedValue: num
     const cos = maxCosinesFromSvd(setup.baseSvd[l], svd(T(tuned[l])), s.k);
     const intruders: Record<string, number> = {};
     for (const e of s.epsilons) intruders[String(e)] = cos.filter((c) => c < e).length;
-    return { layer: `W${l + 1}`, sigma: S.slice(0, s.spectrumTop), frob: Math.sqrt(frob2), stableRank: S[0] > 0 ? frob2 / (S[0] * S[0]) : 0, effRank: S[0] > 0 ? effectiveRank(S) : 0, intruders };
+    return {
+      layer: `W${l + 1}`,
+      sigma: S.slice(0, s.spectrumTop),
+      frob: Math.sqrt(frob2),
+      stableRank: S[0] > 0 ? frob2 / (S[0] * S[0]) : 0,
+      effRank: S[0] > 0 ? effectiveRank(S) : 0,
+      intruders,
+    };
   });
   return {
-    id: v.id, method: v.method, tier: v.tier, family: v.family, seed: seedValue, lr: s.lr, params, initMs, trainMs, curve,
-    accA, accB: finalB.testAccB, lossB: finalB.testLossB, layers, extra,
+    id: v.id,
+    method: v.method,
+    tier: v.tier,
+    family: v.family,
+    seed: seedValue,
+    lr: s.lr,
+    params,
+    initMs,
+    trainMs,
+    curve,
+    accA,
+    accB: finalB.testAccB,
+    lossB: finalB.testLossB,
+    layers,
+    extra,
   };
 }

@@ -13,7 +13,11 @@ import { RunRecord } from "./bench";
 /** Records of one variant, sorted by seed. */
 export function runsOf(records: RunRecord[], id: string): RunRecord[] {
   const rs = records.filter((r) => r.id === id).sort((a, b) => a.seed - b.seed);
-  if (!rs.length) fail("variant", `no runs of "${id}" in the benchmark result (ids: ${[...new Set(records.map((r) => r.id))].join(", ")})`);
+  if (!rs.length)
+    fail(
+      "variant",
+      `no runs of "${id}" in the benchmark result (ids: ${[...new Set(records.map((r) => r.id))].join(", ")})`,
+    );
   return rs;
 }
 
@@ -43,15 +47,41 @@ export function earlyStepsOf(s: { earlySteps: number[]; steps: number }): number
 }
 
 /** One evidence check per early step: a's task-B test loss below b's (paired difference below 0). */
-export function earlyLossChecks(records: RunRecord[], a: string, b: string, steps: number[], claim: string, figure?: string): Check[] {
+export function earlyLossChecks(
+  records: RunRecord[],
+  a: string,
+  b: string,
+  steps: number[],
+  claim: string,
+  figure?: string,
+): Check[] {
   return steps.map((st) => {
     const iv = paired(records, a, b, (r) => lossAt(r, st));
-    return evidence(`${claim} (step ${st})`, iv, `95% interval of the paired difference loss(${a}) − loss(${b}) at step ${st} below 0`, below(iv, 0), { figure });
+    return evidence(
+      `${claim} (step ${st})`,
+      iv,
+      `95% interval of the paired difference loss(${a}) − loss(${b}) at step ${st} below 0`,
+      below(iv, 0),
+      { figure },
+    );
   });
 }
 
 /** Final task-B accuracy of a at least b's (minus a margin): the paired difference's interval above −margin. */
-export function accCheck(records: RunRecord[], a: string, b: string, claim: string, margin = 0, figure?: string): Check {
+export function accCheck(
+  records: RunRecord[],
+  a: string,
+  b: string,
+  claim: string,
+  margin = 0,
+  figure?: string,
+): Check {
   const iv = paired(records, a, b, (r) => r.accB);
-  return evidence(claim, iv, `95% interval of the paired difference acc(${a}) − acc(${b}) above ${margin ? -margin : 0}`, above(iv, -margin), { figure });
+  return evidence(
+    claim,
+    iv,
+    `95% interval of the paired difference acc(${a}) − acc(${b}) above ${margin ? -margin : 0}`,
+    above(iv, -margin),
+    { figure },
+  );
 }

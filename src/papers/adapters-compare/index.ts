@@ -17,11 +17,13 @@ export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompar
   id: "adapters-compare",
   citation: {
     authors: [],
-    title: "PEFT methods side by side: LoRA, rsLoRA, PiSSA, LoRA-GA, LoRA-XS, LoRA-SB, SVFit, SORSA, EVA, LoLDU and DoRA against full fine-tuning (initlab benchmark)",
+    title:
+      "PEFT methods side by side: LoRA, rsLoRA, PiSSA, LoRA-GA, LoRA-XS, LoRA-SB, SVFit, SORSA, EVA, LoLDU and DoRA against full fine-tuning (initlab benchmark)",
     venue: "initlab",
     year: 2026,
   },
-  claim: "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
+  claim:
+    "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
   presets: ADAPTERS_COMPARE_PRESETS,
   run: (cfg, ctx) => runAdaptersBenchmark(cfg, ctx.onProgress),
   checks: (r) => compareChecks(r),

@@ -72,25 +72,44 @@ export interface AdaptersCompareResult {
 /** The benchmark's variants: full FT, then every registered method's entries (filtered by cfg.methods). */
 export function benchmarkVariants(cfg: AdaptersCompareConfig): VariantSpec[] {
   const wanted = cfg.methods;
-  return [FULL_FT, ...benchVariants(cfg)].filter((v) => wanted.length === 0 || wanted.includes(v.id) || wanted.includes(v.method));
+  return [FULL_FT, ...benchVariants(cfg)].filter(
+    (v) => wanted.length === 0 || wanted.includes(v.id) || wanted.includes(v.method),
+  );
 }
 
 function validate(cfg: AdaptersCompareConfig, variants: VariantSpec[]): void {
-  if (!Number.isInteger(cfg.steps) || cfg.steps < 1) fail("config.steps", `must be a positive integer, got ${cfg.steps}`);
+  if (!Number.isInteger(cfg.steps) || cfg.steps < 1)
+    fail("config.steps", `must be a positive integer, got ${cfg.steps}`);
   if (!(cfg.warmup >= 0 && cfg.warmup < cfg.steps)) fail("config.warmup", `must lie in [0, steps), got ${cfg.warmup}`);
-  if (variants.length === 0) fail("config.methods", `matches no variant (registered methods: ${adapterNames().join(", ")}, plus "full")`);
-  for (const v of variants) if (!(cfg.lrs[v.family] > 0)) fail("config.lrs", `needs a positive lr for family "${v.family}" (variant "${v.id}")`);
+  if (variants.length === 0)
+    fail("config.methods", `matches no variant (registered methods: ${adapterNames().join(", ")}, plus "full")`);
+  for (const v of variants)
+    if (!(cfg.lrs[v.family] > 0))
+      fail("config.lrs", `needs a positive lr for family "${v.family}" (variant "${v.id}")`);
 }
 
 export function settingsOf(cfg: AdaptersCompareConfig): BenchSettings {
   return {
-    seeds: cfg.seeds, steps: cfg.steps, earlySteps: cfg.earlySteps, epsilons: cfg.epsilons, midRank: cfg.midRank, xsMidRank: cfg.xsMidRank,
-    xsTinyRank: cfg.xsTinyRank, hidden: cfg.hidden, lrs: cfg.lrs, headLr: cfg.headLr, warmup: cfg.warmup, batchSize: cfg.batchSize,
+    seeds: cfg.seeds,
+    steps: cfg.steps,
+    earlySteps: cfg.earlySteps,
+    epsilons: cfg.epsilons,
+    midRank: cfg.midRank,
+    xsMidRank: cfg.xsMidRank,
+    xsTinyRank: cfg.xsTinyRank,
+    hidden: cfg.hidden,
+    lrs: cfg.lrs,
+    headLr: cfg.headLr,
+    warmup: cfg.warmup,
+    batchSize: cfg.batchSize,
   };
 }
 
 /** Runs the benchmark (all variants × seeds) and returns the raw per-run records. */
-export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgress?: (p: ProgressEvent) => void): Promise<AdaptersCompareResult> {
+export async function runAdaptersBenchmark(
+  cfg: AdaptersCompareConfig,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<AdaptersCompareResult> {
   const variants = benchmarkVariants(cfg);
   validate(cfg, variants);
   const seed0 = cfg.seeds[0];
@@ -98,7 +117,14 @@ export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgres
   const { trainA, trainB, testA, testB } = makeTasks({ ...cfg, seed: seed0 });
   const net = makeNet(cfg.hidden);
   const L = net.weights.length;
-  const spec: BaseSpec = { hidden: cfg.hidden, pretrainExamples: cfg.pretrainExamples, pretrainEpochs: cfg.pretrainEpochs, pretrainLr: cfg.pretrainLr, batchSize: cfg.batchSize, seed: seed0 };
+  const spec: BaseSpec = {
+    hidden: cfg.hidden,
+    pretrainExamples: cfg.pretrainExamples,
+    pretrainEpochs: cfg.pretrainEpochs,
+    pretrainLr: cfg.pretrainLr,
+    batchSize: cfg.batchSize,
+    seed: seed0,
+  };
   const records: RunRecord[] = [];
   const calib: CalibrationBatch[] = [];
   try {
@@ -106,7 +132,10 @@ export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgres
     seed(seed0 + 1);
     const hout = cfg.hidden[cfg.hidden.length - 1];
     const hw = initWeight(hout, 10, "torch");
-    const headB = { kernel: Array.from({ length: hout }, (_, i) => Array.from({ length: 10 }, (_, o) => hw[i * 10 + o])), bias: new Array<number>(10).fill(0) };
+    const headB = {
+      kernel: Array.from({ length: hout }, (_, i) => Array.from({ length: 10 }, (_, o) => hw[i * 10 + o])),
+      bias: new Array<number>(10).fill(0),
+    };
     // Calibration: `calibrationBatches` seeded batches of task-B training data.
     const rng = new Rng(seed0 + 77);
     const perm = rng.permutation(trainB.n);
@@ -114,7 +143,13 @@ export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgres
       const idx = perm.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
       const x = new Float32Array(idx.length * trainB.dim);
       idx.forEach((i, r) => x.set(trainB.x.subarray(i * trainB.dim, (i + 1) * trainB.dim), r * trainB.dim));
-      calib.push({ x: tf.tensor2d(x, [idx.length, trainB.dim]), y: tf.tensor1d(idx.map((i) => trainB.y[i]), "int32") });
+      calib.push({
+        x: tf.tensor2d(x, [idx.length, trainB.dim]),
+        y: tf.tensor1d(
+          idx.map((i) => trainB.y[i]),
+          "int32",
+        ),
+      });
     }
     // Base task-A accuracy (hidden W0, head A): the forgetting reference.
     tf.tidy(() => {
@@ -123,13 +158,34 @@ export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgres
     });
     const baseAccA = evaluate(net, testA).acc;
     const setup: RunSetup = {
-      net, baseKernels: b0.kernels, baseBiases: b0.biases, headB,
+      net,
+      baseKernels: b0.kernels,
+      baseBiases: b0.biases,
+      headB,
       baseSvd: b0.kernels.slice(0, L - 1).map((k) => svd(k[0].map((_, j) => k.map((r) => r[j])))),
-      trainB, testA, testB, calibration: calib,
+      trainB,
+      testA,
+      testB,
+      calibration: calib,
     };
-    const evalSteps = [...new Set([0, ...cfg.earlySteps.filter((s) => s <= cfg.steps), cfg.steps, ...Array.from({ length: Math.floor(cfg.steps / cfg.evalEvery) }, (_, i) => (i + 1) * cfg.evalEvery)])].sort((a, b) => a - b);
+    const evalSteps = [
+      ...new Set([
+        0,
+        ...cfg.earlySteps.filter((s) => s <= cfg.steps),
+        cfg.steps,
+        ...Array.from({ length: Math.floor(cfg.steps / cfg.evalEvery) }, (_, i) => (i + 1) * cfg.evalEvery),
+      ]),
+    ].sort((a, b) => a - b);
     const settings = (lr: number): TrainSettings => ({
-      steps: cfg.steps, batchSize: cfg.batchSize, warmup: cfg.warmup, lr, headLr: cfg.headLr, evalSteps, k: cfg.k, epsilons: cfg.epsilons, spectrumTop: cfg.spectrumTop,
+      steps: cfg.steps,
+      batchSize: cfg.batchSize,
+      warmup: cfg.warmup,
+      lr,
+      headLr: cfg.headLr,
+      evalSteps,
+      k: cfg.k,
+      epsilons: cfg.epsilons,
+      spectrumTop: cfg.spectrumTop,
     });
     const grid = cfg.lrGrid.length ? cfg.lrGrid : [1];
     const total = variants.length * (cfg.seeds.length - 1 + grid.length);
@@ -154,7 +210,10 @@ export async function runAdaptersBenchmark(cfg: AdaptersCompareConfig, onProgres
     report("done");
     return { records, baseAccA, settings: settingsOf(cfg) };
   } finally {
-    calib.forEach((b) => { b.x.dispose(); (b.y as tf.Tensor).dispose(); });
+    calib.forEach((b) => {
+      b.x.dispose();
+      (b.y as tf.Tensor).dispose();
+    });
     net.dispose();
   }
 }

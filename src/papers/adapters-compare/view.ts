@@ -42,12 +42,21 @@ export function defineAdapterView(spec: AdapterViewSpec): PaperDefinition<ViewCo
     async run(cfg, ctx) {
       const bench = await ctx.need<AdaptersCompareResult>("adapters-compare");
       if (JSON.stringify(bench.settings.seeds) !== JSON.stringify(cfg.seeds)) {
-        fail("config.seeds", `are [${cfg.seeds}] but the adapters-compare benchmark at size "${ctx.size}" ran seeds [${bench.settings.seeds}]`);
+        fail(
+          "config.seeds",
+          `are [${cfg.seeds}] but the adapters-compare benchmark at size "${ctx.size}" ran seeds [${bench.settings.seeds}]`,
+        );
       }
       const ids = spec.variants(bench.settings);
       const missing = ids.filter((id) => !bench.records.some((r) => r.id === id));
-      if (missing.length) fail(`paper "${spec.id}"`, `the benchmark result has no runs of ${missing.map((m) => `"${m}"`).join(", ")}`);
-      return { records: bench.records.filter((r) => ids.includes(r.id)), baseAccA: bench.baseAccA, settings: bench.settings, variants: ids };
+      if (missing.length)
+        fail(`paper "${spec.id}"`, `the benchmark result has no runs of ${missing.map((m) => `"${m}"`).join(", ")}`);
+      return {
+        records: bench.records.filter((r) => ids.includes(r.id)),
+        baseAccA: bench.baseAccA,
+        settings: bench.settings,
+        variants: ids,
+      };
     },
     checks: (r) => spec.checks(r),
     figures: (r) => spec.figures(r),

@@ -16,8 +16,16 @@ export function headline(r: DataDietSeedRun, cfg: DataDietConfig) {
   const aur = (s: string) => r.auroc.find((a) => a.score === s)!.auroc;
   const offsets = r.noisy.filter((n) => n.offset !== null).map((n) => n.acc);
   return {
-    el2nHard: at("EL2N"), random: at("random"), grandEarly: at("GraNd"), grandInit: at("GraNd@init"), forgetting: at("forgetting"),
-    aurocEl2n: aur("EL2N"), aurocGrandEarly: aur("GraNd"), aurocGrandInit: aur("GraNd@init"), aurocForgetting: aur("forgetting"), aurocInputNorm: aur("input norm"),
+    el2nHard: at("EL2N"),
+    random: at("random"),
+    grandEarly: at("GraNd"),
+    grandInit: at("GraNd@init"),
+    forgetting: at("forgetting"),
+    aurocEl2n: aur("EL2N"),
+    aurocGrandEarly: aur("GraNd"),
+    aurocGrandInit: aur("GraNd@init"),
+    aurocForgetting: aur("forgetting"),
+    aurocInputNorm: aur("input norm"),
     noisyAll: r.noisy.find((n) => n.subset === "all data")!.acc,
     noisyEl2nHard: r.noisy.find((n) => n.subset === "EL2N-hard")!.acc,
     noisyRandom: r.noisy.find((n) => n.subset === "random")!.acc,
@@ -34,36 +42,91 @@ export function dataDietChecks(res: DataDietResult, cfg: DataDietConfig): Check[
   const hk = cfg.headlineKeep;
   const probeErr = Math.max(...runs.map((r) => r.grandProbeError));
   const hardVsRandom = pairedDifference(col("el2nHard"), col("random"));
-  const hardVsFull = pairedDifference(col("el2nHard"), runs.map((r) => r.fullAcc));
+  const hardVsFull = pairedDifference(
+    col("el2nHard"),
+    runs.map((r) => r.fullAcc),
+  );
   const initVsRandom = pairedDifference(col("grandInit"), col("random"));
   const rho = tInterval(runs.map((r) => r.spearmanGrandInitNorm));
   const aurEl2n = tInterval(col("aurocEl2n"));
   const offsetGain = pairedDifference(col("bestOffset"), col("noisyEl2nHard"));
   const checks: Check[] = [
-    sanity("GraNd closed form equals per-example autograd (8 real examples, init MLP; max over seeds)", probeErr, "max relative error < 1e-3", probeErr < 1e-3, { seeds: n }),
-    evidence(`Clean: keeping the highest-EL2N ${hk} of the data is at least as good as a random ${hk}: accuracy(EL2N-hard) − accuracy(random)${one}`, hardVsRandom,
-      n < 2 ? "≥ 0" : "95% interval of the paired difference ≥ 0", atLeast(hardVsRandom, 0), { figure: "data-diet-pruning" }),
-    evidence(`Clean: EL2N-hard at keep ${hk} within 0.02 of the full data: accuracy(EL2N-hard) − accuracy(all)${one}`, hardVsFull,
-      n < 2 ? "≥ −0.02" : "95% interval of the paired difference ≥ −0.02", atLeast(hardVsFull, -0.02), { figure: "data-diet-pruning" }),
-    evidence(`Clean: GraNd at init is no better than random pruning (Kirsch 2023): accuracy(GraNd@init-hard) − accuracy(random) at keep ${hk}${one}`, initVsRandom,
-      n < 2 ? "≤ 0.01" : "95% interval of the paired difference ≤ 0.01", atMost(initVsRandom, 0.01), { figure: "data-diet-pruning" }),
-    evidence("GraNd at init tracks the input norm (Kirsch 2023): Spearman(GraNd@init, ‖x‖₂) over the training examples", rho,
-      n < 2 ? "≥ 0.9" : "95% interval ≥ 0.9", atLeast(rho, 0.9), { figure: "data-diet-grand-init-vs-norm" }),
-    evidence(`Noisy (${cfg.noise} of labels permuted): EL2N finds the flipped labels (AUROC)`, aurEl2n,
-      n < 2 ? "≥ 0.9" : "95% interval ≥ 0.9", atLeast(aurEl2n, 0.9), { figure: "data-diet-auroc" }),
-    evidence(`Noisy: skipping the top scores (best offset) beats EL2N-hard by more than 0.2: accuracy(best offset) − accuracy(EL2N-hard)${one}`, offsetGain,
-      n < 2 ? "> 0.2" : "95% interval of the paired difference > 0.2", above(offsetGain, 0.2), { figure: "data-diet-noisy" }),
+    sanity(
+      "GraNd closed form equals per-example autograd (8 real examples, init MLP; max over seeds)",
+      probeErr,
+      "max relative error < 1e-3",
+      probeErr < 1e-3,
+      { seeds: n },
+    ),
+    evidence(
+      `Clean: keeping the highest-EL2N ${hk} of the data is at least as good as a random ${hk}: accuracy(EL2N-hard) − accuracy(random)${one}`,
+      hardVsRandom,
+      n < 2 ? "≥ 0" : "95% interval of the paired difference ≥ 0",
+      atLeast(hardVsRandom, 0),
+      { figure: "data-diet-pruning" },
+    ),
+    evidence(
+      `Clean: EL2N-hard at keep ${hk} within 0.02 of the full data: accuracy(EL2N-hard) − accuracy(all)${one}`,
+      hardVsFull,
+      n < 2 ? "≥ −0.02" : "95% interval of the paired difference ≥ −0.02",
+      atLeast(hardVsFull, -0.02),
+      { figure: "data-diet-pruning" },
+    ),
+    evidence(
+      `Clean: GraNd at init is no better than random pruning (Kirsch 2023): accuracy(GraNd@init-hard) − accuracy(random) at keep ${hk}${one}`,
+      initVsRandom,
+      n < 2 ? "≤ 0.01" : "95% interval of the paired difference ≤ 0.01",
+      atMost(initVsRandom, 0.01),
+      { figure: "data-diet-pruning" },
+    ),
+    evidence(
+      "GraNd at init tracks the input norm (Kirsch 2023): Spearman(GraNd@init, ‖x‖₂) over the training examples",
+      rho,
+      n < 2 ? "≥ 0.9" : "95% interval ≥ 0.9",
+      atLeast(rho, 0.9),
+      { figure: "data-diet-grand-init-vs-norm" },
+    ),
+    evidence(
+      `Noisy (${cfg.noise} of labels permuted): EL2N finds the flipped labels (AUROC)`,
+      aurEl2n,
+      n < 2 ? "≥ 0.9" : "95% interval ≥ 0.9",
+      atLeast(aurEl2n, 0.9),
+      { figure: "data-diet-auroc" },
+    ),
+    evidence(
+      `Noisy: skipping the top scores (best offset) beats EL2N-hard by more than 0.2: accuracy(best offset) − accuracy(EL2N-hard)${one}`,
+      offsetGain,
+      n < 2 ? "> 0.2" : "95% interval of the paired difference > 0.2",
+      above(offsetGain, 0.2),
+      { figure: "data-diet-noisy" },
+    ),
   ];
   const conv = runs.map((r) => r.conv).filter((c): c is NonNullable<typeof c> => c !== null);
   if (conv.length === n && cfg.conv) {
     const kp = cfg.conv.keep;
-    const cHard = pairedDifference(conv.map((c) => c.el2nHard), conv.map((c) => c.random));
-    const cInit = pairedDifference(conv.map((c) => c.grandInit), conv.map((c) => c.random));
+    const cHard = pairedDifference(
+      conv.map((c) => c.el2nHard),
+      conv.map((c) => c.random),
+    );
+    const cInit = pairedDifference(
+      conv.map((c) => c.grandInit),
+      conv.map((c) => c.random),
+    );
     checks.push(
-      evidence(`Conv net, clean: EL2N-hard at keep ${kp} is at least as good as random pruning: accuracy(EL2N-hard) − accuracy(random)${one}`, cHard,
-        n < 2 ? "≥ 0" : "95% interval of the paired difference ≥ 0", atLeast(cHard, 0), { figure: "data-diet-conv" }),
-      evidence(`Conv net, clean: GraNd at init is no better than random pruning (Kirsch 2023): accuracy(GraNd@init-hard) − accuracy(random)${one}`, cInit,
-        n < 2 ? "≤ 0.01" : "95% interval of the paired difference ≤ 0.01", atMost(cInit, 0.01), { figure: "data-diet-conv" }),
+      evidence(
+        `Conv net, clean: EL2N-hard at keep ${kp} is at least as good as random pruning: accuracy(EL2N-hard) − accuracy(random)${one}`,
+        cHard,
+        n < 2 ? "≥ 0" : "95% interval of the paired difference ≥ 0",
+        atLeast(cHard, 0),
+        { figure: "data-diet-conv" },
+      ),
+      evidence(
+        `Conv net, clean: GraNd at init is no better than random pruning (Kirsch 2023): accuracy(GraNd@init-hard) − accuracy(random)${one}`,
+        cInit,
+        n < 2 ? "≤ 0.01" : "95% interval of the paired difference ≤ 0.01",
+        atMost(cInit, 0.01),
+        { figure: "data-diet-conv" },
+      ),
     );
   }
   return checks;
@@ -78,11 +141,14 @@ export function dataDietSummary(res: DataDietResult, cfg: DataDietConfig): Recor
   const byKeep: Record<string, number> = {};
   for (const keep of cfg.keeps) {
     for (const method of ["EL2N", "GraNd", "GraNd@init", "forgetting", "random"]) {
-      byKeep[`${method} keep ${keep}`] = m(runs.map((r) => r.pruning.find((p) => p.method === method && p.keep === keep)!.acc));
+      byKeep[`${method} keep ${keep}`] = m(
+        runs.map((r) => r.pruning.find((p) => p.method === method && p.keep === keep)!.acc),
+      );
     }
   }
   const offsets: Record<string, number> = {};
-  for (const off of cfg.offsets) offsets[`noisy: EL2N offset ${off}`] = m(runs.map((r) => r.noisy.find((x) => x.offset === off)!.acc));
+  for (const off of cfg.offsets)
+    offsets[`noisy: EL2N offset ${off}`] = m(runs.map((r) => r.noisy.find((x) => x.offset === off)!.acc));
   const out: Record<string, number | string> = {
     seeds: runs.length,
     trainExamples: runs[0].trainExamples,

@@ -44,7 +44,10 @@ export interface DataDietConvRun {
   seconds: number;
 }
 
-interface Images { x: tf.Tensor4D; y: tf.Tensor1D }
+interface Images {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+}
 
 function images(ds: Dataset): Images {
   if (ds.shape.length !== 2) fail("dataset", `must hold 2-D images, got shape [${ds.shape}]`);
@@ -60,12 +63,23 @@ function testAccuracy(model: tf.Sequential, test: Images): number {
 }
 
 /** Adam (FastAdam) with cross-entropy on seeded minibatches of the flattened images, through the library loop. */
-async function fit(cfg: DataDietConvConfig, model: tf.Sequential, ds: Dataset, epochs: number, runSeed: number): Promise<void> {
+async function fit(
+  cfg: DataDietConvConfig,
+  model: tf.Sequential,
+  ds: Dataset,
+  epochs: number,
+  runSeed: number,
+): Promise<void> {
   await train(flatImageClassifier(model), ds, { epochs, batchSize: cfg.batchSize, lr: cfg.lr, seed: runSeed });
 }
 
 /** EL2N after scoreEpoch epochs and GraNd at init (autograd, first grandExamples examples) of one freshly seeded run. */
-async function scoreRun(cfg: DataDietConvConfig, ds: Dataset, x: tf.Tensor4D, runSeed: number): Promise<{ el2n: number[]; grandInit: number[] }> {
+async function scoreRun(
+  cfg: DataDietConvConfig,
+  ds: Dataset,
+  x: tf.Tensor4D,
+  runSeed: number,
+): Promise<{ el2n: number[]; grandInit: number[] }> {
   seed(runSeed);
   const model = dataDietConvNet(ds.numClasses);
   const labels = Array.from(ds.y);
@@ -97,10 +111,21 @@ async function retrain(cfg: DataDietConvConfig, ds: Dataset, test: Images, runSe
 
 /** Scores (K inits), prunes to cfg.keep by EL2N-hard / GraNd-at-init-hard / random, retrains one seed each, and compares with the full subset. */
 export async function runDataDietConv(
-  cfg: DataDietConvConfig, s: number, tick: (label: string, values?: Record<string, number>) => void = () => {},
+  cfg: DataDietConvConfig,
+  s: number,
+  tick: (label: string, values?: Record<string, number>) => void = () => {},
 ): Promise<DataDietConvRun> {
-  for (const key of ["trainExamples", "testExamples", "k", "scoreEpoch", "grandExamples", "retrainEpochs", "batchSize"] as const) {
-    if (!Number.isInteger(cfg[key]) || cfg[key] < 1) fail(`config.conv.${key}`, `must be a positive integer, got ${cfg[key]}`);
+  for (const key of [
+    "trainExamples",
+    "testExamples",
+    "k",
+    "scoreEpoch",
+    "grandExamples",
+    "retrainEpochs",
+    "batchSize",
+  ] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 1)
+      fail(`config.conv.${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
   if (!(cfg.keep > 0 && cfg.keep < 1)) fail("config.conv.keep", `must be in (0, 1), got ${cfg.keep}`);
   const t0 = Date.now();
@@ -135,8 +160,16 @@ export async function runDataDietConv(
     const random = await acc(pruneByScore(el2n, { keep: cfg.keep, order: "random", seed: s + 3 }));
     const grandInit = await acc(pruneByScore(grandInitAll, { keep: cfg.keep, order: "hardest" }));
     return {
-      seed: s, trainExamples: trainDs.n, testExamples: testDs.n, grandExamples: m, fullAcc, el2nHard, random, grandInit,
-      spearmanGrandInitNorm, seconds: (Date.now() - t0) / 1000,
+      seed: s,
+      trainExamples: trainDs.n,
+      testExamples: testDs.n,
+      grandExamples: m,
+      fullAcc,
+      el2nHard,
+      random,
+      grandInit,
+      spearmanGrandInitNorm,
+      seconds: (Date.now() - t0) / 1000,
     };
   } finally {
     tf.dispose([x, test.x, test.y]);

@@ -7,7 +7,14 @@ import * as tf from "@tensorflow/tfjs";
 import { Dataset, subset } from "../../data/dataset";
 import { loadFashionMnist } from "../../data/images";
 import { addLabelNoise } from "../../data/label-noise";
-import { averageScores, el2nFromLogits, grandScores, grandScoresAutograd, inputNorms, pruneByScore } from "../../metrics/data-diet";
+import {
+  averageScores,
+  el2nFromLogits,
+  grandScores,
+  grandScoresAutograd,
+  inputNorms,
+  pruneByScore,
+} from "../../metrics/data-diet";
 import { ForgettingTracker } from "../../metrics/forgetting";
 import { auroc, mean, spearman } from "../../metrics/stats";
 import { MLP } from "../../nn/mlp";
@@ -48,8 +55,16 @@ export interface DataDietConfig extends PaperConfig {
 export type ScoreName = "EL2N" | "GraNd" | "GraNd@init" | "forgetting";
 type Scores = Record<ScoreName, number[]>;
 
-export interface PruneRow { method: string; keep: number; acc: number }
-export interface NoisyRow { subset: string; offset: number | null; acc: number }
+export interface PruneRow {
+  method: string;
+  keep: number;
+  acc: number;
+}
+export interface NoisyRow {
+  subset: string;
+  offset: number | null;
+  acc: number;
+}
 
 /** Everything one seed of the protocol measured (plain JSON). */
 export interface DataDietSeedRun {
@@ -84,8 +99,11 @@ export interface DataDietResult {
 }
 
 export const PRUNE_METHODS: Array<[string, ScoreName | null, "hardest" | "random"]> = [
-  ["EL2N", "EL2N", "hardest"], ["GraNd", "GraNd", "hardest"], ["GraNd@init", "GraNd@init", "hardest"],
-  ["forgetting", "forgetting", "hardest"], ["random", null, "random"],
+  ["EL2N", "EL2N", "hardest"],
+  ["GraNd", "GraNd", "hardest"],
+  ["GraNd@init", "GraNd@init", "hardest"],
+  ["forgetting", "forgetting", "hardest"],
+  ["random", null, "random"],
 ];
 
 type Tick = (label: string, values?: Record<string, number>) => void;
@@ -116,7 +134,10 @@ async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Prom
   try {
     const grandInit = grandScores(model, x, labels);
     await train(model, ds, {
-      epochs: Math.max(cfg.scoreEpoch, cfg.forgetEpochs), batchSize: cfg.batchSize, lr: cfg.lr, seed: runSeed + 1,
+      epochs: Math.max(cfg.scoreEpoch, cfg.forgetEpochs),
+      batchSize: cfg.batchSize,
+      lr: cfg.lr,
+      seed: runSeed + 1,
       onForward: (logits, info) => {
         if (info.epoch > cfg.forgetEpochs || !info.idx) return;
         preds.push(tf.keep(tf.argMax(logits, 1)));
@@ -128,7 +149,10 @@ async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Prom
           const p = await all.data();
           all.dispose();
           tf.dispose(preds);
-          tracker.record(presented, presented.map((i, k) => p[k] === ds.y[i]));
+          tracker.record(
+            presented,
+            presented.map((i, k) => p[k] === ds.y[i]),
+          );
           preds = [];
           presented = [];
         }
@@ -183,7 +207,8 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   const test = loadFashionMnist({ split: "test", limit: cfg.testExamples, seed: s + 1 });
   const acc = async (ds: Dataset, idx: number[] | null) => {
     const accs: number[] = [];
-    for (let r = 0; r < cfg.retrainSeeds; r++) accs.push(await retrain(cfg, idx ? subset(ds, idx) : ds, test, s + 77 + 100 * r));
+    for (let r = 0; r < cfg.retrainSeeds; r++)
+      accs.push(await retrain(cfg, idx ? subset(ds, idx) : ds, test, s + 77 + 100 * r));
     tick("retrain", { acc: mean(accs) });
     return mean(accs);
   };
@@ -217,7 +242,10 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   const noise = addLabelNoise(trainDs.y, cfg.noise, trainDs.numClasses, s + 21);
   const noisyTrain: Dataset = { ...trainDs, y: noise.labels, name: trainDs.name + ":noisy" };
   const noisy = await averagedScores(cfg, noisyTrain, s + 40, () => tick("score (noisy)"));
-  const aurocRows = (Object.keys(noisy) as ScoreName[]).map((k) => ({ score: k as string, auroc: auroc(noisy[k], noise.noisy) }));
+  const aurocRows = (Object.keys(noisy) as ScoreName[]).map((k) => ({
+    score: k as string,
+    auroc: auroc(noisy[k], noise.noisy),
+  }));
   aurocRows.push({ score: "input norm", auroc: auroc(norms, noise.noisy) });
   const nNoisy = noise.noisy.filter(Boolean).length;
   const topEl2n = pruneByScore(noisy.EL2N, { keep: { count: nNoisy }, order: "hardest" });
@@ -225,35 +253,72 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   const hk = cfg.headlineKeep;
   const noisyRows: NoisyRow[] = [];
   noisyRows.push({ subset: "all data", offset: null, acc: await acc(noisyTrain, null) });
-  noisyRows.push({ subset: "EL2N-hard", offset: null, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" })) });
+  noisyRows.push({
+    subset: "EL2N-hard",
+    offset: null,
+    acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" })),
+  });
   for (const off of cfg.offsets) {
-    noisyRows.push({ subset: `EL2N offset ${off}`, offset: off, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" })) });
+    noisyRows.push({
+      subset: `EL2N offset ${off}`,
+      offset: off,
+      acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" })),
+    });
   }
-  noisyRows.push({ subset: "random", offset: null, acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: s + 3 })) });
+  noisyRows.push({
+    subset: "random",
+    offset: null,
+    acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: s + 3 })),
+  });
 
   // ---- GraNd at init against the input norm (Kirsch 2023) ----
   const spearmanGrandInitNorm = spearman(clean["GraNd@init"], norms);
   const plotIdx = new Rng(s + 9).permutation(trainDs.n).slice(0, Math.min(trainDs.n, 800));
-  const kirsch = plotIdx.map((i) => ({ inputNorm: norms[i], grandInit: clean["GraNd@init"][i], grandEarly: clean.GraNd[i], el2n: clean.EL2N[i] }));
-  const noisyScatter = plotIdx.map((i) => ({ el2n: noisy.EL2N[i], grandEarly: noisy.GraNd[i], label: noise.noisy[i] ? "flipped" : "clean" }));
+  const kirsch = plotIdx.map((i) => ({
+    inputNorm: norms[i],
+    grandInit: clean["GraNd@init"][i],
+    grandEarly: clean.GraNd[i],
+    el2n: clean.EL2N[i],
+  }));
+  const noisyScatter = plotIdx.map((i) => ({
+    el2n: noisy.EL2N[i],
+    grandEarly: noisy.GraNd[i],
+    label: noise.noisy[i] ? "flipped" : "clean",
+  }));
 
   // ---- conv net (after everything above, from its own seeds, so the MLP numbers do not move) ----
   const conv = cfg.conv ? await runDataDietConv(cfg.conv, s + cfg.conv.seedOffset, tick) : null;
   return {
-    seed: s, trainExamples: trainDs.n, testExamples: test.n, grandProbeError, fullAcc, pruning, el2nEasy,
-    spearmanGrandInitNorm, flippedLabels: nNoisy, precisionAtNoisy, auroc: aurocRows, noisy: noisyRows,
-    kirsch, noisyScatter, conv, seconds: (Date.now() - t0) / 1000,
+    seed: s,
+    trainExamples: trainDs.n,
+    testExamples: test.n,
+    grandProbeError,
+    fullAcc,
+    pruning,
+    el2nEasy,
+    spearmanGrandInitNorm,
+    flippedLabels: nNoisy,
+    precisionAtNoisy,
+    auroc: aurocRows,
+    noisy: noisyRows,
+    kirsch,
+    noisyScatter,
+    conv,
+    seconds: (Date.now() - t0) / 1000,
   };
 }
 
 export async function runDataDiet(cfg: DataDietConfig, ctx: PaperContext): Promise<DataDietResult> {
-  if (!cfg.keeps.includes(cfg.headlineKeep)) fail("config.headlineKeep", `${cfg.headlineKeep} must be one of keeps [${cfg.keeps}]`);
-  if (cfg.forgetEpochs < cfg.scoreEpoch) fail("config.forgetEpochs", `must be ≥ scoreEpoch (${cfg.scoreEpoch}), got ${cfg.forgetEpochs}`);
+  if (!cfg.keeps.includes(cfg.headlineKeep))
+    fail("config.headlineKeep", `${cfg.headlineKeep} must be one of keeps [${cfg.keeps}]`);
+  if (cfg.forgetEpochs < cfg.scoreEpoch)
+    fail("config.forgetEpochs", `must be ≥ scoreEpoch (${cfg.scoreEpoch}), got ${cfg.forgetEpochs}`);
   const total = ticksPerSeed(cfg) * cfg.seeds.length;
   let step = 0;
   const runs: DataDietSeedRun[] = [];
   for (const [i, s] of cfg.seeds.entries()) {
-    const tick: Tick = (label, values) => ctx.onProgress?.({ label: `seed ${s} (${i + 1}/${cfg.seeds.length}): ${label}`, step: ++step, total, values });
+    const tick: Tick = (label, values) =>
+      ctx.onProgress?.({ label: `seed ${s} (${i + 1}/${cfg.seeds.length}): ${label}`, step: ++step, total, values });
     runs.push(await runDataDietSeed(cfg, s, tick));
   }
   return { runs };

@@ -19,8 +19,15 @@ export function stepsToLoraFinal(r: ViewResult): number[] {
 
 export const loraGa = defineAdapterView({
   id: "lora-ga",
-  citation: { authors: ["Wang", "Yu", "Li"], title: "LoRA-GA: Low-Rank Adaptation with Gradient Approximation", venue: "NeurIPS", year: 2024, arxiv: "2407.05000" },
-  claim: "Initialising LoRA from the SVD of the full-weight gradient makes its first steps approximate full fine-tuning, converging 2–4× faster than LoRA.",
+  citation: {
+    authors: ["Wang", "Yu", "Li"],
+    title: "LoRA-GA: Low-Rank Adaptation with Gradient Approximation",
+    venue: "NeurIPS",
+    year: 2024,
+    arxiv: "2407.05000",
+  },
+  claim:
+    "Initialising LoRA from the SVD of the full-weight gradient makes its first steps approximate full fine-tuning, converging 2–4× faster than LoRA.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, `LoRA-GA r=${s.midRank}`],
   checks(r) {
     const R = r.settings.midRank;
@@ -29,13 +36,29 @@ export const loraGa = defineAdapterView({
     const finite = ts.every(Number.isFinite);
     const iv = finite ? tInterval(ts) : null;
     return [
-      ...earlyLossChecks(r.records, `LoRA-GA r=${R}`, `LoRA r=${R}`, earlyStepsOf(r.settings), "LoRA-GA's task-B test loss is below LoRA's early", "lora-ga-loss"),
+      ...earlyLossChecks(
+        r.records,
+        `LoRA-GA r=${R}`,
+        `LoRA r=${R}`,
+        earlyStepsOf(r.settings),
+        "LoRA-GA's task-B test loss is below LoRA's early",
+        "lora-ga-loss",
+      ),
       evidence(
         `LoRA-GA reaches LoRA's final test-B loss (same seed) at least 2× sooner than LoRA's ${r.settings.steps} steps (paper: 2–4× faster)`,
         iv ?? `steps per seed: ${ts.map((t) => (Number.isFinite(t) ? t : "never")).join(", ")}`,
-        `95% interval of the step (per seed) at or below ${half}`, !!iv && highEnd(iv) <= half, { seeds: ts.length, figure: "lora-ga-loss" },
+        `95% interval of the step (per seed) at or below ${half}`,
+        !!iv && highEnd(iv) <= half,
+        { seeds: ts.length, figure: "lora-ga-loss" },
       ),
-      accCheck(r.records, `LoRA-GA r=${R}`, `LoRA r=${R}`, "LoRA-GA's final task-B accuracy ≥ LoRA's", 0, "lora-ga-accuracy"),
+      accCheck(
+        r.records,
+        `LoRA-GA r=${R}`,
+        `LoRA r=${R}`,
+        "LoRA-GA's final task-B accuracy ≥ LoRA's",
+        0,
+        "lora-ga-accuracy",
+      ),
     ];
   },
   figures: (r) => [lossFigure("lora-ga-loss", r.records), accuracyFigure("lora-ga-accuracy", rowsOf(r))],

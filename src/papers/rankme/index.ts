@@ -41,11 +41,29 @@ export const rankme = definePaper<RankMeConfig, RankMeResult>({
     year: 2023,
     arxiv: "2210.02885",
   },
-  claim: "The effective rank of the embeddings (RankMe, no labels) tracks the linear-probe accuracy of the representations across the hyperparameters of one method, so picking the run with maximal RankMe loses little accuracy against label-based selection.",
+  claim:
+    "The effective rank of the embeddings (RankMe, no labels) tracks the linear-probe accuracy of the representations across the hyperparameters of one method, so picking the run with maximal RankMe loses little accuracy against label-based selection.",
   presets: {
-    smoke: { ...base, trainExamples: 2000, testExamples: 500, steps: 60, covWeights: [0, 1, 4], varWeights: [25], probeEvery: 20, probeSamples: 256 },
+    smoke: {
+      ...base,
+      trainExamples: 2000,
+      testExamples: 500,
+      steps: 60,
+      covWeights: [0, 1, 4],
+      varWeights: [25],
+      probeEvery: 20,
+      probeSamples: 256,
+    },
     default: base,
-    full: { ...base, encoder: [784, 512, 64], projector: [256, 128], batchSize: 256, steps: 600, covWeights: [0, 0.01, 0.1, 1, 4, 16], varWeights: [25, 5, 0] },
+    full: {
+      ...base,
+      encoder: [784, 512, 64],
+      projector: [256, 128],
+      batchSize: 256,
+      steps: 600,
+      covWeights: [0, 0.01, 0.1, 1, 4, 16],
+      varWeights: [25, 5, 0],
+    },
   },
   run: runRankMe,
   checks(r) {
@@ -56,19 +74,56 @@ export const rankme = definePaper<RankMeConfig, RankMeResult>({
     const rho = hasMain ? tInterval(rhos) : "no ν-sweep of ≥ 3 runs at μ=25";
     const lost = tInterval(lostAll(r));
     return [
-      evidence(`RankMe of the embeddings tracks probe accuracy over the ν-sweep at μ=25: Spearman(RankMe, probe accuracy)${one}`, rho,
-        n < 2 ? "≥ 0.8" : "95% interval ≥ 0.8", typeof rho !== "string" && atLeast(rho, 0.8), { seeds: n, figure: "rankme-scatter" }),
-      evidence(`Picking the run with max RankMe loses little probe accuracy against the label-based oracle (all runs): accuracy(oracle) − accuracy(max-RankMe pick)${one}`, lost,
-        n < 2 ? "≤ 0.01" : "95% interval ≤ 0.01", atMost(lost, 0.01), { figure: "rankme-scatter" }),
+      evidence(
+        `RankMe of the embeddings tracks probe accuracy over the ν-sweep at μ=25: Spearman(RankMe, probe accuracy)${one}`,
+        rho,
+        n < 2 ? "≥ 0.8" : "95% interval ≥ 0.8",
+        typeof rho !== "string" && atLeast(rho, 0.8),
+        { seeds: n, figure: "rankme-scatter" },
+      ),
+      evidence(
+        `Picking the run with max RankMe loses little probe accuracy against the label-based oracle (all runs): accuracy(oracle) − accuracy(max-RankMe pick)${one}`,
+        lost,
+        n < 2 ? "≤ 0.01" : "95% interval ≤ 0.01",
+        atMost(lost, 0.01),
+        { figure: "rankme-scatter" },
+      ),
     ];
   },
   figures(r) {
     const s = r.seeds[0];
     const note = r.seeds.length > 1 ? ` (seed ${s.seed})` : "";
-    const runs = s.runs.map((x) => ({ run: `μ=${x.mu} ν=${x.nu}`, sweep: x.sweep, rankMe: x.rankMe, probeAcc: x.probeAcc }));
+    const runs = s.runs.map((x) => ({
+      run: `μ=${x.mu} ν=${x.nu}`,
+      sweep: x.sweep,
+      rankMe: x.rankMe,
+      probeAcc: x.probeAcc,
+    }));
     return [
-      { name: "rankme-scatter", spec: scatterChart(runs, { x: "rankMe", y: "probeAcc", color: "sweep", logX: true, title: `RankMe of the embeddings vs linear-probe accuracy${note}`, xTitle: "RankMe (embeddings, no labels; log scale)", yTitle: "ridge-probe accuracy (held-out digits)" }) },
-      { name: "rankme-training", spec: lineChart(s.trajectory, { x: "step", y: "rankMe", color: "run", facet: "target", title: `RankMe during VICReg training (fixed un-augmented digits)${note}`, xTitle: "step", yTitle: "RankMe" }) },
+      {
+        name: "rankme-scatter",
+        spec: scatterChart(runs, {
+          x: "rankMe",
+          y: "probeAcc",
+          color: "sweep",
+          logX: true,
+          title: `RankMe of the embeddings vs linear-probe accuracy${note}`,
+          xTitle: "RankMe (embeddings, no labels; log scale)",
+          yTitle: "ridge-probe accuracy (held-out digits)",
+        }),
+      },
+      {
+        name: "rankme-training",
+        spec: lineChart(s.trajectory, {
+          x: "step",
+          y: "rankMe",
+          color: "run",
+          facet: "target",
+          title: `RankMe during VICReg training (fixed un-augmented digits)${note}`,
+          xTitle: "step",
+          yTitle: "RankMe",
+        }),
+      },
     ];
   },
   summary(r) {

@@ -113,7 +113,11 @@ function selectBy<T>(xs: T[], key: (x: T) => number): T {
   return xs.reduce((best, x) => (key(x) > key(best) ? x : best));
 }
 
-async function runSeed(cfg: RankMeConfig, s: number, progress: (label: string, step: number) => void): Promise<RankMeSeedRun> {
+async function runSeed(
+  cfg: RankMeConfig,
+  s: number,
+  progress: (label: string, step: number) => void,
+): Promise<RankMeSeedRun> {
   seed(s);
   const all = sample(loadMnistDigits(), cfg.trainExamples + cfg.testExamples, s);
   const { train, test } = trainTestSplit(all, { testFraction: cfg.testExamples / all.n, seed: s + 1 });
@@ -140,23 +144,34 @@ async function runSeed(cfg: RankMeConfig, s: number, progress: (label: string, s
     });
     probe.record(0);
     const res = await trainVICReg(model, train.x, dim, {
-      steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, seed: s + 100 * r + 1,
-      weights: { inv: cfg.inv, var: mu, cov: nu }, augment: cfg.augment,
+      steps: cfg.steps,
+      batchSize: cfg.batchSize,
+      lr: cfg.lr,
+      seed: s + 100 * r + 1,
+      weights: { inv: cfg.inv, var: mu, cov: nu },
+      augment: cfg.augment,
       onStep: (step) => {
         probe.maybeRecord(step);
-        if (step % 10 === 0 || step === cfg.steps) progress(`VICReg ${label} (run ${r + 1}/${grid.length})`, r * cfg.steps + step);
+        if (step % 10 === 0 || step === cfg.steps)
+          progress(`VICReg ${label} (run ${r + 1}/${grid.length})`, r * cfg.steps + step);
       },
     });
-    for (const p of probe.rows()) trajectory.push({ run: label, sweep: `μ=${mu}`, step: p.step, target: p.target, rankMe: p.value });
+    for (const p of probe.rows())
+      trajectory.push({ run: label, sweep: `μ=${mu}`, step: p.step, target: p.target, rankMe: p.value });
     for (const l of res.losses) losses.push({ run: label, ...l });
     // Final RankMe on all training embeddings (N ≫ K avoids RankMe's small-sample bias).
     const emb = mapRows(train.x, dim, (b) => model.embed(b));
     const repTrain = mapRows(train.x, dim, (b) => model.represent(b));
     const repTest = mapRows(test.x, dim, (b) => model.represent(b));
     model.dispose();
-    const probeRes = ridgeProbe(toMatrix(repTrain), train.y, toMatrix(repTest), test.y, { lambda: cfg.ridgeLambda, numClasses: 10 });
+    const probeRes = ridgeProbe(toMatrix(repTrain), train.y, toMatrix(repTest), test.y, {
+      lambda: cfg.ridgeLambda,
+      numClasses: 10,
+    });
     runs.push({
-      sweep: `μ=${mu}`, mu, nu,
+      sweep: `μ=${mu}`,
+      mu,
+      nu,
       rankMe: rankMe(toMatrix(emb)),
       rankMeRep: rankMe(toMatrix(repTrain)),
       probeAcc: probeRes.accuracy,
@@ -168,20 +183,43 @@ async function runSeed(cfg: RankMeConfig, s: number, progress: (label: string, s
     });
   }
   const main = runs.filter((r) => r.mu === 25);
-  const selection = [
-    ...(main.length ? [{ pool: "ν-sweep at μ=25", runs: main }] : []),
-    { pool: "all runs", runs },
-  ].map(({ pool, runs: rs }) => {
-    const byRank = selectBy(rs, (r) => r.rankMe);
-    const oracle = selectBy(rs, (r) => r.probeAcc);
-    return { pool, rankMePick: `μ=${byRank.mu} ν=${byRank.nu}`, rankMeAcc: byRank.probeAcc, oraclePick: `μ=${oracle.mu} ν=${oracle.nu}`, oracleAcc: oracle.probeAcc, lost: oracle.probeAcc - byRank.probeAcc };
-  });
+  const selection = [...(main.length ? [{ pool: "ν-sweep at μ=25", runs: main }] : []), { pool: "all runs", runs }].map(
+    ({ pool, runs: rs }) => {
+      const byRank = selectBy(rs, (r) => r.rankMe);
+      const oracle = selectBy(rs, (r) => r.probeAcc);
+      return {
+        pool,
+        rankMePick: `μ=${byRank.mu} ν=${byRank.nu}`,
+        rankMeAcc: byRank.probeAcc,
+        oraclePick: `μ=${oracle.mu} ν=${oracle.nu}`,
+        oracleAcc: oracle.probeAcc,
+        lost: oracle.probeAcc - byRank.probeAcc,
+      };
+    },
+  );
   return {
-    seed: s, trainExamples: train.n, testExamples: test.n, runs,
-    spearmanMainSweep: main.length >= 3 ? spearman(main.map((r) => r.rankMe), main.map((r) => r.probeAcc)) : NaN,
-    spearmanAllRuns: spearman(runs.map((r) => r.rankMe), runs.map((r) => r.probeAcc)),
-    spearmanAllRunsRepresentationRank: spearman(runs.map((r) => r.rankMeRep), runs.map((r) => r.probeAcc)),
-    selection, trajectory, losses,
+    seed: s,
+    trainExamples: train.n,
+    testExamples: test.n,
+    runs,
+    spearmanMainSweep:
+      main.length >= 3
+        ? spearman(
+            main.map((r) => r.rankMe),
+            main.map((r) => r.probeAcc),
+          )
+        : NaN,
+    spearmanAllRuns: spearman(
+      runs.map((r) => r.rankMe),
+      runs.map((r) => r.probeAcc),
+    ),
+    spearmanAllRunsRepresentationRank: spearman(
+      runs.map((r) => r.rankMeRep),
+      runs.map((r) => r.probeAcc),
+    ),
+    selection,
+    trajectory,
+    losses,
   };
 }
 
@@ -191,7 +229,11 @@ export async function runRankMe(cfg: RankMeConfig, ctx: PaperContext): Promise<R
   const seeds: RankMeSeedRun[] = [];
   for (const [i, s] of cfg.seeds.entries()) {
     const prefix = cfg.seeds.length > 1 ? `seed ${s}: ` : "";
-    seeds.push(await runSeed(cfg, s, (label, step) => ctx.onProgress?.({ label: prefix + label, step: i * perSeed + step, total })));
+    seeds.push(
+      await runSeed(cfg, s, (label, step) =>
+        ctx.onProgress?.({ label: prefix + label, step: i * perSeed + step, total }),
+      ),
+    );
   }
   return { seeds };
 }
