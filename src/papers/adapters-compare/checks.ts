@@ -135,9 +135,10 @@ export function compareSummary(r: AdaptersCompareResult): Record<string, number 
       `‖ΔW1‖F ${fmt(x.normΔW1 as number)}`,
       `numRankΔW1 ${fmt(x.numRankΔW1 as number)}`,
       `effRankΔW1 ${fmt(x.effRankΔW1 as number)}`,
-      `init ${fmt((x.initMs as number) / 1000)} s`,
     ];
     out[x.id as string] = parts.join("; ");
+    // A duration: runPaper files it under provenance.timings (it varies run to run).
+    out[`${x.id}: init seconds`] = Number(((x.initMs as number) / 1000).toPrecision(3));
     const extras = Object.keys(r.records.find((q) => q.id === x.id)?.extra ?? {});
     for (const k of extras)
       out[`${x.id}: ${k}`] = typeof x[k] === "number" ? Number((x[k] as number).toPrecision(4)) : x[k];
