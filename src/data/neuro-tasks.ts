@@ -37,7 +37,7 @@ function checkRng(rng: Rng): void {
 }
 
 /**
- * Perceptual decision (2AF), card §3(c): inputs [fixation, stim1, stim2]; for t < 7
+ * Perceptual decision (2AF), as in the rich/lazy paper: inputs [fixation, stim1, stim2]; for t < 7
  * fixation = 1 and stim_k = cos(θ_k − θ_gt)·coh/200 + 0.5 + 𝒩(0, 0.1²) with θ = {0, π};
  * at t = 7 all inputs are 0 and the label is choice ∈ {1, 2}; label 0 before.
  */

@@ -5,7 +5,7 @@ import { Matrix, toMl } from "../linalg/convert";
 import { assertKnownOptions, assertLabels, fail } from "../core/validate";
 
 export interface RidgeProbeOptions {
-  /** Ridge penalty λ on the weights (not the bias); default 1e-2 (card §1c). */
+  /** Ridge penalty λ on the weights (not the bias); default 1e-2 (the RankMe protocol). */
   lambda?: number;
   /** Number of classes (default: max label + 1 over train and test). */
   numClasses?: number;

@@ -6,7 +6,7 @@
 // both factors × out^{1/4}/√γ (γ = 16; the official code uses m = feature_out); then the
 // residual W0 − s·B_t A_t is frozen. Singular values are not used.
 // variant "hf" (HF PEFT's port): B_t = U_g[:, r:2r]·diag(S_g[r:2r]); scale "stable" then
-// multiplies only B (⚠ as described in the card; HF snapshots differ on this detail).
+// multiplies only B (as the paper describes it; HF snapshots differ on this detail).
 // Layout: our G = G_tᵀ [in, out] = U S Vᵀ with U = V_g (input side) and V = U_g (output
 // side), so A [in, r] = U[:, idxA] and B [r, out] = V[:, idxB]ᵀ.
 // The gradients arrive through init({gradients}) (each [in, out], averaged here); the

@@ -25,9 +25,9 @@ export interface LoraVsFullFtConfig extends PaperConfig {
   finetuneEpochs: number;
   testExamples: number;
   batchSize: number;
-  /** Adam learning rate for full fine-tuning (card: 1e-4). */
+  /** Adam learning rate for full fine-tuning (the paper: 1e-4). */
   fullLr: number;
-  /** Adam learning rate for every LoRA run (card: 1e-3 at r = 1). */
+  /** Adam learning rate for every LoRA run (the paper: 1e-3 at r = 1). */
   loraLr: number;
   /** LoRA ranks, each with α = 2r (the paper's rank-stabilising choice). */
   ranks: number[];
