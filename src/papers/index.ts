@@ -27,3 +27,5 @@ export type {
   PaperDefinition,
   PaperInfo,
 } from "./types";
+export { validationSplit, selectOnValidation, pairedCheck } from "./protocol";
+export type { Selection, SelectOptions } from "./protocol";
