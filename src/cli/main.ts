@@ -3,6 +3,7 @@
 // add one by adding an entry. Exit codes: 0 ok, 1 unreadable input or failure, 2 usage.
 import { analyzeCommand, spectrumCommand } from "./analyze";
 import { CliCommand, CliIO, CliUsageError } from "./flags";
+import { sweepCommand, workerCommand } from "./sweep-commands";
 
 export type { CliCommand, CliIO } from "./flags";
 export { CliUsageError, parseFlags } from "./flags";
@@ -10,6 +11,8 @@ export { CliUsageError, parseFlags } from "./flags";
 export const commands: Record<string, CliCommand> = {
   analyze: analyzeCommand,
   spectrum: spectrumCommand,
+  sweep: sweepCommand,
+  worker: workerCommand,
 };
 
 const processIO: CliIO = {

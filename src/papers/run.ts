@@ -134,6 +134,17 @@ function readCache<R>(file: string, config: unknown): CacheRecord<R> | null {
   }
 }
 
+/** Stores a whole run's result as runPaper would have cached it (a sweep job that ran elsewhere). */
+export function writeRunCache(id: string, size: Size, config: PaperConfig, result: unknown, seconds: number): void {
+  const rec: CacheRecord<unknown> = { id, config, codeVersion: codeVersion(), computeSeconds: seconds, result };
+  writeFileAtomic(cacheFile(id, size, config), toJson(rec));
+}
+
+/** Whether runPaper would find this whole run in the cache. */
+export function hasRunCache(id: string, size: Size, config: PaperConfig): boolean {
+  return readCache(cacheFile(id, size, config), config) !== null;
+}
+
 /** Cache key of one seed's job: paper, config without its seed list, seed, code version. */
 export function seedJobKey(id: string, config: PaperConfig, seedValue: number): string {
   const { seeds: _seeds, ...rest } = config;

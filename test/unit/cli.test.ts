@@ -105,7 +105,7 @@ const failures: Array<[string, string[], number, RegExp]> = [
     /nonexistent\.safetensors: cannot read file: ENOENT/,
   ],
   ["unknown flag", ["analyze", "--base", BASE, "--tuned", TUNED, "--eps", "0.3"], 2, /unknown flag "--eps"/],
-  ["missing --tuned", ["analyze", "--base", BASE], 2, /--tuned <file\.safetensors> is required/],
+  ["missing --tuned", ["analyze", "--base", BASE], 2, /--tuned <file\.safetensors or model folder> \(or --adapter <PEFT folder>\) is required/],
   ["bad --k", ["analyze", "--base", BASE, "--tuned", TUNED, "--k", "0"], 2, /--k must be a positive integer/],
   [
     "non-numeric --epsilon",
@@ -139,7 +139,7 @@ test("corrupt checkpoint → exit 1, one line naming the file and the reason", a
 });
 
 test("the registry is extensible and the help lists every command", async () => {
-  assert.deepEqual(Object.keys(commands).sort(), ["analyze", "spectrum"]);
+  assert.deepEqual(Object.keys(commands).sort(), ["analyze", "spectrum", "sweep", "worker"]);
   const h = await run(["--help"]);
   assert.equal(h.code, 0);
   for (const n of Object.keys(commands)) assert.match(h.out, new RegExp(`\\b${n}\\b`));

@@ -6,7 +6,15 @@ import { above, below, evidence, sanity } from "../checks";
 import { definePaper } from "../registry";
 import { Check } from "../types";
 import { PairedTable, richLazyFigures } from "./figures";
-import { aggregate, initSpecs, RichLazyConfig, RichLazyResult, runRichLazy, RunRecord } from "./run";
+import {
+  aggregate,
+  combineRichLazy,
+  initSpecs,
+  RichLazyConfig,
+  RichLazyResult,
+  runRichLazySeed,
+  RunRecord,
+} from "./run";
 
 const base: RichLazyConfig = {
   seeds: [0, 1, 2],
@@ -75,7 +83,7 @@ function pairedTable(r: RichLazyResult, cfg: RichLazyConfig): PairedTable {
 const sig = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x);
 const none: Interval = { mean: NaN, lo: NaN, hi: NaN, n: 1, level: 0.95, method: "single" };
 
-export const richLazy = definePaper<RichLazyConfig, RichLazyResult>({
+export const richLazy = definePaper<RichLazyConfig, RichLazyResult, RichLazyResult>({
   id: "rich-lazy",
   citation: {
     authors: [
@@ -102,7 +110,10 @@ export const richLazy = definePaper<RichLazyConfig, RichLazyResult>({
     // full: N = 200, 1500 iterations, 5 seeds, one more rank.
     full: { ...base, seeds: [0, 1, 2, 3, 4], hidden: 200, ranks: [1, 10, 30, 200], iterations: 1500 },
   },
-  run: runRichLazy,
+  // Seeds are independent (each (task, seed) group is seeded on its own): runPaper can spread
+  // them over workers and sweeps over machines; combine restores the task-major order.
+  runSeed: runRichLazySeed,
+  combine: combineRichLazy,
   checks(r, cfg) {
     const c = compared(cfg);
     if (!c || !cfg.tasks.includes("2AF"))

@@ -21,7 +21,7 @@ export interface RichLazyConfig extends PaperConfig {
   ranks: number[];
   /** Rank of the task-aligned init shown beside the random low-rank ones (0: skip). */
   alignedRank: number;
-  /** Task names ("2AF", "DMS"); the checks use "2AF", the card's calibrated task. */
+  /** Task names ("2AF", "DMS"); the checks use "2AF", the task the protocol is calibrated on. */
   tasks: string[];
   iterations: number;
   batchSize: number;
@@ -235,10 +235,11 @@ export interface RichLazyResult {
   timing: Row[];
 }
 
-export async function runRichLazy(cfg: RichLazyConfig, ctx: PaperContext): Promise<RichLazyResult> {
+/** One seed's share: every task's group of runs for seed `s` (groups are seeded on their own). */
+export async function runRichLazySeed(cfg: RichLazyConfig, s: number, ctx: PaperContext): Promise<RichLazyResult> {
   validate(cfg);
   const specs = initSpecs(cfg);
-  const total = cfg.tasks.length * cfg.seeds.length * specs.length * cfg.iterations;
+  const total = cfg.tasks.length * specs.length * cfg.iterations;
   let done = 0;
   const onRun = (label: string) => {
     const start = done;
@@ -251,15 +252,25 @@ export async function runRichLazy(cfg: RichLazyConfig, ctx: PaperContext): Promi
   const losses: Row[] = [];
   const timing: Row[] = [];
   for (const name of cfg.tasks) {
-    const task = neuroTask(name);
-    for (const s of cfg.seeds) {
-      const t0 = Date.now();
-      const g = await oneGroup(cfg, task, s, specs, onRun);
-      runs.push(...g.runs);
-      losses.push(...g.losses);
-      timing.push({ task: name, seed: s, seconds: (Date.now() - t0) / 1000 });
-      done = runs.length * cfg.iterations;
-    }
+    const t0 = Date.now();
+    const g = await oneGroup(cfg, neuroTask(name), s, specs, onRun);
+    runs.push(...g.runs);
+    losses.push(...g.losses);
+    timing.push({ task: name, seed: s, seconds: (Date.now() - t0) / 1000 });
+    done = runs.length * cfg.iterations;
   }
   return { runs, losses, timing };
+}
+
+/** The seeds' results in the order of the former single run: task by task, seeds in config order. */
+export function combineRichLazy(perSeed: RichLazyResult[], cfg: RichLazyConfig): RichLazyResult {
+  const out: RichLazyResult = { runs: [], losses: [], timing: [] };
+  for (const task of cfg.tasks) {
+    for (const r of perSeed) {
+      out.runs.push(...r.runs.filter((x) => x.task === task));
+      out.losses.push(...r.losses.filter((x) => x.task === task));
+      out.timing.push(...r.timing.filter((x) => x.task === task));
+    }
+  }
+  return out;
 }
