@@ -8,7 +8,7 @@ say() { [ "$quiet" = 1 ] || echo "[setup] $*"; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-numpy dataset-fashion-mnist fonts-dejavu-core redis-server)
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-numpy dataset-fashion-mnist fonts-dejavu-core redis-server fortunes-min)
 [ "${INITLAB_BROWSER_TEST:-0}" = 1 ] && APT_PACKAGES+=(chromium)
 
 missing=()

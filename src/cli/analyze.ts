@@ -1,30 +1,43 @@
 // `initlab analyze` and `initlab spectrum`: spectral and intruder-dimension summaries of
 // the 2-D tensors in .safetensors checkpoints. Matrices are analysed as stored (PyTorch
 // [out, in] layout ⇒ intruders use the output space, as in Shuttleworth et al.).
-import { SVDResult, svd } from "../linalg/decompose";
-import { loadSafetensors, SafeTensor, SafetensorsFile } from "../io/safetensors";
+import { svd } from "../linalg/decompose";
+import { openCheckpoint, CheckpointReader } from "../io/checkpoint";
+import { openLoraAdapter, LoraAdapter } from "../io/peft";
+import { SafeTensor, SafetensorsFile } from "../io/safetensors";
 import { toNumberArray } from "../io/dtypes";
-import { maxCosinesFromSvd } from "../metrics/intruders";
-import { effectiveRank, relativeWeightChange } from "../metrics/spectral";
+import { effectiveRank } from "../metrics/spectral";
+import {
+  adapterSource,
+  analyzeSources,
+  AnalyzeReport,
+  checkpointSource,
+  Matrix2D,
+  TensorSource,
+} from "./analyze-stream";
+import { writeAnalyzeReport } from "./analyze-report";
 import { CliCommand, CliIO, CliUsageError, parseFlags } from "./flags";
 
-export interface AnalyzeTensorRow {
-  name: string;
-  shape: number[];
-  intruders: number;
-  relativeChange: number;
-  effectiveRankBase: number | null;
-  effectiveRankTuned: number | null;
-  stableRankBase: number | null;
-  stableRankTuned: number | null;
+export type { AnalyzeReport, AnalyzeTensorRow } from "./analyze-stream";
+
+function memorySource(f: SafetensorsFile): TensorSource {
+  const names = Object.keys(f.tensors);
+  const get = (n: string): SafeTensor | undefined =>
+    Object.prototype.hasOwnProperty.call(f.tensors, n) ? f.tensors[n] : undefined;
+  return {
+    names,
+    shape: (n) => get(n)?.shape,
+    read: (n): Matrix2D => ({ shape: get(n)!.shape, data: toNumberArray(get(n)!.data, n) }),
+  };
 }
 
-export interface AnalyzeReport {
-  tensors: AnalyzeTensorRow[];
-  totals: { intruders: number; tensors: number };
-  /** Tensors not compared, with the reason (missing on one side, shape mismatch, not 2-D, non-finite). */
-  skipped: Array<{ name: string; reason: string }>;
-  options: { k: number; epsilon: number };
+/** Compares every 2-D tensor present in both (in-memory) files with the same shape. */
+export function analyzeCheckpoints(
+  base: SafetensorsFile,
+  tuned: SafetensorsFile,
+  opts: { k: number; epsilon: number },
+): AnalyzeReport {
+  return analyzeSources(memorySource(base), memorySource(tuned), opts);
 }
 
 function rows(t: SafeTensor, name: string): number[][] {
@@ -46,62 +59,6 @@ const orNull = (f: () => number): number | null => {
 const stable = (s: number[]) => (s[0] > 0 ? s.reduce((a, v) => a + v * v, 0) / (s[0] * s[0]) : NaN);
 const nanToNull = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
 
-/** Compares every 2-D tensor present in both files with the same shape. */
-export function analyzeCheckpoints(
-  base: SafetensorsFile,
-  tuned: SafetensorsFile,
-  opts: { k: number; epsilon: number },
-): AnalyzeReport {
-  const out: AnalyzeReport = { tensors: [], totals: { intruders: 0, tensors: 0 }, skipped: [], options: { ...opts } };
-  for (const [name, tb] of Object.entries(base.tensors)) {
-    const tt = tuned.tensors[name];
-    if (!tt) {
-      out.skipped.push({ name, reason: "missing in tuned" });
-      continue;
-    }
-    if (tb.shape.length !== 2 || tt.shape.length !== 2) {
-      out.skipped.push({ name, reason: `not 2-D (shape [${tb.shape.join(", ")}])` });
-      continue;
-    }
-    if (tb.shape.join() !== tt.shape.join()) {
-      out.skipped.push({ name, reason: `shape [${tb.shape.join(", ")}] in base vs [${tt.shape.join(", ")}] in tuned` });
-      continue;
-    }
-    if (tb.shape[0] === 0 || tb.shape[1] === 0) {
-      out.skipped.push({ name, reason: "empty" });
-      continue;
-    }
-    let a: number[][];
-    let b: number[][];
-    try {
-      a = rows(tb, name);
-      b = rows(tt, name);
-    } catch (e) {
-      out.skipped.push({ name, reason: `non-finite values: ${(e as Error).message}` });
-      continue;
-    }
-    const sa: SVDResult = svd(a);
-    const sb: SVDResult = svd(b);
-    const cos = maxCosinesFromSvd(sa, sb, opts.k);
-    const intruders = cos.filter((c) => c < opts.epsilon).length;
-    out.tensors.push({
-      name,
-      shape: [...tb.shape],
-      intruders,
-      relativeChange: orNull(() => relativeWeightChange(a, b)) ?? NaN,
-      effectiveRankBase: orNull(() => effectiveRank(sa.S)),
-      effectiveRankTuned: orNull(() => effectiveRank(sb.S)),
-      stableRankBase: nanToNull(stable(sa.S)),
-      stableRankTuned: nanToNull(stable(sb.S)),
-    });
-    out.totals.intruders += intruders;
-    out.totals.tensors += 1;
-  }
-  for (const name of Object.keys(tuned.tensors))
-    if (!base.tensors[name]) out.skipped.push({ name, reason: "missing in base" });
-  return out;
-}
-
 export interface SpectrumRow {
   name: string;
   shape: number[];
@@ -111,14 +68,17 @@ export interface SpectrumRow {
   spectralNorm: number;
 }
 
-/** Singular values and rank summaries of every 2-D tensor in a file. */
-export function spectrumOfCheckpoint(file: SafetensorsFile): {
+/** Singular values and rank summaries of every 2-D tensor in a file (in memory, or read one at a time). */
+export function spectrumOfCheckpoint(file: SafetensorsFile | CheckpointReader): {
   tensors: SpectrumRow[];
   skipped: Array<{ name: string; reason: string }>;
 } {
   const tensors: SpectrumRow[] = [];
   const skipped: Array<{ name: string; reason: string }> = [];
-  for (const [name, t] of Object.entries(file.tensors)) {
+  const reader = "tensors" in file ? null : file;
+  const names = reader ? reader.names : Object.keys((file as SafetensorsFile).tensors);
+  for (const name of names) {
+    const t = reader ? reader.read(name) : (file as SafetensorsFile).tensors[name];
     if (t.shape.length !== 2) {
       skipped.push({ name, reason: `not 2-D (shape [${t.shape.join(", ")}])` });
       continue;
@@ -162,59 +122,145 @@ function table(head: string[], body: string[][]): string {
     .join("\n");
 }
 
-function load(path: string, flag: string): SafetensorsFile {
-  if (!path) throw new CliUsageError(`${flag} <file.safetensors> is required`);
-  return loadSafetensors(path);
+const USAGE =
+  "initlab analyze --base A.safetensors|MODEL_DIR (--tuned B.safetensors|MODEL_DIR | --adapter PEFT_DIR) " +
+  "[--k 10] [--epsilon 0.5] [--include REGEX] [--exclude REGEX] [--json] [--report DIR] [--progress]";
+
+function open(p: string | undefined, flag: string): CheckpointReader {
+  if (!p) throw new CliUsageError(`${flag} <file.safetensors or model folder> is required`);
+  return openCheckpoint(p);
+}
+
+function regex(v: unknown, flag: string): RegExp[] {
+  if (v === undefined) return [];
+  try {
+    return [new RegExp(v as string)];
+  } catch (e) {
+    throw new CliUsageError(`${flag} is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
+const clock = (s: number) =>
+  s < 60 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+
+/** A progress line: tensors done, elapsed, ETA (rewritten in place on a terminal). */
+function progressLine(io: CliIO, tty: boolean): (done: number, total: number, name: string) => void {
+  const t0 = Date.now();
+  let last = 0;
+  return (done, total, name) => {
+    const now = Date.now();
+    if (done < total && now - last < (tty ? 200 : 5000)) return;
+    last = now;
+    const el = (now - t0) / 1000;
+    const eta = done > 0 ? (el / done) * (total - done) : NaN;
+    const line = `analyze: ${done}/${total} tensors, ${clock(el)} elapsed, ETA ${Number.isFinite(eta) ? clock(eta) : "?"} (${name})`;
+    io.err(tty ? `\r${line}\x1b[K${done === total ? "\n" : ""}` : line + "\n");
+  };
 }
 
 export const analyzeCommand: CliCommand = {
-  summary: "compare two checkpoints: spectra, relative change and intruder dimensions per 2-D tensor",
-  usage: "initlab analyze --base A.safetensors --tuned B.safetensors [--k 10] [--epsilon 0.5] [--json]",
-  run(args: string[], io: CliIO): number {
+  summary: "compare two checkpoints (files, model folders, sharded, or base + PEFT LoRA adapter): intruder dimensions",
+  usage: USAGE,
+  async run(args: string[], io: CliIO): Promise<number> {
     const { flags, positionals } = parseFlags(args, {
       base: "string",
       tuned: "string",
+      adapter: "string",
       k: "number",
       epsilon: "number",
+      include: "string",
+      exclude: "string",
       json: "boolean",
+      report: "string",
+      progress: "boolean",
     });
     if (positionals.length) throw new CliUsageError(`unexpected argument "${positionals[0]}"`);
     const k = (flags.k as number | undefined) ?? 10;
     const epsilon = (flags.epsilon as number | undefined) ?? 0.5;
     if (!Number.isInteger(k) || k <= 0) throw new CliUsageError(`--k must be a positive integer, got ${k}`);
     if (!(epsilon >= 0 && epsilon <= 1)) throw new CliUsageError(`--epsilon must lie in [0, 1], got ${epsilon}`);
-    const base = load(flags.base as string, "--base");
-    const tuned = load(flags.tuned as string, "--tuned");
-    const rep = analyzeCheckpoints(base, tuned, { k, epsilon });
-    if (flags.json) {
-      io.out(JSON.stringify(rep) + "\n");
+    if (flags.tuned !== undefined && flags.adapter !== undefined)
+      throw new CliUsageError("give --tuned or --adapter, not both");
+    if (flags.base === undefined) throw new CliUsageError("--base <file.safetensors or model folder> is required");
+    if (flags.tuned === undefined && flags.adapter === undefined)
+      throw new CliUsageError("--tuned <file.safetensors or model folder> (or --adapter <PEFT folder>) is required");
+    const include = regex(flags.include, "--include");
+    const exclude = regex(flags.exclude, "--exclude");
+    const base = open(flags.base as string, "--base");
+    let tunedCk: CheckpointReader | null = null;
+    let adapter: LoraAdapter | null = null;
+    try {
+      let tuned: TensorSource;
+      if (flags.adapter !== undefined) {
+        adapter = openLoraAdapter(flags.adapter as string);
+        tuned = adapterSource(base, adapter);
+        const hits = tuned.names.filter((n) => base.entry(n) !== undefined).length;
+        if (tuned.names.length && !hits)
+          throw new Error(
+            `${flags.adapter}: none of the adapter's ${tuned.names.length} module(s) (e.g. "${tuned.names[0]}") is a tensor of --base; is it this adapter's base model?`,
+          );
+      } else {
+        tunedCk = open(flags.tuned as string, "--tuned");
+        tuned = checkpointSource(tunedCk);
+      }
+      const tty = Boolean(process.stderr.isTTY);
+      const rep = analyzeSources(checkpointSource(base), tuned, {
+        k,
+        epsilon,
+        include,
+        exclude,
+        reportMissingInTuned: adapter === null,
+        onProgress: flags.progress || tty ? progressLine(io, tty) : undefined,
+      });
+      if (adapter)
+        for (const s of adapter.ignored) rep.skipped.push({ name: s.name, reason: `adapter module ${s.reason}` });
+      if (flags.report !== undefined) {
+        const w = await writeAnalyzeReport(rep, flags.report as string, {
+          base: flags.base as string,
+          tuned: (flags.tuned ?? `${flags.base} + adapter ${flags.adapter}`) as string,
+        });
+        io.err(`analyze: wrote ${w.html} (${w.figures.length} figure(s) as SVG, PNG and PDF)\n`);
+      }
+      if (flags.json) {
+        io.out(JSON.stringify(rep) + "\n");
+        return 0;
+      }
+      const body = rep.tensors.map((t) => [
+        t.name,
+        t.shape.join("×"),
+        String(t.intruders),
+        fmt(t.relativeChange),
+        `${fmt(t.effectiveRankBase)} → ${fmt(t.effectiveRankTuned)}`,
+        `${fmt(t.stableRankBase)} → ${fmt(t.stableRankTuned)}`,
+      ]);
+      const lines = [table(["tensor", "shape", "intruders", "rel. change", "effective rank", "stable rank"], body)];
+      for (const s of rep.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
+      lines.push(
+        `total: ${rep.totals.intruders} intruder dimension(s) in ${rep.totals.tensors} tensor(s) (k=${k}, ε=${epsilon}; left singular vectors of [out, in] weights)`,
+      );
+      io.out(lines.join("\n") + "\n");
       return 0;
+    } finally {
+      base.close();
+      tunedCk?.close();
+      adapter?.close();
     }
-    const body = rep.tensors.map((t) => [
-      t.name,
-      t.shape.join("×"),
-      String(t.intruders),
-      fmt(t.relativeChange),
-      `${fmt(t.effectiveRankBase)} → ${fmt(t.effectiveRankTuned)}`,
-      `${fmt(t.stableRankBase)} → ${fmt(t.stableRankTuned)}`,
-    ]);
-    const lines = [table(["tensor", "shape", "intruders", "rel. change", "effective rank", "stable rank"], body)];
-    for (const s of rep.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
-    lines.push(
-      `total: ${rep.totals.intruders} intruder dimension(s) in ${rep.totals.tensors} tensor(s) (k=${k}, ε=${epsilon}; left singular vectors of [out, in] weights)`,
-    );
-    io.out(lines.join("\n") + "\n");
-    return 0;
   },
 };
 
 export const spectrumCommand: CliCommand = {
   summary: "singular values, effective rank and stable rank of every 2-D tensor in a checkpoint",
-  usage: "initlab spectrum file.safetensors [--json]",
+  usage: "initlab spectrum file.safetensors|MODEL_DIR [--json]",
   run(args: string[], io: CliIO): number {
     const { flags, positionals } = parseFlags(args, { json: "boolean" });
     if (positionals.length !== 1) throw new CliUsageError(`expected one file, got ${positionals.length}`);
-    const rep = { file: positionals[0], ...spectrumOfCheckpoint(load(positionals[0], "file")) };
+    const ck = open(positionals[0], "file");
+    let rep: { file: string } & ReturnType<typeof spectrumOfCheckpoint>;
+    try {
+      rep = { file: positionals[0], ...spectrumOfCheckpoint(ck) };
+    } finally {
+      ck.close();
+    }
     if (flags.json) {
       io.out(JSON.stringify(rep) + "\n");
       return 0;

@@ -25,13 +25,15 @@ interface Args {
   size: string;
   dir: string;
   timeout: number;
+  /** Seconds for a whole notebook (the runner stops it and its kernel after this). */
+  notebookTimeout: number;
   out: string;
   /** Worker threads for the seeds of per-seed papers (INITLAB_WORKERS in the notebooks). */
   workers: number;
 }
 
 const USAGE =
-  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--workers N] [--dir NOTEBOOK_DIR]";
+  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--notebook-timeout SECONDS] [--workers N] [--dir NOTEBOOK_DIR]";
 
 function parseArgs(argv: string[]): Args {
   const root = projectRoot();
@@ -40,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     size: process.env.INITLAB_SIZE || "default",
     dir: path.join(root, "notebooks"),
     timeout: 0,
+    notebookTimeout: 0,
     out: path.join(root, "out", "notebooks"),
     workers: Number(process.env.INITLAB_WORKERS || defaultWorkers()),
   };
@@ -53,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     if (t === "--size") a.size = val();
     else if (t.startsWith("--size=")) a.size = t.slice(7);
     else if (t === "--timeout") a.timeout = Number(val());
+    else if (t === "--notebook-timeout") a.notebookTimeout = Number(val());
     else if (t === "--dir") a.dir = path.resolve(val());
     else if (t === "--workers") a.workers = Number(val());
     else if (t === "--help" || t === "-h") {
@@ -65,6 +69,10 @@ function parseArgs(argv: string[]): Args {
     throw new Error(`--size: unknown size "${a.size}" (known: ${SIZES.join(", ")})`);
   if (!a.timeout) a.timeout = a.size === "smoke" ? 600 : a.size === "default" ? 1800 : 7200;
   if (!Number.isFinite(a.timeout) || a.timeout <= 0) throw new Error("--timeout: must be a positive number of seconds");
+  // A whole notebook gets more than one cell's limit; 3× the cell limit unless told.
+  if (!a.notebookTimeout) a.notebookTimeout = 3 * a.timeout;
+  if (!Number.isFinite(a.notebookTimeout) || a.notebookTimeout <= 0)
+    throw new Error("--notebook-timeout: must be a positive number of seconds");
   if (!Number.isInteger(a.workers) || a.workers < 1)
     throw new Error(`--workers: must be a positive integer, got ${a.workers}`);
   return a;
@@ -89,6 +97,18 @@ function fmt(s: number): string {
   return s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
 }
 
+/** The runner child in flight (its own process group), so Ctrl-C can stop it and its kernel. */
+let current: ReturnType<typeof spawn> | null = null;
+
+function killGroup(sig: NodeJS.Signals): void {
+  if (!current?.pid) return;
+  try {
+    process.kill(-current.pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
 function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; errors: string[]; wall: number }> {
   const root = projectRoot();
   return new Promise((resolve) => {
@@ -105,9 +125,15 @@ function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: bool
         a.dir,
         "--timeout",
         String(a.timeout),
+        "--notebook-timeout",
+        String(a.notebookTimeout),
       ],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
+      // Own process group: a terminal's Ctrl-C reaches us, and we stop the runner on purpose.
+      { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
+    current = child;
+    // Backstop: the runner enforces the notebook timeout itself; if it hangs past it, kill the group.
+    const backstop = setTimeout(() => killGroup("SIGKILL"), (a.notebookTimeout + 120) * 1000);
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -118,6 +144,8 @@ function runOne(nb: string, a: Args, env: NodeJS.ProcessEnv): Promise<{ ok: bool
     }, 1000);
     child.on("close", (code) => {
       clearInterval(tick);
+      clearTimeout(backstop);
+      current = null;
       if (tty) process.stdout.write("\r\x1b[K");
       const wall = (Date.now() - t0) / 1000;
       const line = out.trim().split("\n").pop() ?? "";
@@ -160,8 +188,34 @@ export async function main(argv: string[]): Promise<number> {
     `initlab repro: ${names.length} notebook(s), size ${a.size}, figures → ${figuresDir(size)}, results → ${results}`,
   );
   const outcomes: NotebookOutcome[] = [];
+  // Ctrl-C: stop the notebook in flight (nbclient shuts its kernel down), record it and the ones
+  // not run as failed, and still write the report; a second Ctrl-C kills the runner outright.
+  let interrupted: string | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      killGroup("SIGKILL");
+      return;
+    }
+    interrupted = sig;
+    console.log(`\ninitlab repro: ${sig} received: stopping the running notebook; the report is still written`);
+    killGroup("SIGTERM");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const notRun: string[] = [];
   for (const [i, nb] of names.entries()) {
+    if (interrupted) {
+      notRun.push(nb); // keeps its previous entry in the report
+      continue;
+    }
     const r = await runOne(nb, a, env);
+    if (interrupted) {
+      r.ok = false;
+      r.errors = [
+        `interrupted (${interrupted}) after ${fmt(r.wall)}: the notebook was stopped before it finished`,
+        ...r.errors,
+      ];
+    }
     const file = path.join(results, nb, "summary.json");
     const mine = readPaperSummaries(results).get(nb);
     const errors = [...r.errors];
@@ -198,6 +252,10 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   console.log(`\nwrote ${path.relative(root, mdFile)} and ${path.relative(root, overviewFile)}`);
+  if (notRun.length) console.log(`not run (interrupted): ${notRun.join(", ")}`);
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (interrupted) return 130;
   return outcomes.every((o) => o.status === "ok") ? 0 : 1;
 }
 

@@ -24,6 +24,7 @@ export interface SafeTensor {
   data: TensorData;
 }
 
+/** `tensors` and `metadata` are null-prototype objects: a tensor named "__proto__" is kept like any other. */
 export interface SafetensorsFile {
   tensors: Record<string, SafeTensor>;
   metadata: Record<string, string>;
@@ -108,18 +109,40 @@ export function readSafetensorsHeader(
 } {
   const src = opts.source ?? "safetensors";
   if (!(bytes instanceof Uint8Array)) fail(src, "must be a Uint8Array or Buffer of file bytes");
-  if (bytes.length < 8)
-    fail(`${src} header`, `truncated file: ${bytes.length} bytes, but the header length alone needs 8`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = checkHeaderLength(bytes.subarray(0, 8), bytes.length, src);
+  return parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length, src);
+}
+
+/**
+ * Checks the 8-byte little-endian header length against the file length (before anything
+ * is allocated for the header) and returns it.
+ */
+export function checkHeaderLength(first8: Uint8Array, fileLength: number, src: string): number {
+  if (fileLength < 8 || first8.length < 8)
+    fail(`${src} header`, `truncated file: ${fileLength} bytes, but the header length alone needs 8`);
+  const dv = new DataView(first8.buffer, first8.byteOffset, 8);
   const n64 = dv.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8))
-    fail(`${src} header`, `header length ${n64} is beyond the file (${bytes.length - 8} bytes after the length field)`);
+  if (n64 > BigInt(fileLength - 8))
+    fail(`${src} header`, `header length ${n64} is beyond the file (${fileLength - 8} bytes after the length field)`);
   const n = Number(n64);
   if (n > MAX_HEADER) fail(`${src} header`, `header length ${n} exceeds the 100 MB limit`);
   if (n < 2) fail(`${src} header`, `header length ${n} is too small for a JSON object`);
+  return n;
+}
+
+/**
+ * Validates the JSON header (`headerBytes`, the n bytes after the length field) of a file of
+ * `fileLength` bytes. Names are data: tensors and metadata are keyed without prototypes.
+ */
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  fileLength: number,
+  src: string,
+): { entries: SafetensorsEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const n = headerBytes.length;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
   } catch {
     return fail(`${src} header`, "is not valid UTF-8");
   }
@@ -132,8 +155,8 @@ export function readSafetensorsHeader(
   if (json === null || typeof json !== "object" || Array.isArray(json)) fail(`${src} header`, "must be a JSON object");
   checkDuplicateKeys(text, src);
   const dataStart = 8 + n;
-  const bufferLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const bufferLen = fileLength - dataStart;
+  const metadata: Record<string, string> = Object.create(null);
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
@@ -197,7 +220,7 @@ export function readSafetensorsHeader(
 export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions = {}): SafetensorsFile {
   const src = opts.source ?? "safetensors";
   const { entries, metadata, dataStart } = readSafetensorsHeader(bytes, { source: src });
-  const tensors: Record<string, SafeTensor> = {};
+  const tensors: Record<string, SafeTensor> = Object.create(null);
   for (const e of entries) {
     const [b, en] = e.dataOffsets;
     const count = numel(e.shape, e.name);
@@ -234,12 +257,12 @@ export function writeSafetensors(
 ): Uint8Array {
   if (tensors == null || typeof tensors !== "object")
     fail("tensors", "must be an object mapping names to {dtype, shape, data}");
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = Object.create(null);
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== "object") fail("metadata", "must be an object of string values");
     for (const [k, v] of Object.entries(metadata))
       if (typeof v !== "string") fail("metadata", `value of "${k}" must be a string, got ${typeof v}`);
-    if (Object.keys(metadata).length) header.__metadata__ = { ...metadata };
+    if (Object.keys(metadata).length) header.__metadata__ = Object.assign(Object.create(null), metadata);
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;

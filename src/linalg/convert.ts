@@ -94,6 +94,12 @@ export function toFloat64(m: Matrix, arg = "matrix"): { data: Float64Array; rows
 
 /** Builds a matrix from row-major data, checking the length matches the shape. */
 export function fromFlat(data: ArrayLike<number>, rows: number, cols: number, arg = "data"): number[][] {
+  if (!Number.isSafeInteger(rows) || rows < 0) fail("rows", `must be a non-negative integer, got ${String(rows)}`);
+  if (!Number.isSafeInteger(cols) || cols < 0) fail("cols", `must be a non-negative integer, got ${String(cols)}`);
+  if (data == null || typeof data.length !== "number") fail(arg, "must be an array of numbers");
+  for (let i = 0; i < data.length; i++)
+    if (typeof data[i] !== "number" || !Number.isFinite(data[i]))
+      fail(arg, `entry ${i} is ${String(data[i])}; expected a finite number`);
   if (data.length !== rows * cols) fail(arg, `has ${data.length} entries; shape ${rows}×${cols} needs ${rows * cols}`);
   const out: number[][] = [];
   for (let i = 0; i < rows; i++) out.push(Array.from({ length: cols }, (_, j) => data[i * cols + j]));

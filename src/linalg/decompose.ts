@@ -80,7 +80,9 @@ export interface EighResult {
 export function eigh(m: Matrix, opts: { symmetryTol?: number } = {}): EighResult {
   for (const k of Object.keys(opts ?? {}))
     if (k !== "symmetryTol") fail("opts", `unknown option "${k}" (known: symmetryTol)`);
-  const tol = opts.symmetryTol ?? 1e-8;
+  if (opts === null || (opts !== undefined && typeof opts !== "object")) fail("opts", "must be an options object");
+  const tol = opts?.symmetryTol ?? 1e-8;
+  if (typeof tol !== "number" || !(tol >= 0)) fail("opts.symmetryTol", `must be a number >= 0, got ${String(tol)}`);
   const lib = lapack();
   if (lib) {
     const p = toPacked(m, "m");

@@ -60,6 +60,11 @@ export function luDecompose(m: Matrix): LUResult {
       c < j ? 0 : c === j ? (D[j] === 0 ? 0 : 1) : D[j] === 0 ? a[j * cols + c] : a[j * cols + c] / D[j],
     ),
   );
+  // A pivot that is tiny but not zero (e.g. 1e-320) makes U overflow: say so, never return Infinity.
+  for (const row of [...L, ...U, D])
+    for (const v of row)
+      if (!Number.isFinite(v))
+        fail("m", "is too ill-conditioned for float64 LU: a pivot underflows and the factors overflow");
   return { perm, L, D, U };
 }
 

@@ -4,19 +4,22 @@
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { ReluRNN, RnnInputs, RnnWeights } from "../nn/rnn";
-import { assertFinite, assertKnownOptions, fail } from "../core/validate";
+import { assertFinite, assertKnownOptions, fail, finiteResult, maxAbs } from "../core/validate";
 
 function cosineFrobenius(a: MlMatrix, b: MlMatrix, argB: string, argA: string): number {
   if (a.rows !== b.rows || a.columns !== b.columns) {
     fail(argB, `shape ${b.rows}×${b.columns} does not match ${argA}'s ${a.rows}×${a.columns}`);
   }
+  // The cosine is scale-invariant: rescale each side by its largest |entry| before squaring.
+  const sa = maxAbs(a.to1DArray()) || 1;
+  const sb = maxAbs(b.to1DArray()) || 1;
   let dot = 0;
   let na = 0;
   let nb = 0;
   for (let i = 0; i < a.rows; i++) {
     for (let j = 0; j < a.columns; j++) {
-      const x = a.get(i, j);
-      const y = b.get(i, j);
+      const x = a.get(i, j) / sa;
+      const y = b.get(i, j) / sb;
       dot += x * y;
       na += x * x;
       nb += y * y;
@@ -24,7 +27,7 @@ function cosineFrobenius(a: MlMatrix, b: MlMatrix, argB: string, argA: string): 
   }
   if (na === 0) fail(argA, "is all zeros; alignment is undefined");
   if (nb === 0) fail(argB, "is all zeros; alignment is undefined");
-  return dot / (Math.sqrt(na) * Math.sqrt(nb));
+  return finiteResult(argB, dot / (Math.sqrt(na) * Math.sqrt(nb)), "the alignment");
 }
 
 /** Uncentred kernel alignment ⟨K0, K1⟩_F / (‖K0‖_F ‖K1‖_F) of two square kernels of the same size. */
@@ -44,7 +47,10 @@ export function representationAlignment(h0: Matrix, h1: Matrix): number {
   const a = toMl(h0, "h0");
   const b = toMl(h1, "h1");
   if (a.rows !== b.rows) fail("h1", `has ${b.rows} rows (trials) but h0 has ${a.rows}; rows must be the same trials`);
-  return cosineFrobenius(a.mmul(a.transpose()), b.mmul(b.transpose()), "h1", "h0");
+  // Gram matrices of rescaled states (alignment is scale-invariant), so H Hᵀ cannot overflow.
+  const ha = a.clone().div(maxAbs(a.to1DArray()) || 1);
+  const hb = b.clone().div(maxAbs(b.to1DArray()) || 1);
+  return cosineFrobenius(ha.mmul(ha.transpose()), hb.mmul(hb.transpose()), "h1", "h0");
 }
 
 export type RnnParam = "recurrent" | "input" | "readout";

@@ -2,7 +2,7 @@
 // total variance that lies in the column space of a matrix A [d, r]. Used to compare data-
 // driven adapter inits (EVA's principal directions) with random ones (LoRA's A).
 import { svd } from "../linalg/decompose";
-import { fail } from "../core/validate";
+import { fail, finiteResult } from "../core/validate";
 
 /** Fraction of the (centred) variance of `inputs` (rows [n][d]) captured by span(A), A [d][r]; 0 when the inputs do not vary. */
 export function capturedVariance(inputs: number[][], A: number[][]): number {
@@ -28,5 +28,5 @@ export function capturedVariance(inputs: number[][], A: number[][]): number {
       kept += p * p;
     }
   }
-  return total > 0 ? kept / total : 0;
+  return total > 0 ? finiteResult("inputs", kept / total, "the captured variance") : 0;
 }

@@ -294,8 +294,8 @@ export function inputNorms(x: tf.Tensor): number[] {
 /** Element-wise mean of several score vectors (one per independently initialised run). */
 export function averageScores(runs: ArrayLike<number>[]): number[] {
   if (!Array.isArray(runs) || runs.length === 0) fail("runs", "needs at least one score vector");
+  runs.forEach((r, k) => assertNonEmpty(`runs[${k}]`, r));
   const n = runs[0].length;
-  assertNonEmpty("runs[0]", runs[0]);
   const out = new Array<number>(n).fill(0);
   runs.forEach((r, k) => {
     if (r.length !== n) fail("runs", `run ${k} has ${r.length} scores; run 0 has ${n}`);

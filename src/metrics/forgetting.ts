@@ -66,10 +66,59 @@ export class ForgettingTracker {
 export function forgettingScores(history: ArrayLike<boolean | number>[]): number[] {
   if (!Array.isArray(history)) fail("history", "must be an array of per-presentation correctness vectors");
   assertNonEmpty("history", history);
+  history.forEach((h, t) => {
+    if (h == null || typeof h.length !== "number") fail(`history[${t}]`, "must be an array of correctness values");
+  });
   const tr = new ForgettingTracker(history[0].length);
   history.forEach((h, t) => {
     if (h.length !== tr.n) fail("history", `presentation ${t} has ${h.length} entries; presentation 0 has ${tr.n}`);
     tr.recordAll(h);
   });
   return tr.scores();
+}
+
+/** One fine-tuned model on the forgetting–accuracy plane (accuracy on the new task, forgetting of the old). */
+export interface FrontierPoint {
+  acc: number;
+  forgetting: number;
+}
+
+function checkPoints(name: string, points: FrontierPoint[]): void {
+  if (!Array.isArray(points)) fail(name, "must be an array of { acc, forgetting } points");
+  points.forEach((p, i) => {
+    if (!p || !Number.isFinite(p.acc) || !Number.isFinite(p.forgetting))
+      fail(name, `entry ${i} needs finite acc and forgetting, got ${JSON.stringify(p)}`);
+  });
+}
+
+/**
+ * The forgetting–accuracy frontier: the points no other point beats on both axes (at least
+ * as accurate and forgetting no more, strictly better on one), sorted by accuracy.
+ */
+export function forgettingFrontier<T extends FrontierPoint>(points: T[]): T[] {
+  checkPoints("points", points);
+  const dominated = (p: T) =>
+    points.some(
+      (q) => q.acc >= p.acc && q.forgetting <= p.forgetting && (q.acc > p.acc || q.forgetting < p.forgetting),
+    );
+  return points.filter((p) => !dominated(p)).sort((a, b) => a.acc - b.acc || a.forgetting - b.forgetting);
+}
+
+/** The point forgetting least among those reaching at least `target` accuracy; null when none does. */
+export function leastForgettingAt<T extends FrontierPoint>(points: T[], target: number): T | null {
+  checkPoints("points", points);
+  if (!Number.isFinite(target)) fail("target", `must be a finite accuracy, got ${target}`);
+  let best: T | null = null;
+  for (const p of points) if (p.acc >= target && (best === null || p.forgetting < best.forgetting)) best = p;
+  return best;
+}
+
+/** The highest accuracy every group reaches (the minimum over groups of each group's best), for a matched comparison. */
+export function matchedAccuracy(groups: FrontierPoint[][]): number {
+  if (!Array.isArray(groups) || groups.length === 0) fail("groups", "must be a non-empty array of point lists");
+  groups.forEach((g, i) => {
+    checkPoints(`groups[${i}]`, g);
+    if (g.length === 0) fail(`groups[${i}]`, "is empty");
+  });
+  return Math.min(...groups.map((g) => Math.max(...g.map((p) => p.acc))));
 }

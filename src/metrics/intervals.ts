@@ -69,16 +69,26 @@ function betaCf(a: number, b: number, x: number): number {
 
 /** Regularised incomplete beta I_x(a, b). */
 export function incompleteBeta(x: number, a: number, b: number): number {
+  if (typeof x !== "number" || Number.isNaN(x)) fail("x", `must be a number in [0, 1], got ${String(x)}`);
+  if (typeof a !== "number" || !(a > 0) || !Number.isFinite(a))
+    fail("a", `must be a finite number > 0, got ${String(a)}`);
+  if (typeof b !== "number" || !(b > 0) || !Number.isFinite(b))
+    fail("b", `must be a finite number > 0, got ${String(b)}`);
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const lbt = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  return x < (a + 1) / (a + b + 2)
-    ? (Math.exp(lbt) * betaCf(a, b, x)) / a
-    : 1 - (Math.exp(lbt) * betaCf(b, a, 1 - x)) / b;
+  const v =
+    x < (a + 1) / (a + b + 2) ? (Math.exp(lbt) * betaCf(a, b, x)) / a : 1 - (Math.exp(lbt) * betaCf(b, a, 1 - x)) / b;
+  if (!Number.isFinite(v)) fail("a", `with b = ${b} is beyond the range where I_x(a, b) can be evaluated in float64`);
+  return Math.min(1, Math.max(0, v));
 }
 
 /** CDF of Student's t with `df` degrees of freedom. */
 export function studentTCdf(t: number, df: number): number {
+  if (typeof t !== "number" || Number.isNaN(t)) fail("t", `must be a number, got ${String(t)}`);
+  if (typeof df !== "number" || !(df > 0) || !Number.isFinite(df))
+    fail("df", `must be a finite number > 0, got ${String(df)}`);
+  if (!Number.isFinite(t)) return t > 0 ? 1 : 0;
   const x = df / (df + t * t);
   const tail = 0.5 * incompleteBeta(x, df / 2, 0.5);
   return t >= 0 ? 1 - tail : tail;
@@ -87,7 +97,7 @@ export function studentTCdf(t: number, df: number): number {
 /** Quantile of Student's t (bisection on the CDF). */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) fail("p", `must lie in (0, 1), got ${p}`);
-  if (!(df > 0)) fail("df", `must be positive, got ${df}`);
+  if (typeof df !== "number" || !(df > 0) || !Number.isFinite(df)) fail("df", `must be a finite number > 0, got ${df}`);
   let lo = -1e4;
   let hi = 1e4;
   for (let i = 0; i < 200; i++) {
@@ -110,13 +120,19 @@ export function tInterval(xs: ArrayLike<number>, level = 0.95): Interval {
   const m = mean(xs);
   const n = xs.length;
   if (n < 2) return { mean: m, lo: NaN, hi: NaN, n, level, method: "single" };
-  const half = (studentTQuantile(1 - (1 - level) / 2, n - 1) * std(xs)) / Math.sqrt(n);
+  // The upper quantile is ≥ 0; bisection can land a hair below 0 when level is ~0.
+  const half = (Math.max(0, studentTQuantile(1 - (1 - level) / 2, n - 1)) * std(xs)) / Math.sqrt(n);
+  if (!Number.isFinite(m - half) || !Number.isFinite(m + half))
+    fail("xs", `the ${level} interval overflows float64 (values spread too widely: std ${std(xs)})`);
   return { mean: m, lo: m - half, hi: m + half, n, level, method: "t" };
 }
 
 /** Paired difference a − b (same seeds): Student-t interval of the mean difference. */
 export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>, level = 0.95): Interval {
   assertNonEmpty("a", a);
+  assertNonEmpty("b", b);
+  assertFinite("a", a);
+  assertFinite("b", b);
   if (a.length !== b.length) fail("b", `has ${b.length} entries; a has ${a.length} (pairs need the same seeds)`);
   const d = Array.from(a, (x, i) => x - b[i]);
   return { ...tInterval(d, level), method: a.length < 2 ? "single" : "paired-t" };

@@ -178,6 +178,9 @@ export function scaleIntruders(
       for (let c = 0; c < w[r].length; c++) w[r][c] += ur * st.V[c][j];
     }
   }
+  for (const row of w)
+    for (const v of row)
+      if (!Number.isFinite(v)) fail("opts.lambda", `${lambda} makes the rescaled weight overflow float64`);
   return { weight: w, intruders };
 }
 

@@ -53,17 +53,23 @@ export interface SpectralProbe {
 /** All probe metrics of one spectrum (same definitions as src/metrics/spectral.ts). */
 export function spectrumMetrics(s: number[], metrics: readonly ProbeMetric[] = PROBE_METRICS): Record<string, number> {
   const out: Record<string, number> = {};
+  if (!Array.isArray(s) || s.length === 0) fail("s", "must be a non-empty array of singular values, descending");
+  effectiveRank(s); // validates: finite, non-negative, not all zero
+  if (!Array.isArray(metrics)) fail("metrics", `must be an array of metric names (known: ${PROBE_METRICS.join(", ")})`);
+  // Normalise by σ_max before squaring: stable rank and participation ratio are scale-invariant.
+  const top = Math.max(...s);
   let f2 = 0;
   let f4 = 0;
   for (const v of s) {
-    f2 += v * v;
-    f4 += v ** 4;
+    f2 += (v / top) ** 2;
+    f4 += (v / top) ** 4;
   }
   for (const k of metrics) {
     if (k === "rankMe") out[k] = effectiveRank(s, { eps: 1e-7 });
     else if (k === "effectiveRank") out[k] = effectiveRank(s);
-    else if (k === "stableRank") out[k] = f2 / (s[0] * s[0]);
-    else if (k === "spectralNorm") out[k] = s[0];
+    else if (k === "stableRank")
+      out[k] = f2; // ‖σ‖² / σ_max² with σ normalised by σ_max
+    else if (k === "spectralNorm") out[k] = top;
     else if (k === "participationRatio") out[k] = (f2 * f2) / f4;
     else fail("metrics", `unknown metric "${String(k)}" (known: ${PROBE_METRICS.join(", ")})`);
   }

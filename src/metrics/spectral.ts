@@ -2,7 +2,7 @@
 import { Matrix as MlMatrix } from "ml-matrix";
 import { Matrix, toMl } from "../linalg/convert";
 import { eigh, singularValues } from "../linalg/decompose";
-import { assertFinite, assertKnownOptions, assertNonEmpty, fail } from "../core/validate";
+import { assertFinite, assertKnownOptions, assertNonEmpty, fail, finiteResult, maxAbs } from "../core/validate";
 
 /**
  * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of p_k = σ_k/‖σ‖₁ + eps.
@@ -10,25 +10,28 @@ import { assertFinite, assertKnownOptions, assertNonEmpty, fail } from "../core/
  */
 export function effectiveRank(singularValues: ArrayLike<number>, opts: { eps?: number } = {}): number {
   assertKnownOptions("opts", opts, ["eps"]);
-  const eps = opts.eps ?? 0;
+  const eps = opts?.eps ?? 0;
   if (!Number.isFinite(eps) || eps < 0) fail("opts.eps", `must be a finite number >= 0, got ${eps}`);
   if (singularValues == null || typeof singularValues.length !== "number")
     fail("singularValues", "must be an array of numbers");
   assertNonEmpty("singularValues", singularValues);
   assertFinite("singularValues", singularValues);
-  let l1 = 0;
+  // Rescale by the largest value first (the result is scale-invariant) so sums cannot overflow.
+  let top = 0;
   for (let i = 0; i < singularValues.length; i++) {
     const s = singularValues[i];
     if (s < 0) fail("singularValues", `entry ${i} is ${s}; singular values are non-negative`);
-    l1 += s;
+    top = Math.max(top, s);
   }
-  if (l1 === 0) fail("singularValues", "are all zero; the effective rank of a zero matrix is undefined");
+  if (top === 0) fail("singularValues", "are all zero; the effective rank of a zero matrix is undefined");
+  let l1 = 0;
+  for (let i = 0; i < singularValues.length; i++) l1 += singularValues[i] / top;
   let h = 0;
   for (let i = 0; i < singularValues.length; i++) {
-    const p = singularValues[i] / l1 + eps;
+    const p = singularValues[i] / top / l1 + eps;
     if (p > 0) h -= p * Math.log(p);
   }
-  return Math.exp(h);
+  return finiteResult("singularValues", Math.exp(h), "the effective rank");
 }
 
 /** Singular values of w, descending (float64). Errors name the argument "w". */
@@ -45,9 +48,10 @@ export function spectralNorm(w: Matrix): number {
 export function stableRank(w: Matrix): number {
   const s = spectrum(w);
   if (s[0] === 0) fail("w", "is all zeros; its stable rank is undefined");
+  // Scale-invariant: divide by σ_max before squaring (no underflow for tiny matrices).
   let f = 0;
-  for (const v of s) f += v * v;
-  return f / (s[0] * s[0]);
+  for (const v of s) f += (v / s[0]) ** 2;
+  return finiteResult("w", f, "the stable rank");
 }
 
 /**
@@ -56,14 +60,15 @@ export function stableRank(w: Matrix): number {
  */
 export function participationRatio(w: Matrix): number {
   const s = spectrum(w);
+  if (s[0] === 0) fail("w", "is all zeros; its participation ratio is undefined");
   let a = 0;
   let b = 0;
   for (const v of s) {
-    a += v * v;
-    b += v ** 4;
+    const x = v / s[0]; // scale-invariant: normalise first
+    a += x * x;
+    b += x ** 4;
   }
-  if (b === 0) fail("w", "is all zeros; its participation ratio is undefined");
-  return (a * a) / b;
+  return finiteResult("w", (a * a) / b, "the participation ratio");
 }
 
 /**
@@ -89,8 +94,10 @@ export function singularValuesFast(z: MlMatrix): number[] {
 export function rankMe(z: Matrix, opts: { eps?: number; center?: boolean } = {}): number {
   assertKnownOptions("opts", opts, ["eps", "center"]);
   let m = toMl(z, "z");
-  if (opts.center) m = m.clone().subRowVector(m.mean("column"));
-  return effectiveRank(singularValuesFast(m), { eps: opts.eps ?? 1e-7 });
+  if (opts?.center) m = m.clone().subRowVector(m.mean("column"));
+  const s = singularValuesFast(m);
+  if (s.some((v) => !Number.isFinite(v))) finiteResult("z", NaN, "a singular value");
+  return effectiveRank(s, { eps: opts?.eps ?? 1e-7 });
 }
 
 /** ‖W1 − W0‖_F / ‖W0‖_F. */
@@ -100,7 +107,11 @@ export function relativeWeightChange(w0: Matrix, w1: Matrix): number {
   if (a.rows !== b.rows || a.columns !== b.columns) {
     fail("w1", `shape ${b.rows}×${b.columns} does not match w0's ${a.rows}×${a.columns}`);
   }
-  const n0 = a.norm("frobenius");
-  if (n0 === 0) fail("w0", "is all zeros; the relative change is undefined");
-  return b.clone().sub(a).norm("frobenius") / n0;
+  // Scale both by the largest |entry| first: the ratio is scale-invariant, squares are not.
+  const ma = maxAbs(a.to1DArray());
+  const scale = Math.max(ma, maxAbs(b.to1DArray()));
+  if (ma === 0) fail("w0", "is all zeros; the relative change is undefined");
+  const n0 = a.clone().div(scale).norm("frobenius");
+  const d = b.clone().div(scale).sub(a.clone().div(scale)).norm("frobenius");
+  return finiteResult("w1", d / n0, "the relative change");
 }

@@ -218,6 +218,93 @@ export function collapseGap(precision: FloatPrecision): number {
   return Math.LN2 * significandBits(precision);
 }
 
+// ---- Gradient absorption: the real backward pass, and an absorption-free cross-entropy ----
+
+export interface ZeroGradient {
+  /** Fraction of rows whose correct-class logit gets exactly 0 from the backward pass. */
+  targetFraction: number;
+  /** Fraction of rows whose whole logit gradient is exactly 0. */
+  rowFraction: number;
+}
+
+/**
+ * Per-sample gradient of tf's log-softmax cross-entropy with respect to the logits (the
+ * backward pass training runs, in the tensor's float format), and the fractions of rows it
+ * zeroes. The correct-class entry is (softmax_y − 1): exactly 0 when softmax_y rounds to 1.
+ */
+export function zeroGradientFraction(logits: tf.Tensor2D, labels: ArrayLike<number>): ZeroGradient {
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 2) fail("logits", "must be a 2-D tensor [batch, classes]");
+  const [n, c] = logits.shape;
+  if (n === 0 || c === 0) fail("logits", `is empty (shape [${n}, ${c}])`);
+  assertLabels("labels", labels, c, n);
+  const g = tf.tidy(() => {
+    const onehot = tf.oneHot(tf.tensor1d(Array.from(labels), "int32"), c).toFloat();
+    // Sum (not mean) over rows, so each row's gradient is that sample's own, unscaled.
+    const f = (z: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(z as tf.Tensor2D), onehot)));
+    return tf.grad(f)(logits);
+  });
+  const d = g.dataSync();
+  g.dispose();
+  let target = 0;
+  let row = 0;
+  for (let i = 0; i < n; i++) {
+    if (d[i * c + labels[i]] === 0) target++;
+    let all = true;
+    for (let j = 0; j < c && all; j++) if (d[i * c + j] !== 0) all = false;
+    if (all) row++;
+  }
+  return { targetFraction: target / n, rowFraction: row / n };
+}
+
+/**
+ * Per-sample softmax cross-entropy in float64, written as log1p(Σ_{j≠y} exp(z_j − z_y)) so a
+ * dominant correct class never absorbs the other terms (> 0 wherever some exp(z_j − z_y) > 0).
+ */
+export function log1pCrossEntropy(logits: Matrix, labels: ArrayLike<number>): number[] {
+  const z = toMl(logits, "logits").to2DArray();
+  assertLabels("labels", labels, z[0].length, z.length);
+  return z.map((row, i) => {
+    let others = 0;
+    for (let j = 0; j < row.length; j++) if (j !== labels[i]) others += Math.exp(row[j] - row[labels[i]]);
+    return Math.log1p(others);
+  });
+}
+
+/**
+ * Mean softmax cross-entropy for training with loss and gradient computed in float64 from the
+ * logits (log1p form, see log1pCrossEntropy); only the gradient handed back is float32. The
+ * gradient of row i: (e_j / (1 + Σ)) / n for j ≠ y and −(Σ / (1 + Σ)) / n for y, with
+ * e_j = exp(z_j − z_y) and Σ = Σ_{j≠y} e_j: no rounding of the sum to 1 can zero it.
+ */
+export function log1pCrossEntropyLoss(logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 2) fail("logits", "must be a 2-D tensor [batch, classes]");
+  const [n, c] = logits.shape;
+  if (n === 0 || c === 0) fail("logits", `is empty (shape [${n}, ${c}])`);
+  assertLabels("labels", labels, c, n);
+  const f = tf.customGrad(((z: tf.Tensor2D) => {
+    const v = z.dataSync();
+    const grad = new Float32Array(n * c);
+    let total = 0;
+    const e = new Float64Array(c);
+    for (let i = 0; i < n; i++) {
+      const y = labels[i];
+      const zy = v[i * c + y];
+      let others = 0;
+      for (let j = 0; j < c; j++) {
+        e[j] = j === y ? 0 : Math.exp(v[i * c + j] - zy);
+        others += e[j];
+      }
+      total += Math.log1p(others);
+      for (let j = 0; j < c; j++) grad[i * c + j] = (j === y ? -others : e[j]) / (1 + others) / n;
+    }
+    return {
+      value: tf.scalar(total / n),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor2d(grad, [n, c])),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(logits) as tf.Scalar;
+}
+
 // ---- NLM cosine ---------------------------------------------------------------------------
 
 export type ParamList = ReadonlyArray<tf.Tensor | ArrayLike<number>> | tf.NamedTensorMap;

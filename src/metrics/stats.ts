@@ -1,20 +1,23 @@
 // Small statistics shared by experiments: means, rank correlation, AUROC.
-import { assertFinite, assertNonEmpty, fail } from "../core/validate";
+import { assertFinite, assertNonEmpty, fail, finiteResult, maxAbs } from "../core/validate";
 
 export function mean(xs: ArrayLike<number>): number {
   assertNonEmpty("xs", xs);
+  assertFinite("xs", xs);
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return s / xs.length;
+  for (let i = 0; i < xs.length; i++) s += xs[i] / xs.length; // divide first: no overflow near ±1.8e308
+  return s;
 }
 
 /** Sample standard deviation (n − 1 denominator); 0 for a single value. */
 export function std(xs: ArrayLike<number>): number {
   const m = mean(xs);
   if (xs.length < 2) return 0;
+  const scale = maxAbs(xs); // rescale before squaring: no overflow or underflow
+  if (scale === 0) return 0;
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += (xs[i] - m) ** 2;
-  return Math.sqrt(s / (xs.length - 1));
+  for (let i = 0; i < xs.length; i++) s += (xs[i] / scale - m / scale) ** 2;
+  return finiteResult("xs", scale * Math.sqrt(s / (xs.length - 1)), "the standard deviation");
 }
 
 function pairCheck(x: ArrayLike<number>, y: ArrayLike<number>): void {
@@ -24,24 +27,30 @@ function pairCheck(x: ArrayLike<number>, y: ArrayLike<number>): void {
   if (x.length !== y.length) fail("y", `has ${y.length} entries; x has ${x.length}`);
 }
 
-/** Pearson correlation; NaN when either side is constant. */
+/** Pearson correlation; NaN (documented, not silent) when either side is constant. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   pairCheck(x, y);
-  const mx = mean(x);
-  const my = mean(y);
+  // Correlation is scale-invariant: rescale both sides so squares neither overflow nor underflow.
+  const sx = maxAbs(x) || 1;
+  const sy = maxAbs(y) || 1;
+  const xs = Array.from(x, (v) => v / sx);
+  const ys = Array.from(y, (v) => v / sy);
+  const mx = mean(xs);
+  const my = mean(ys);
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+    syy += (ys[i] - my) ** 2;
   }
   return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
 }
 
 /** Ranks 1..n with ties given their average rank. */
 export function ranks(x: ArrayLike<number>): number[] {
+  assertFinite("x", x);
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Array<number>(x.length);
   for (let i = 0; i < idx.length;) {
@@ -66,6 +75,8 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function auroc(scores: ArrayLike<number>, positives: ArrayLike<boolean | number>): number {
   assertNonEmpty("scores", scores);
   assertFinite("scores", scores);
+  if (positives == null || typeof positives.length !== "number")
+    fail("positives", "must be an array of booleans or 0/1 labels");
   if (positives.length !== scores.length)
     fail("positives", `has ${positives.length} entries; scores has ${scores.length}`);
   const r = ranks(scores);

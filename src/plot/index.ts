@@ -1,5 +1,5 @@
 export * from "./specs";
-export { toSVG, svgToPNG, save, show } from "./render";
+export { toSVG, svgToPNG, svgToPDF, save, show } from "./render";
 export type { SavedFigure } from "./render";
 export { colorFor, METHOD_COLORS } from "./theme";
 export { inNotebook } from "../core/display";

@@ -1,8 +1,12 @@
-// Headless rendering: vega-lite → vega → SVG string; SVG → PNG with resvg and a fixed
-// font file, so the same spec gives byte-identical files on any machine.
+// Headless rendering: vega-lite → vega → SVG string; SVG → PNG with resvg and SVG → vector
+// PDF with pdfkit + svg-to-pdfkit, both with a fixed font file (DejaVu Sans, embedded in the
+// PDF as a subset) and, for the PDF, fixed metadata dates, so the same spec gives
+// byte-identical files on any machine.
 import * as fs from "fs";
 import * as path from "path";
 import { Resvg } from "@resvg/resvg-js";
+import PDFDocument from "pdfkit";
+import SVGtoPDF from "svg-to-pdfkit";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { ensureDir, figuresDir } from "../io/paths";
@@ -64,13 +68,59 @@ export function svgToPNG(svg: string): Uint8Array {
   return r.render().asPng();
 }
 
+// Fixed document dates: a PDF's ID and metadata are derived from them, and a figure must
+// not change bytes just because it was rendered on another day.
+const PDF_DATE = new Date(Date.UTC(2000, 0, 1));
+
+/**
+ * Converts an SVG (as toSVG writes it) to a one-page vector PDF of the same size in points,
+ * text set in DejaVu Sans and embedded (subset). Same SVG → byte-identical PDF.
+ */
+export function svgToPDF(svg: string, opts: { title?: string } = {}): Promise<Uint8Array> {
+  if (typeof svg !== "string" || !svg.includes("<svg")) fail("svg", "must be an SVG document string");
+  if (!fs.existsSync(FONT_FILE)) {
+    throw new Error(`svgToPDF: font ${FONT_FILE} is missing; install the Debian package fonts-dejavu-core`);
+  }
+  const dim = (attr: string) => {
+    const m = new RegExp(`<svg[^>]*\\s${attr}="([0-9.]+)`).exec(svg);
+    const v = m ? Number(m[1]) : NaN;
+    return Number.isFinite(v) && v > 0 ? v : 400;
+  };
+  const width = dim("width");
+  const height = dim("height");
+  const doc = new PDFDocument({
+    size: [width, height],
+    margin: 0,
+    compress: true,
+    info: {
+      Title: opts.title ?? "initlab figure",
+      Producer: "initlab (pdfkit)",
+      Creator: "initlab",
+      CreationDate: PDF_DATE,
+      ModDate: PDF_DATE,
+    },
+  });
+  doc.registerFont(FONT, FONT_FILE);
+  const chunks: Buffer[] = [];
+  const done = new Promise<Uint8Array>((resolve, reject) => {
+    doc.on("data", (c: Buffer) => chunks.push(c));
+    doc.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    doc.on("error", reject);
+  });
+  // SVG px are drawn 1:1 as PDF points (assumePt), so the page matches the SVG's size.
+  SVGtoPDF(doc, svg, 0, 0, { width, height, assumePt: true, fontCallback: () => FONT });
+  doc.end();
+  return done;
+}
+
 export interface SavedFigure {
   svg: string;
   png: string;
+  pdf: string;
   spec: string;
 }
 
-/** Writes figures/<name>.svg, .png and .vl.json; same spec → byte-identical files. */
+/** Writes figures/<name>.svg, .png, .pdf and .vl.json; same spec → byte-identical files. */
 export async function save(spec: VegaLiteSpec, name: string, dir: string = figuresDir()): Promise<SavedFigure> {
   if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
     fail("name", `"${name}" must be letters, digits, '.', '_' or '-' (it becomes a file name)`);
@@ -80,10 +130,12 @@ export async function save(spec: VegaLiteSpec, name: string, dir: string = figur
   const out = {
     svg: path.join(dir, `${name}.svg`),
     png: path.join(dir, `${name}.png`),
+    pdf: path.join(dir, `${name}.pdf`),
     spec: path.join(dir, `${name}.vl.json`),
   };
   fs.writeFileSync(out.svg, svg);
   fs.writeFileSync(out.png, svgToPNG(svg));
+  fs.writeFileSync(out.pdf, await svgToPDF(svg, { title: name }));
   fs.writeFileSync(out.spec, JSON.stringify(spec, null, 1) + "\n");
   return out;
 }

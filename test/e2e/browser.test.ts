@@ -242,7 +242,24 @@ after(async () => {
 
 test("the lab server keeps token authentication on", async () => {
   assert.equal(await httpStatus(`${base}/api/status`), 403, "an API request without the token is refused");
+  assert.equal(await httpStatus(`${base}/api/contents`), 403, "so is a contents request");
+  assert.equal(await httpStatus(`${base}/api/status?token=wrong${token}`), 403, "and a wrong token");
   assert.equal(await httpStatus(`${base}/api/status`, token), 200);
+});
+
+test("the lab server listens on loopback only", async (t) => {
+  const port = Number(new URL(base).port);
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  if (!external) return t.skip("this machine has no non-loopback IPv4 address to try");
+  const reached = await new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: external, port, timeout: 3000 });
+    s.on("connect", () => (s.destroy(), resolve(true)));
+    s.on("error", () => resolve(false));
+    s.on("timeout", () => (s.destroy(), resolve(false)));
+  });
+  assert.equal(reached, false, `the lab answered on ${external}:${port}, not only on 127.0.0.1`);
 });
 
 /** Lets the page grow to its content so a full-page screenshot shows every output. */

@@ -105,7 +105,12 @@ const failures: Array<[string, string[], number, RegExp]> = [
     /nonexistent\.safetensors: cannot read file: ENOENT/,
   ],
   ["unknown flag", ["analyze", "--base", BASE, "--tuned", TUNED, "--eps", "0.3"], 2, /unknown flag "--eps"/],
-  ["missing --tuned", ["analyze", "--base", BASE], 2, /--tuned <file\.safetensors or model folder> \(or --adapter <PEFT folder>\) is required/],
+  [
+    "missing --tuned",
+    ["analyze", "--base", BASE],
+    2,
+    /--tuned <file\.safetensors or model folder> \(or --adapter <PEFT folder>\) is required/,
+  ],
   ["bad --k", ["analyze", "--base", BASE, "--tuned", TUNED, "--k", "0"], 2, /--k must be a positive integer/],
   [
     "non-numeric --epsilon",

@@ -7,6 +7,8 @@ import { crossEntropyPerExample } from "../../src/nn/losses";
 import {
   collapseGap,
   FloatPrecision,
+  log1pCrossEntropy,
+  log1pCrossEntropyLoss,
   nlmCosine,
   roundToPrecision,
   significandBits,
@@ -15,6 +17,7 @@ import {
   stablemaxCollapse,
   stablemaxCrossEntropy,
   stablemaxLoss,
+  zeroGradientFraction,
 } from "../../src/metrics/stablemax";
 import { plainAdamW, AdamW, orthoAdamW, orthogonalGradient } from "../../src/optim/orthograd";
 import { grokking } from "../../src/papers/grokking-stablemax";
@@ -135,6 +138,83 @@ test("float32 emulation agrees with tfjs float32 on random logits near the edge"
   assert.ok(r.collapsedFraction > 0.1 && r.collapsedFraction < 0.9, `edge sample ${r.collapsedFraction}`);
   close(r.collapsedFraction, tfCollapsed, 0.01);
   close(r.zeroLossFraction, tfZero, 0.01);
+});
+
+test("log1pCrossEntropy: hand values, and > 0 where float32 softmax CE reads exactly 0", async () => {
+  await backendReady();
+  const [a, b] = log1pCrossEntropy(
+    [
+      [2, 0, -1],
+      [2, 0, -1],
+    ],
+    [0, 1],
+  );
+  close(a, Math.log(1 + Math.exp(-2) + Math.exp(-3)), 1e-15);
+  close(b, Math.log(1 + Math.exp(2) + Math.exp(-1)), 1e-14);
+  const [c] = log1pCrossEntropy([[40, 0, 0]], [0]);
+  close(c, 2 * Math.exp(-40), 1e-30, "log1p keeps 2e^-40");
+  const ce32 = tf.tidy(() => crossEntropyPerExample(tf.tensor2d([[40, 0, 0]]), [0]).dataSync()[0]);
+  assert.ok(ce32 === 0, `float32 log-softmax CE is absorbed, got ${ce32}`);
+});
+
+test("log1pCrossEntropyLoss: mean of the float64 losses, gradient = finite differences and never absorbed", async () => {
+  await backendReady();
+  const rng = new Rng(11);
+  const z = Array.from({ length: 5 }, () => randVec(rng, 4, 2));
+  const y = [0, 3, 1, 2, 0];
+  const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
+  const t = tf.tensor2d(z);
+  const g = tf.grad((x: tf.Tensor) => log1pCrossEntropyLoss(x as tf.Tensor2D, y))(t);
+  const gv = g.dataSync();
+  const v = log1pCrossEntropyLoss(t as tf.Tensor2D, y).dataSync()[0];
+  close(v, mean(log1pCrossEntropy(z, y)), 1e-6);
+  // Central differences of the float64 loss (an independent path: no tf, no hand gradient).
+  const h = 1e-6;
+  for (let i = 0; i < z.length; i++)
+    for (let j = 0; j < 4; j++) {
+      const up = z.map((r) => [...r]);
+      const dn = z.map((r) => [...r]);
+      up[i][j] += h;
+      dn[i][j] -= h;
+      const fd = (mean(log1pCrossEntropy(up, y)) - mean(log1pCrossEntropy(dn, y))) / (2 * h);
+      close(gv[i * 4 + j], fd, 1e-6, `d/dz[${i},${j}]`);
+    }
+  // A fully collapsed float32 row still gets a non-zero correct-class gradient.
+  const g2 = tf.grad((x: tf.Tensor) => log1pCrossEntropyLoss(x as tf.Tensor2D, [0]))(tf.tensor2d([[20, 0, 0]]));
+  const d2 = g2.dataSync();
+  close(d2[0], -2 * Math.exp(-20), 1e-14);
+  close(d2[1], Math.exp(-20), 1e-14);
+  tf.dispose([t, g, g2]);
+  assert.throws(() => log1pCrossEntropyLoss(tf.tensor2d([[1, 2]]), [2]), named("labels"));
+});
+
+test("zeroGradientFraction: the backward pass zeroes the correct class from gap 17 on, whole rows only past exp underflow", async () => {
+  await backendReady();
+  const z = tf.tensor2d([
+    [17, 0, 0],
+    [16, 0, 0],
+    [0, 17, 0],
+    [120, 0, 0],
+  ]);
+  const r = zeroGradientFraction(z as tf.Tensor2D, [0, 0, 0, 0]);
+  // Rows 0 and 3: softmax_y rounds to 1; row 2 is confidently wrong; row 1 keeps a gradient.
+  assert.equal(r.targetFraction, 2 / 4);
+  // Only row 3's exp(−120) underflows float32, so only its other entries are 0 as well.
+  assert.equal(r.rowFraction, 1 / 4);
+  // It agrees with the float32 SC emulation on rows whose label is the argmax.
+  assert.equal(
+    softmaxCollapse(
+      [
+        [17, 0, 0],
+        [16, 0, 0],
+        [120, 0, 0],
+      ],
+      [0, 0, 0],
+    ).collapsedFraction,
+    2 / 3,
+  );
+  z.dispose();
+  assert.throws(() => zeroGradientFraction(tf.tensor2d([[1, 2]]) as tf.Tensor2D, [5]), named("labels"));
 });
 
 test("roundToPrecision: hand values for float16 and bfloat16, float32 = Math.fround", () => {

@@ -1,5 +1,5 @@
 // Data Diet checks and summary: every comparison is a paired difference over the protocol
-// seeds (one seed in the presets for now, then the rule applies to that seed's value).
+// seeds (each seed: its own data sample, scores, validation selection and retrainings).
 import { Interval, pairedDifference, tInterval } from "../../metrics/intervals";
 import { Check } from "../types";
 import { above, evidence, sanity } from "../checks";
@@ -50,6 +50,7 @@ export function dataDietChecks(res: DataDietResult, cfg: DataDietConfig): Check[
   const rho = tInterval(runs.map((r) => r.spearmanGrandInitNorm));
   const aurEl2n = tInterval(col("aurocEl2n"));
   const offsetGain = pairedDifference(col("bestOffset"), col("noisyEl2nHard"));
+  const offsetVsRandom = pairedDifference(col("bestOffset"), col("noisyRandom"));
   const checks: Check[] = [
     sanity(
       "GraNd closed form equals per-example autograd (8 real examples, init MLP; max over seeds)",
@@ -100,6 +101,13 @@ export function dataDietChecks(res: DataDietResult, cfg: DataDietConfig): Check[
       above(offsetGain, 0.2),
       { figure: "data-diet-noisy" },
     ),
+    evidence(
+      `Noisy: skipping the top scores beats random pruning at the same keep fraction ${hk}: accuracy(best offset) − accuracy(random)${one}`,
+      offsetVsRandom,
+      n < 2 ? "> 0" : "95% interval of the paired difference above 0",
+      above(offsetVsRandom, 0),
+      { figure: "data-diet-noisy" },
+    ),
   ];
   const conv = runs.map((r) => r.conv).filter((c): c is NonNullable<typeof c> => c !== null);
   if (conv.length === n && cfg.conv) {
@@ -141,11 +149,14 @@ export function dataDietSummary(res: DataDietResult, cfg: DataDietConfig): Recor
   const byKeep: Record<string, number> = {};
   for (const keep of cfg.keeps) {
     for (const method of ["EL2N", "GraNd", "GraNd@init", "forgetting", "random"]) {
-      byKeep[`${method} keep ${keep}`] = m(
-        runs.map((r) => r.pruning.find((p) => p.method === method && p.keep === keep)!.acc),
-      );
+      const rows = runs.map((r) => r.pruning.find((p) => p.method === method && p.keep === keep));
+      if (rows.every((x) => x)) byKeep[`${method} keep ${keep}`] = m(rows.map((x) => x!.acc));
     }
   }
+  // The learning rate each compared subset selected on validation, per seed.
+  const lrs: Record<string, string> = {};
+  for (const name of Object.keys(runs[0].selections))
+    lrs[`selected lr: ${name} (per seed)`] = runs.map((r) => r.selections[name].best.toExponential(1)).join(", ");
   const offsets: Record<string, number> = {};
   for (const off of cfg.offsets)
     offsets[`noisy: EL2N offset ${off}`] = m(runs.map((r) => r.noisy.find((x) => x.offset === off)!.acc));
@@ -154,6 +165,14 @@ export function dataDietSummary(res: DataDietResult, cfg: DataDietConfig): Recor
     trainExamples: runs[0].trainExamples,
     testExamples: runs[0].testExamples,
     k: cfg.k,
+    "retraining steps (every subset)": runs[0].steps,
+    "score step": runs[0].scoreStep,
+    "retraining seeds": cfg.retrainSeeds,
+    ...lrs,
+    "grids extended (seeds × subsets)": runs.reduce(
+      (a, r) => a + Object.values(r.selections).filter((x) => x.extended).length,
+      0,
+    ),
     "all data": m(runs.map((r) => r.fullAcc)),
     "EL2N-hard": avg("el2nHard"),
     "EL2N-easy": m(runs.map((r) => r.el2nEasy)),

@@ -7,7 +7,9 @@ export function dataDietFigures(res: DataDietResult, cfg: DataDietConfig): Figur
   const r = res.runs[0];
   const seedNote = res.runs.length > 1 ? ` (seed ${r.seed})` : "";
   const pruning = [
-    ...r.pruning.map((p) => ({ method: p.method, keep: p.keep, acc: p.acc })),
+    ...r.pruning
+      .filter((p) => p.method === "EL2N" || p.method === "random")
+      .map((p) => ({ method: p.method, keep: p.keep, acc: p.acc })),
     ...cfg.keeps.map((keep) => ({ method: "all data", keep, acc: r.fullAcc })),
   ];
   const figs: Figure[] = [

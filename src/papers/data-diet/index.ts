@@ -4,24 +4,26 @@
 import { definePaper } from "../registry";
 import { dataDietChecks, dataDietSummary } from "./checks";
 import { dataDietFigures } from "./figures";
-import { DataDietConfig, DataDietResult, runDataDiet } from "./run";
+import { DataDietConfig, DataDietResult, DataDietSeedRun, runDataDietSeedJob } from "./run";
 
 const base: DataDietConfig = {
-  seeds: [0],
-  trainExamples: 3000,
+  seeds: [0, 1, 2],
+  trainExamples: 5000,
+  valExamples: 500,
   testExamples: 2000,
-  hidden: 256,
+  hidden: 128,
   k: 3,
-  scoreEpoch: 2,
-  forgetEpochs: 5,
+  scoreFraction: 0.1,
+  forgetEpochs: 3,
+  scoreLr: 1e-3,
   retrainEpochs: 8,
-  retrainSeeds: 1,
-  keeps: [0.3, 0.5, 0.7, 0.9],
+  retrainSeeds: 2,
+  lrs: [3e-4, 1e-3, 3e-3],
+  keeps: [0.3, 0.5, 0.7],
   headlineKeep: 0.5,
   noise: 0.2,
   offsets: [0.2],
   batchSize: 128,
-  lr: 1e-3,
   conv: {
     trainExamples: 3000,
     testExamples: 2000,
@@ -36,7 +38,7 @@ const base: DataDietConfig = {
   },
 };
 
-export const dataDiet = definePaper<DataDietConfig, DataDietResult>({
+export const dataDiet = definePaper<DataDietConfig, DataDietResult, DataDietSeedRun>({
   id: "data-diet",
   citation: {
     authors: ["Mansheej Paul", "Surya Ganguli", "Gintare Karolina Dziugaite"],
@@ -51,30 +53,38 @@ export const dataDiet = definePaper<DataDietConfig, DataDietResult>({
   presets: {
     smoke: {
       ...base,
+      seeds: [0],
       trainExamples: 600,
+      valExamples: 100,
       testExamples: 600,
       hidden: 64,
       k: 2,
-      forgetEpochs: 3,
+      forgetEpochs: 1,
       retrainEpochs: 3,
+      retrainSeeds: 1,
+      lrs: [1e-3],
       keeps: [0.5],
       offsets: [0.2],
       conv: null,
     },
-    default: base,
+    // The conv part runs at full size only: three protocol seeds of it do not fit the default budget.
+    default: { ...base, conv: null },
     full: {
       ...base,
       trainExamples: 10000,
+      valExamples: 1000,
       testExamples: 10000,
+      hidden: 256,
       k: 5,
-      forgetEpochs: 12,
+      forgetEpochs: 6,
       retrainEpochs: 12,
-      retrainSeeds: 2,
+      keeps: [0.3, 0.5, 0.7, 0.9],
       offsets: [0.1, 0.2],
       conv: { ...base.conv!, trainExamples: 10000, testExamples: 10000, k: 3, grandExamples: 10000, retrainEpochs: 12 },
     },
   },
-  run: runDataDiet,
+  runSeed: runDataDietSeedJob,
+  combine: (runs) => ({ runs }),
   checks: dataDietChecks,
   figures: dataDietFigures,
   summary: dataDietSummary,

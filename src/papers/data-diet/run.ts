@@ -1,8 +1,11 @@
 // Data Diet (Paul, Ganguli & Dziugaite, NeurIPS 2021) at toy scale, the MLP part: score a
-// Fashion-MNIST subset with EL2N / GraNd (averaged over K inits) and forgetting events, prune,
-// retrain, and compare test accuracy with random pruning; then permute the labels of a fraction
-// of the examples and measure how well each score finds the flipped labels and whether skipping
-// the top scores (an offset) helps. Every training run goes through train() (src/train/loop.ts).
+// Fashion-MNIST subset with EL2N / GraNd (averaged over K inits, taken at the paper's early
+// point: a tenth of the training budget) and forgetting events, prune, retrain every subset
+// for the full-data run's number of optimizer steps, and compare test accuracy with random
+// pruning; compared subsets select their own learning rate on a validation split. Then permute
+// the labels of a fraction of the examples and measure how well each score finds the flipped
+// labels and whether skipping the top scores (an offset) helps. Every training run goes
+// through train() (src/train/loop.ts).
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, subset } from "../../data/dataset";
 import { loadFashionMnist } from "../../data/images";
@@ -21,23 +24,34 @@ import { MLP } from "../../nn/mlp";
 import { Rng, seed } from "../../core/random";
 import { fail } from "../../core/validate";
 import { train } from "../../train/loop";
+import { selectOnValidation, Selection, validationSplit } from "../protocol";
 import { PaperConfig, PaperContext } from "../types";
 import { DataDietConvConfig, DataDietConvRun, runDataDietConv } from "./conv";
 
 export interface DataDietConfig extends PaperConfig {
-  /** Training examples scored and pruned (a seeded sample of the 60k train split). */
+  /** Training examples scored and pruned (a seeded sample of the 60k train split, validation carved off first). */
   trainExamples: number;
+  /** Validation examples carved from the same train-split sample (learning-rate selection only). */
+  valExamples: number;
   testExamples: number;
   hidden: number;
   /** Independent inits the scores are averaged over (the paper's E_w). */
   k: number;
-  /** Epoch at which EL2N and GraNd ("GraNd early") are taken; "GraNd@init" is taken at step 0. */
-  scoreEpoch: number;
-  /** Each scoring run trains this long while counting forgetting events (≥ scoreEpoch). */
+  /**
+   * EL2N and GraNd ("GraNd early") are taken after this fraction of the full-data training
+   * budget (the paper: epoch 20 of 200, i.e. 0.1); "GraNd@init" is taken at step 0.
+   */
+  scoreFraction: number;
+  /** Each scoring run trains this many epochs while counting forgetting events (covers the score step). */
   forgetEpochs: number;
+  /** Adam learning rate of the scoring runs (the fixed recipe the scores come from). */
+  scoreLr: number;
+  /** Epochs of the full-data run; every subset trains the same number of optimizer steps. */
   retrainEpochs: number;
   /** Retrainings averaged per subset (retrain seeds seed + 77 + 100·r). */
   retrainSeeds: number;
+  /** Learning-rate grid; each compared subset selects its own rate on the validation split (extended at an edge). */
+  lrs: number[];
   /** Fractions of the training set kept. */
   keeps: number[];
   /** Keep fraction of the headline comparison (must be in keeps). */
@@ -47,7 +61,6 @@ export interface DataDietConfig extends PaperConfig {
   /** Offsets (fractions of n, top scores skipped) tried on the noisy set at headlineKeep. */
   offsets: number[];
   batchSize: number;
-  lr: number;
   /** The small conv net part (run after the MLP part, from its own seeds); null switches it off. */
   conv: DataDietConvConfig | null;
 }
@@ -59,11 +72,14 @@ export interface PruneRow {
   method: string;
   keep: number;
   acc: number;
+  /** Learning rate used (selected on validation for compared subsets, else the full-data one). */
+  lr: number;
 }
 export interface NoisyRow {
   subset: string;
   offset: number | null;
   acc: number;
+  lr: number;
 }
 
 /** Everything one seed of the protocol measured (plain JSON). */
@@ -74,6 +90,12 @@ export interface DataDietSeedRun {
   /** Max relative error of closed-form GraNd against per-example autograd (8 real examples, init MLP). */
   grandProbeError: number;
   fullAcc: number;
+  /** Optimizer steps of every retraining (the full-data run's budget). */
+  steps: number;
+  /** Step at which EL2N and GraNd early were taken. */
+  scoreStep: number;
+  /** Learning-rate selections on the validation split, by subset name. */
+  selections: Record<string, Selection>;
   /** Test accuracy per (score, keep), keeping the highest scores; "random" is a seeded random subset. */
   pruning: PruneRow[];
   /** EL2N-easy (lowest scores kept) at headlineKeep. */
@@ -98,13 +120,16 @@ export interface DataDietResult {
   runs: DataDietSeedRun[];
 }
 
-export const PRUNE_METHODS: Array<[string, ScoreName | null, "hardest" | "random"]> = [
-  ["EL2N", "EL2N", "hardest"],
-  ["GraNd", "GraNd", "hardest"],
-  ["GraNd@init", "GraNd@init", "hardest"],
-  ["forgetting", "forgetting", "hardest"],
-  ["random", null, "random"],
+/** Pruning rules: name, score (null = random), order, and whether the rule selects its own learning rate (a compared arm). */
+export const PRUNE_METHODS: Array<[string, ScoreName | null, "hardest" | "random", boolean]> = [
+  ["EL2N", "EL2N", "hardest", true],
+  ["GraNd", "GraNd", "hardest", false],
+  ["GraNd@init", "GraNd@init", "hardest", true],
+  ["forgetting", "forgetting", "hardest", false],
+  ["random", null, "random", true],
 ];
+/** Methods retrained at every keep fraction (the others only at headlineKeep). */
+const SWEPT = new Set(["EL2N", "random"]);
 
 type Tick = (label: string, values?: Record<string, number>) => void;
 
@@ -121,7 +146,7 @@ function testAccuracy(model: MLP, test: Dataset): number {
  * forgetting events over the first forgetEpochs epochs (correctness of each example at its
  * presentation, i.e. on the logits of the forward pass that trains on it).
  */
-async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Promise<Scores> {
+async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number, scoreStep: number): Promise<Scores> {
   seed(runSeed);
   const model = new MLP({ sizes: [ds.dim, cfg.hidden, ds.numClasses], activation: "relu", init: "he" });
   const x = tf.tensor2d(ds.x, [ds.n, ds.dim]);
@@ -134,10 +159,17 @@ async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Prom
   try {
     const grandInit = grandScores(model, x, labels);
     await train(model, ds, {
-      epochs: Math.max(cfg.scoreEpoch, cfg.forgetEpochs),
+      epochs: cfg.forgetEpochs,
       batchSize: cfg.batchSize,
-      lr: cfg.lr,
+      lr: cfg.scoreLr,
       seed: runSeed + 1,
+      evalAt: [scoreStep],
+      onEval: () => {
+        const logits = tf.tidy(() => model.forward(x));
+        el2n = el2nFromLogits(logits, labels);
+        logits.dispose();
+        grandEarly = grandScores(model, x, labels);
+      },
       onForward: (logits, info) => {
         if (info.epoch > cfg.forgetEpochs || !info.idx) return;
         preds.push(tf.keep(tf.argMax(logits, 1)));
@@ -156,12 +188,6 @@ async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Prom
           preds = [];
           presented = [];
         }
-        if (epoch === cfg.scoreEpoch) {
-          const logits = tf.tidy(() => model.forward(x));
-          el2n = el2nFromLogits(logits, labels);
-          logits.dispose();
-          grandEarly = grandScores(model, x, labels);
-        }
       },
     });
     return { EL2N: el2n, GraNd: grandEarly, "GraNd@init": grandInit, forgetting: tracker.scores() };
@@ -172,49 +198,97 @@ async function scoreRun(cfg: DataDietConfig, ds: Dataset, runSeed: number): Prom
   }
 }
 
-async function averagedScores(cfg: DataDietConfig, ds: Dataset, baseSeed: number, tick: () => void): Promise<Scores> {
+async function averagedScores(
+  cfg: DataDietConfig,
+  ds: Dataset,
+  baseSeed: number,
+  scoreStep: number,
+  tick: () => void,
+): Promise<Scores> {
   const runs: Scores[] = [];
   for (let r = 0; r < cfg.k; r++) {
-    runs.push(await scoreRun(cfg, ds, baseSeed + 1000 * r));
+    runs.push(await scoreRun(cfg, ds, baseSeed + 1000 * r, scoreStep));
     tick();
   }
   const avg = (key: ScoreName) => averageScores(runs.map((s) => s[key]));
   return { EL2N: avg("EL2N"), GraNd: avg("GraNd"), "GraNd@init": avg("GraNd@init"), forgetting: avg("forgetting") };
 }
 
-/** Test accuracy of a fresh MLP trained retrainEpochs epochs on `ds`. */
-async function retrain(cfg: DataDietConfig, ds: Dataset, test: Dataset, runSeed: number): Promise<number> {
+/** Test (and validation) accuracy of a fresh MLP trained `steps` optimizer steps on `ds` at `lr`. */
+async function retrain(
+  cfg: DataDietConfig,
+  ds: Dataset,
+  evalSets: { test: Dataset; val: Dataset },
+  runSeed: number,
+  steps: number,
+  lr: number,
+): Promise<{ test: number; val: number }> {
   seed(runSeed);
   const model = new MLP({ sizes: [ds.dim, cfg.hidden, ds.numClasses], activation: "relu", init: "he" });
   try {
-    await train(model, ds, { epochs: cfg.retrainEpochs, batchSize: cfg.batchSize, lr: cfg.lr, seed: runSeed + 1 });
-    return testAccuracy(model, test);
+    await train(model, ds, { steps, batchSize: Math.min(cfg.batchSize, ds.n), lr, seed: runSeed + 1 });
+    return { test: testAccuracy(model, evalSets.test), val: testAccuracy(model, evalSets.val) };
   } finally {
     model.dispose();
   }
 }
 
-/** Number of progress ticks one seed of the protocol makes. */
+/** Number of progress ticks one seed of the protocol makes (one per retraining subset, one per scoring run). */
 export function ticksPerSeed(cfg: DataDietConfig): number {
-  const retrains = 1 + cfg.keeps.length * PRUNE_METHODS.length + 1 + 2 + cfg.offsets.length + 1;
+  const clean = 1 + cfg.keeps.length * SWEPT.size + (PRUNE_METHODS.length - SWEPT.size) + 1;
+  const retrains = clean + 3 + cfg.offsets.length;
   return 2 * cfg.k + retrains + (cfg.conv ? cfg.conv.k + 4 : 0);
 }
 
 /** The whole protocol for one seed `s` (data sample, score inits, retrainings and the conv part derive their seeds from it). */
 export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick): Promise<DataDietSeedRun> {
   const t0 = Date.now();
-  const trainDs = loadFashionMnist({ split: "train", limit: cfg.trainExamples, seed: s });
+  const sample = loadFashionMnist({ split: "train", limit: cfg.trainExamples + cfg.valExamples, seed: s });
+  const split = validationSplit(sample, cfg.valExamples / sample.n, s + 6);
+  const trainDs = split.train;
   const test = loadFashionMnist({ split: "test", limit: cfg.testExamples, seed: s + 1 });
-  const acc = async (ds: Dataset, idx: number[] | null) => {
+  // Every retraining gets the full-data run's optimizer steps (the official code fixes steps, not epochs).
+  const steps = cfg.retrainEpochs * Math.ceil(trainDs.n / cfg.batchSize);
+  const scoreStep = Math.max(1, Math.round(cfg.scoreFraction * steps));
+  const selections: Record<string, Selection> = {};
+  /**
+   * Mean test accuracy of `retrainSeeds` retrainings on a subset. With `select`, the first
+   * retraining seed tries each learning rate of the grid and the validation split picks one
+   * (that run's test accuracy is the first seed's); otherwise every seed trains at `lr`.
+   */
+  const arm = async (
+    name: string,
+    ds: Dataset,
+    val: Dataset,
+    idx: number[] | null,
+    opts: { select: true } | { select: false; lr: number },
+  ): Promise<{ acc: number; lr: number }> => {
+    const sub = idx ? subset(ds, idx) : ds;
+    const evalSets = { test, val };
     const accs: number[] = [];
-    for (let r = 0; r < cfg.retrainSeeds; r++)
-      accs.push(await retrain(cfg, idx ? subset(ds, idx) : ds, test, s + 77 + 100 * r));
-    tick("retrain", { acc: mean(accs) });
-    return mean(accs);
+    let lr: number;
+    if (opts.select) {
+      const tests = new Map<number, number>();
+      const sel = await selectOnValidation(cfg.lrs, async (v) => {
+        const r = await retrain(cfg, sub, evalSets, s + 77, steps, v);
+        tests.set(v, r.test);
+        return r.val;
+      });
+      selections[name] = sel;
+      lr = sel.best;
+      accs.push(tests.get(lr)!);
+    } else {
+      lr = opts.lr;
+      accs.push((await retrain(cfg, sub, evalSets, s + 77, steps, lr)).test);
+    }
+    for (let r = 1; r < cfg.retrainSeeds; r++)
+      accs.push((await retrain(cfg, sub, evalSets, s + 77 + 100 * r, steps, lr)).test);
+    tick(`retrain ${name}`, { acc: mean(accs) });
+    return { acc: mean(accs), lr };
   };
 
   // ---- clean labels ----
-  const clean = await averagedScores(cfg, trainDs, s + 10, () => tick("score (clean)"));
+  const clean = await averagedScores(cfg, trainDs, s + 10, scoreStep, () => tick("score (clean)"));
   const xTrain = tf.tensor2d(trainDs.x, [trainDs.n, trainDs.dim]);
   const norms = inputNorms(xTrain);
   // Closed-form GraNd against autograd on a few real examples of this very model.
@@ -228,20 +302,35 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   tf.dispose([xProbe, xTrain]);
   probe.dispose();
 
+  const full = await arm("all data", trainDs, split.val, null, { select: true });
   const pruning: PruneRow[] = [];
-  const fullAcc = await acc(trainDs, null);
   for (const keep of cfg.keeps) {
-    for (const [method, key, order] of PRUNE_METHODS) {
+    for (const [method, key, order, compared] of PRUNE_METHODS) {
+      if (keep !== cfg.headlineKeep && !SWEPT.has(method)) continue;
       const idx = pruneByScore(key ? clean[key] : clean.EL2N, { keep, order, seed: s + 3 });
-      pruning.push({ method, keep, acc: await acc(trainDs, idx) });
+      // Compared subsets select their own rate at the headline keep; the rest use the full-data rate.
+      const opts =
+        compared && keep === cfg.headlineKeep ? { select: true as const } : { select: false as const, lr: full.lr };
+      const r = await arm(`${method} keep ${keep}`, trainDs, split.val, idx, opts);
+      pruning.push({ method, keep, acc: r.acc, lr: r.lr });
     }
   }
-  const el2nEasy = await acc(trainDs, pruneByScore(clean.EL2N, { keep: cfg.headlineKeep, order: "easiest" }));
+  const el2nEasy = (
+    await arm("EL2N-easy", trainDs, split.val, pruneByScore(clean.EL2N, { keep: cfg.headlineKeep, order: "easiest" }), {
+      select: false,
+      lr: full.lr,
+    })
+  ).acc;
 
-  // ---- label noise ----
+  // ---- label noise (training and validation labels alike; the test labels stay clean) ----
   const noise = addLabelNoise(trainDs.y, cfg.noise, trainDs.numClasses, s + 21);
   const noisyTrain: Dataset = { ...trainDs, y: noise.labels, name: trainDs.name + ":noisy" };
-  const noisy = await averagedScores(cfg, noisyTrain, s + 40, () => tick("score (noisy)"));
+  const noisyVal: Dataset = {
+    ...split.val,
+    y: addLabelNoise(split.val.y, cfg.noise, split.val.numClasses, s + 22).labels,
+    name: split.val.name + ":noisy",
+  };
+  const noisy = await averagedScores(cfg, noisyTrain, s + 40, scoreStep, () => tick("score (noisy)"));
   const aurocRows = (Object.keys(noisy) as ScoreName[]).map((k) => ({
     score: k as string,
     auroc: auroc(noisy[k], noise.noisy),
@@ -252,24 +341,27 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   const precisionAtNoisy = topEl2n.filter((i) => noise.noisy[i]).length / nNoisy;
   const hk = cfg.headlineKeep;
   const noisyRows: NoisyRow[] = [];
-  noisyRows.push({ subset: "all data", offset: null, acc: await acc(noisyTrain, null) });
-  noisyRows.push({
-    subset: "EL2N-hard",
-    offset: null,
-    acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" })),
-  });
-  for (const off of cfg.offsets) {
-    noisyRows.push({
-      subset: `EL2N offset ${off}`,
-      offset: off,
-      acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" })),
-    });
-  }
-  noisyRows.push({
-    subset: "random",
-    offset: null,
-    acc: await acc(noisyTrain, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: s + 3 })),
-  });
+  const noisyArm = async (subsetName: string, offset: number | null, idx: number[] | null, select: boolean) => {
+    const r = await arm(
+      `noisy: ${subsetName}`,
+      noisyTrain,
+      noisyVal,
+      idx,
+      select ? { select: true } : { select: false, lr: full.lr },
+    );
+    noisyRows.push({ subset: subsetName, offset, acc: r.acc, lr: r.lr });
+  };
+  await noisyArm("all data", null, null, false);
+  await noisyArm("EL2N-hard", null, pruneByScore(noisy.EL2N, { keep: hk, order: "hardest" }), true);
+  for (const off of cfg.offsets)
+    await noisyArm(
+      `EL2N offset ${off}`,
+      off,
+      pruneByScore(noisy.EL2N, { keep: hk, offset: off, order: "hardest" }),
+      true,
+    );
+  await noisyArm("random", null, pruneByScore(noisy.EL2N, { keep: hk, order: "random", seed: s + 3 }), true);
+  const fullAcc = full.acc;
 
   // ---- GraNd at init against the input norm (Kirsch 2023) ----
   const spearmanGrandInitNorm = spearman(clean["GraNd@init"], norms);
@@ -294,6 +386,9 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
     testExamples: test.n,
     grandProbeError,
     fullAcc,
+    steps,
+    scoreStep,
+    selections,
     pruning,
     el2nEasy,
     spearmanGrandInitNorm,
@@ -308,18 +403,18 @@ export async function runDataDietSeed(cfg: DataDietConfig, s: number, tick: Tick
   };
 }
 
-export async function runDataDiet(cfg: DataDietConfig, ctx: PaperContext): Promise<DataDietResult> {
+/** One protocol seed (runPaper runs seeds as independent jobs and combines them in config order). */
+export async function runDataDietSeedJob(cfg: DataDietConfig, s: number, ctx: PaperContext): Promise<DataDietSeedRun> {
   if (!cfg.keeps.includes(cfg.headlineKeep))
     fail("config.headlineKeep", `${cfg.headlineKeep} must be one of keeps [${cfg.keeps}]`);
-  if (cfg.forgetEpochs < cfg.scoreEpoch)
-    fail("config.forgetEpochs", `must be ≥ scoreEpoch (${cfg.scoreEpoch}), got ${cfg.forgetEpochs}`);
-  const total = ticksPerSeed(cfg) * cfg.seeds.length;
+  if (!(cfg.scoreFraction > 0 && cfg.scoreFraction <= 1))
+    fail("config.scoreFraction", `must lie in (0, 1], got ${cfg.scoreFraction}`);
+  const perEpoch = Math.ceil(cfg.trainExamples / cfg.batchSize);
+  const scoreStep = Math.round(cfg.scoreFraction * cfg.retrainEpochs * perEpoch);
+  if (cfg.forgetEpochs * perEpoch < scoreStep)
+    fail("config.forgetEpochs", `must cover the score step (${scoreStep} steps = ${scoreStep / perEpoch} epochs)`);
+  const total = ticksPerSeed(cfg);
   let step = 0;
-  const runs: DataDietSeedRun[] = [];
-  for (const [i, s] of cfg.seeds.entries()) {
-    const tick: Tick = (label, values) =>
-      ctx.onProgress?.({ label: `seed ${s} (${i + 1}/${cfg.seeds.length}): ${label}`, step: ++step, total, values });
-    runs.push(await runDataDietSeed(cfg, s, tick));
-  }
-  return { runs };
+  const tick: Tick = (label, values) => ctx.onProgress?.({ label, step: ++step, total, values });
+  return runDataDietSeed(cfg, s, tick);
 }

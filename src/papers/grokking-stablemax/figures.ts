@@ -87,6 +87,57 @@ export function grokkingFigures(r: GrokkingResult, cfg: GrokkingConfig): Figure[
       ),
     });
   }
+  if (r.long.length > 0) {
+    const mech = r.long.flatMap((x) =>
+      x.softmax.flatMap((y) => [
+        {
+          seed: `seed ${x.seed}`,
+          epoch: ep(y),
+          series: "SC (float32 emulation)",
+          fraction: y.softmaxCollapse as number,
+        },
+        {
+          seed: `seed ${x.seed}`,
+          epoch: ep(y),
+          series: "zero gradient (tf backward)",
+          fraction: y.zeroGradTarget as number,
+        },
+      ]),
+    );
+    figs.push({
+      name: "grokking-mechanism",
+      spec: lineChart(mech, {
+        x: "epoch",
+        y: "fraction",
+        color: "series",
+        facet: "seed",
+        title: "Long log-softmax runs: samples with an exactly zero correct-class gradient vs softmax collapse",
+        yTitle: "fraction of train samples",
+      }),
+    });
+    const loss = r.long.flatMap((x) =>
+      (["softmax", "log1p"] as const).flatMap((k) =>
+        x[k].map((y) => ({
+          seed: `seed ${x.seed}`,
+          epoch: ep(y),
+          loss: k === "softmax" ? "log-softmax CE (float32)" : "log1p CE (float64)",
+          value: Math.max(y.loss64 as number, 1e-30),
+        })),
+      ),
+    );
+    figs.push({
+      name: "grokking-stall",
+      spec: lineChart(loss, {
+        x: "epoch",
+        y: "value",
+        color: "loss",
+        facet: "seed",
+        logY: true,
+        title: "Float64 train loss of the long runs: log-softmax stalls under collapse, log1p does not",
+        yTitle: "train loss, float64 log1p form (log scale)",
+      }),
+    });
+  }
   figs.push({
     name: "grokking-gap",
     spec: lineChart(

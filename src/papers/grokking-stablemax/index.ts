@@ -1,14 +1,15 @@
 // Prieto et al. (ICLR 2025), registered: plain softmax, ⊥AdamW and StableMax on modular
-// addition from one θ₀ (one seed), a longer plain run for collapse, and a precision study.
+// addition from one θ₀ (the first seed), and for every seed a longer plain run with tf's
+// log-softmax cross-entropy beside the same run with an absorption-free float64 loss.
 import { definePaper } from "../registry";
-import { at, fmt, grokkingChecks, nlmWindow, num } from "./checks";
+import { at, fmt, grokkingChecks, mechanism, nlmWindow, num, stall } from "./checks";
 import { grokkingFigures } from "./figures";
-import { GrokkingConfig, GrokkingResult, runGrokking } from "./run";
+import { combineGrokking, GrokkingConfig, GrokkingResult, GrokkingSeedRun, runGrokkingSeed } from "./run";
 
 export type { GrokkingConfig, GrokkingResult } from "./run";
 
 const base: GrokkingConfig = {
-  seeds: [42],
+  seeds: [42, 43, 44],
   p: 59,
   trainFraction: 0.4,
   hidden: [128, 128],
@@ -25,7 +26,7 @@ const base: GrokkingConfig = {
   onsetFraction: 0.1,
 };
 
-export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
+export const grokking = definePaper<GrokkingConfig, GrokkingResult, GrokkingSeedRun>({
   id: "grokking-stablemax",
   citation: {
     authors: ["Lucas Prieto", "Melih Barsbey", "Pedro A. M. Mediano", "Tolga Birdal"],
@@ -40,6 +41,7 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
   presets: {
     smoke: {
       ...base,
+      seeds: [42],
       p: 23,
       hidden: [64, 64],
       softmax: { lr: 0.005, epochs: 200 },
@@ -61,7 +63,9 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
       logEvery: 50,
     },
   },
-  run: runGrokking,
+  // Seeds are independent jobs (the first also runs the single-seed method comparison).
+  runSeed: runGrokkingSeed,
+  combine: combineGrokking,
   checks: grokkingChecks,
   figures: grokkingFigures,
   summary(r, cfg) {
@@ -70,7 +74,8 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
       p: cfg.p,
       trainExamples: Math.round(cfg.p * cfg.p * cfg.trainFraction),
       hidden: cfg.hidden.join("×"),
-      seed: cfg.seeds[0],
+      "seed of the method comparison": cfg.seeds[0],
+      "seeds of the long runs": r.long.length,
       precisionRun: r.precisionRun,
     };
     for (const m of Object.keys(r.runs)) {
@@ -101,6 +106,44 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult>({
     out["StableMax: final softmax SC of its logits"] = fmt(num(sm[sm.length - 1], "softmaxCollapse"));
     const smFirst = sm.find((x) => num(x, "softmaxCollapse") === 1);
     out["StableMax: first logged epoch with softmax SC of its logits = 1"] = smFirst ? num(smFirst, "epoch") : "never";
+    if (r.long.length > 0) {
+      const m = mechanism(r);
+      out["mechanism: max |zero-gradient fraction − SC| (all seeds, epochs)"] = fmt(m.maxDiff);
+      out["mechanism: lowest peak SC over seeds"] = fmt(m.minPeak);
+      const st = stall(r);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      out["stall: mean decades gained after first collapse, log-softmax"] = fmt(mean(st.map((x) => x.softmax)));
+      out["stall: mean decades gained after first collapse, log1p"] = fmt(mean(st.map((x) => x.log1p)));
+      for (const [i, x] of r.long.entries()) {
+        const k = `seed ${x.seed}`;
+        const lastS = x.softmax[x.softmax.length - 1];
+        const lastL = x.log1p[x.log1p.length - 1];
+        out[`${k}: long log-softmax peak SC`] = fmt(Math.max(...x.softmax.map((y) => num(y, "softmaxCollapse"))));
+        out[`${k}: long log-softmax final zero-gradient fraction`] = fmt(num(lastS, "zeroGradTarget"));
+        out[`${k}: long log-softmax final SC`] = fmt(num(lastS, "softmaxCollapse"));
+        out[`${k}: first logged epoch with SC > 0`] = st[i].start;
+        out[`${k}: decades gained after it, log-softmax`] = fmt(st[i].softmax);
+        out[`${k}: decades gained after it, log1p`] = fmt(st[i].log1p);
+        out[`${k}: final float64 loss, log-softmax`] = fmt(num(lastS, "loss64"));
+        out[`${k}: final float64 loss, log1p`] = fmt(num(lastL, "loss64"));
+        out[`${k}: final ‖θ‖, log-softmax`] = fmt(num(lastS, "weightNorm"));
+        out[`${k}: final ‖θ‖, log1p`] = fmt(num(lastL, "weightNorm"));
+        out[`${k}: final median gap, log-softmax`] = fmt(num(lastS, "medianGap"));
+        out[`${k}: final median gap, log1p`] = fmt(num(lastL, "medianGap"));
+        // Where the log-softmax run's float64 loss bottoms out, and how far it jumps afterwards.
+        const low = x.softmax.reduce((b, y) => (num(y, "loss64") < num(b, "loss64") ? y : b));
+        const after = x.softmax.filter((y) => num(y, "epoch") > num(low, "epoch"));
+        out[`${k}: lowest float64 loss, log-softmax`] = fmt(num(low, "loss64"));
+        out[`${k}: epoch of the lowest float64 loss, log-softmax`] = num(low, "epoch");
+        out[`${k}: log1p float64 loss at that epoch`] = fmt(num(at(x.log1p, num(low, "epoch")), "loss64"));
+        out[`${k}: highest float64 loss after it, log-softmax`] = after.length
+          ? fmt(Math.max(...after.map((y) => num(y, "loss64"))))
+          : "none";
+        out[`${k}: log1p run peak softmax SC of its logits`] = fmt(
+          Math.max(...x.log1p.map((y) => num(y, "softmaxCollapse"))),
+        );
+      }
+    }
     const long = r.runs["long softmax"];
     if (long) {
       const peak = long.reduce((b, x) => (num(x, "collapse") > num(b, "collapse") ? x : b));

@@ -8,17 +8,21 @@ import { toMl } from "../../linalg/convert";
 import {
   collapseGap,
   FloatPrecision,
+  log1pCrossEntropy,
+  log1pCrossEntropyLoss,
   nlmCosine,
   significandBits,
   softmaxCollapse,
   stablemaxCollapse,
   stablemaxLoss,
+  zeroGradientFraction,
 } from "../../metrics/stablemax";
 import { crossEntropy } from "../../nn/losses";
 import { MLP } from "../../nn/mlp";
 import { AdamW } from "../../optim/orthograd";
 import { BatchSource, ClassBatch, train } from "../../train/loop";
 import { seed } from "../../core/random";
+import { ProgressEvent } from "../../core/types";
 import { PaperConfig, PaperContext } from "../types";
 
 export interface GrokkingConfig extends PaperConfig {
@@ -37,7 +41,11 @@ export interface GrokkingConfig extends PaperConfig {
   ortho: { lr: number; epochs: number };
   /** StableMax run; grokking itself needs ~1e5 epochs (size full only). */
   stablemax: { lr: number; beta2: number; epochs: number };
-  /** Longer plain run at a larger lr where softmax collapse grows; null skips it. */
+  /**
+   * Longer plain run at a larger lr where softmax collapse grows, once with tf's log-softmax
+   * cross-entropy and once with the absorption-free float64 log1p form, from the same θ₀, for
+   * every seed; null skips both.
+   */
   collapse: { lr: number; epochs: number } | null;
   /** Measure (read back) every this many epochs. */
   logEvery: number;
@@ -47,21 +55,32 @@ export interface GrokkingConfig extends PaperConfig {
   onsetFraction: number;
 }
 
-export type Method = "softmax" | "⊥AdamW" | "StableMax" | "long softmax";
+export type Method = "softmax" | "⊥AdamW" | "StableMax" | "long softmax" | "long log1p";
 export type Row = Record<string, number | string>;
 
 interface RunSpec {
   method: Method;
-  loss: "softmax" | "stablemax";
+  /** softmax: tf log-softmax CE (float32); log1p: float64 log1p CE (absorption-free); stablemax. */
+  loss: "softmax" | "stablemax" | "log1p";
   orthogonal: boolean;
   lr: number;
   beta2: number;
   epochs: number;
 }
 
-export interface GrokkingResult {
-  /** Logged rows per method (epoch 0 = init). */
+/** One seed's share: every method for the first seed, the two long runs for the others. */
+export interface GrokkingSeedRun {
+  seed: number;
   runs: Record<string, Row[]>;
+  precision: Row[];
+  timing: Row[];
+}
+
+export interface GrokkingResult {
+  /** Logged rows per method of the first seed (epoch 0 = init). */
+  runs: Record<string, Row[]>;
+  /** The long log-softmax and log1p runs of every seed, in config order. */
+  long: Array<{ seed: number; softmax: Row[]; log1p: Row[] }>;
   /** SC fraction per emulated float format and logged epoch of the precision run. */
   precision: Row[];
   /** First logged epoch with SC ≥ onsetFraction per format (NaN: never). */
@@ -110,11 +129,11 @@ function forward(model: MLP, x: tf.Tensor2D): tf.Tensor2D {
  */
 async function trainRun(
   cfg: GrokkingConfig,
+  s0: number,
   spec: RunSpec,
   precisionRows: Row[] | null,
   onProgress?: PaperContext["onProgress"],
 ): Promise<{ rows: Row[]; seconds: number }> {
-  const s0 = cfg.seeds[0];
   const { train: trainSet, test } = modularArithmetic({
     p: cfg.p,
     op: "add",
@@ -137,7 +156,12 @@ async function trainRun(
   const yt = tf.tensor1d(test.y, "int32");
   const vars = model.variables();
   const named: tf.NamedTensorMap = Object.fromEntries(vars.map((v) => [v.name, v]));
-  const lossFn = spec.loss === "stablemax" ? stablemaxLoss : crossEntropy;
+  const lossFn =
+    spec.loss === "stablemax"
+      ? stablemaxLoss
+      : spec.loss === "log1p"
+        ? (z: tf.Tensor2D) => log1pCrossEntropyLoss(z, trainSet.y)
+        : crossEntropy;
   const objective = (b: ClassBatch) => lossFn(forward(model, b.x), b.y);
   // Full batch: the same (unpermuted) tensors every step.
   const source: BatchSource<ClassBatch> = { make: () => ({ x, y }) };
@@ -205,6 +229,9 @@ function measure(
     const trainAcc = tf.mean(tf.equal(tf.argMax(logits, 1), tf.tensor1d(yTrain, "int32")).toFloat()).dataSync()[0];
     const testAcc = tf.mean(tf.equal(tf.argMax(forward(model, xt), 1), yt).toFloat()).dataSync()[0];
     const sc = softmaxCollapse(z, yTrain);
+    // The real backward pass of tf's log-softmax CE on these logits (whatever loss the run trains).
+    const zg = zeroGradientFraction(logits, yTrain);
+    const loss64 = log1pCrossEntropy(z, yTrain);
     // Collapse in the run's own normaliser (what stops the gradient); for softmax runs the same.
     const own = spec.loss === "stablemax" ? stablemaxCollapse(z, yTrain) : sc;
     // Median logit gap (correct − best other) on the train set: collapse needs gap ≳ ln2·bits.
@@ -230,6 +257,9 @@ function measure(
       collapse: own.collapsedFraction,
       zeroLoss: own.zeroLossFraction,
       softmaxCollapse: sc.collapsedFraction,
+      zeroGradTarget: zg.targetFraction,
+      zeroGradRow: zg.rowFraction,
+      loss64: loss64.reduce((a, b) => a + b, 0) / loss64.length,
       cosine: nlmCosine(grads, named),
       medianGap: gaps[Math.floor(gaps.length / 2)],
       weightNorm: Math.sqrt(model.variables().reduce((a, v) => a + tf.sum(tf.square(v)).dataSync()[0], 0)),
@@ -237,30 +267,42 @@ function measure(
   });
 }
 
-export async function runGrokking(cfg: GrokkingConfig, ctx: PaperContext): Promise<GrokkingResult> {
+/** One seed: every method for the first seed of the config, the two long runs for every seed. */
+export async function runGrokkingSeed(cfg: GrokkingConfig, s: number, ctx: PaperContext): Promise<GrokkingSeedRun> {
   const common = { beta2: cfg.beta2 };
-  const specs: RunSpec[] = [
-    { method: "softmax", loss: "softmax", orthogonal: false, ...cfg.softmax, ...common },
-    { method: "⊥AdamW", loss: "softmax", orthogonal: true, ...cfg.ortho, ...common },
-    { method: "StableMax", loss: "stablemax", orthogonal: false, ...cfg.stablemax },
-  ];
+  const specs: RunSpec[] = [];
+  if (s === cfg.seeds[0]) {
+    specs.push(
+      { method: "softmax", loss: "softmax", orthogonal: false, ...cfg.softmax, ...common },
+      { method: "⊥AdamW", loss: "softmax", orthogonal: true, ...cfg.ortho, ...common },
+      { method: "StableMax", loss: "stablemax", orthogonal: false, ...cfg.stablemax },
+    );
+  }
   if (cfg.collapse)
-    specs.push({ method: "long softmax", loss: "softmax", orthogonal: false, ...cfg.collapse, ...common });
+    specs.push(
+      { method: "long softmax", loss: "softmax", orthogonal: false, ...cfg.collapse, ...common },
+      { method: "long log1p", loss: "log1p", orthogonal: false, ...cfg.collapse, ...common },
+    );
   // The precision study reads the run where collapse goes furthest: the long run if any.
   const precisionRun: Method = cfg.collapse ? "long softmax" : "softmax";
   const precision: Row[] = [];
   const runs: Record<string, Row[]> = {};
   const timing: Row[] = [];
+  const prefix = cfg.seeds.length > 1 ? `seed ${s}: ` : "";
+  const onProgress = ctx.onProgress && ((p: ProgressEvent) => ctx.onProgress?.({ ...p, label: prefix + p.label }));
   for (const spec of specs) {
-    const r = await trainRun(cfg, spec, spec.method === precisionRun ? precision : null, ctx.onProgress);
+    const own = s === cfg.seeds[0] && spec.method === precisionRun;
+    const r = await trainRun(cfg, s, spec, own ? precision : null, onProgress);
     runs[spec.method] = r.rows;
-    timing.push({
-      method: spec.method,
-      epochs: spec.epochs,
-      seconds: r.seconds,
-      epochsPerSecond: spec.epochs / r.seconds,
-    });
+    timing.push({ seed: s, method: spec.method, epochs: spec.epochs, seconds: r.seconds });
   }
+  return { seed: s, runs, precision, timing };
+}
+
+export function combineGrokking(perSeed: GrokkingSeedRun[], cfg: GrokkingConfig): GrokkingResult {
+  const first = perSeed[0];
+  const precisionRun: Method = cfg.collapse ? "long softmax" : "softmax";
+  const precision = first.precision;
   const onsets: Row[] = cfg.precisions.map((p) => {
     const hit = precision.find((r) => r.precision === p && (r.collapse as number) >= cfg.onsetFraction);
     return {
@@ -270,5 +312,8 @@ export async function runGrokking(cfg: GrokkingConfig, ctx: PaperContext): Promi
       onsetEpoch: hit ? (hit.epoch as number) : NaN,
     };
   });
-  return { runs, precision, onsets, precisionRun, timing };
+  const long = cfg.collapse
+    ? perSeed.map((x) => ({ seed: x.seed, softmax: x.runs["long softmax"], log1p: x.runs["long log1p"] }))
+    : [];
+  return { runs: first.runs, long, precision, onsets, precisionRun, timing: perSeed.flatMap((x) => x.timing) };
 }

@@ -1,9 +1,10 @@
-// Figures: intruder count against ε, forgetting against intruders, the spectra of the merged
+// Figures: the forgetting–accuracy plane of every swept model, intruder count against ε,
+// forgetting against intruders, the spectra of the merged
 // hidden matrices and of the update ΔW, and the scaling intervention. One fixed colour per
 // method (the shared theme gives every "LoRA …" series the same colour, so this sets its own).
 import { lineChart, scatterChart, VegaLiteSpec } from "../../plot/specs";
 import { Figure } from "../types";
-import { LoraVsFullFtConfig, LoraVsFullFtResult } from "./run";
+import { FtPoint, LoraSeedRun, LoraVsFullFtConfig, LoraVsFullFtResult } from "./run";
 
 const PALETTE = ["#4c4c4c", "#f58518", "#e45756", "#b279a2", "#4c78a8", "#54a24b", "#72b7b2", "#eeca3b"];
 
@@ -23,43 +24,81 @@ function recolor(spec: VegaLiteSpec, palette: Record<string, string>): VegaLiteS
 }
 
 export function loraFigures(r: LoraVsFullFtResult, cfg: LoraVsFullFtConfig): Figure[] {
+  const first = r.runs[0];
+  const seedNote = r.runs.length > 1 ? ` (seed ${first.seed})` : "";
+  const methods = [...new Set(r.runs.flatMap((x) => x.points.map((p) => p.method)))];
   const palette: Record<string, string> = { base: "#bab0ac" };
-  r.results.forEach((x, i) => {
-    palette[x.method as string] = PALETTE[i % PALETTE.length];
+  methods.forEach((m, i) => {
+    palette[m] = PALETTE[i % PALETTE.length];
   });
   const c = (spec: VegaLiteSpec) => recolor(spec, palette);
-  const pts = r.results.map((x) => ({
-    method: x.method,
-    intruders: x.intrudersAtScaleEps as number,
-    forgetting: x.forgetting as number,
-  }));
+  // Every swept model of every seed on the forgetting–accuracy plane (test numbers).
+  const frontier = r.runs.flatMap((x) =>
+    x.points.map((p) => ({ method: p.method, accB: p.accB, forgetting: p.forgetting, lr: p.lr, seed: x.seed })),
+  );
+  // Intruder curves of the matched models and the rank runs, averaged over seeds.
+  const curveOf = (label: string, get: (x: LoraSeedRun) => FtPoint) =>
+    cfg.epsilons.map((eps, i) => ({
+      method: label,
+      epsilon: eps,
+      intruders: r.runs.reduce((s, x) => s + get(x).intruders[i], 0) / r.runs.length,
+    }));
+  const rankMethods = [...new Set(first.points.filter((p) => p.group === "rank").map((p) => p.method))];
+  const curve = [
+    ...curveOf("full FT (matched)", (x) => x.points[x.matched.full]),
+    ...curveOf(`${first.points[first.matched.lora1].method} (matched)`, (x) => x.points[x.matched.lora1]),
+    ...curveOf(`${first.points[first.lora1Best].method} (best lr)`, (x) => x.points[x.lora1Best]),
+    ...rankMethods.flatMap((m) => curveOf(m, (x) => x.points.find((p) => p.method === m)!)),
+  ];
+  palette["full FT (matched)"] = palette["full FT"];
+  palette[`${first.points[first.matched.lora1].method} (matched)`] = palette[first.points[first.matched.lora1].method];
+  palette[`${first.points[first.lora1Best].method} (best lr)`] = "#9d755d";
+  const e = cfg.epsilons.indexOf(cfg.scaleEpsilon);
+  const pts = r.runs.flatMap((x) =>
+    x.points.map((p) => ({ method: p.method, intruders: p.intruders[e], forgetting: p.forgetting })),
+  );
   const sc = [
-    ...r.results.map((x) => ({
+    ...first.scaling.map((x) => ({
       method: x.method as string,
       lambda: 1,
-      accA: x.accA as number,
-      accB: x.accB as number,
+      accA: x.accAUnscaled as number,
+      accB: x.accBUnscaled as number,
     })),
-    ...r.scaling.map((x) => ({
+    ...first.scaling.map((x) => ({
       method: x.method as string,
       lambda: x.lambda as number,
       accA: x.accA as number,
       accB: x.accB as number,
     })),
-  ].sort((a, b) => a.lambda - b.lambda);
+  ]
+    .filter((x, i, all) => all.findIndex((y) => y.method === x.method && y.lambda === x.lambda) === i)
+    .sort((a, b) => a.lambda - b.lambda);
   const scLong = sc.flatMap((x) => [
     { method: x.method, lambda: x.lambda, task: "task A (head A)", accuracy: x.accA },
     { method: x.method, lambda: x.lambda, task: "task B (head B)", accuracy: x.accB },
   ]);
   const figs: Figure[] = [
     {
+      name: "lora-vs-full-ft-frontier",
+      spec: c(
+        scatterChart(frontier, {
+          x: "accB",
+          y: "forgetting",
+          color: "method",
+          title: "Forgetting–accuracy plane: every swept learning rate, every seed (test numbers)",
+          xTitle: "task-B test accuracy",
+          yTitle: "task-A accuracy lost",
+        }),
+      ),
+    },
+    {
       name: "lora-vs-full-ft-intruders",
       spec: c(
-        lineChart(r.curve, {
+        lineChart(curve, {
           x: "epsilon",
           y: "intruders",
           color: "method",
-          title: `Intruder dimensions (k = ${cfg.k}, both hidden matrices)`,
+          title: `Intruder dimensions (k = ${cfg.k}, both hidden matrices; mean over ${r.runs.length} seeds)`,
           xTitle: "ε (max |cos| threshold)",
           yTitle: "intruder count",
         }),
@@ -72,7 +111,7 @@ export function loraFigures(r: LoraVsFullFtResult, cfg: LoraVsFullFtConfig): Fig
           x: "intruders",
           y: "forgetting",
           color: "method",
-          title: `Forgetting of task A vs intruders at ε = ${cfg.scaleEpsilon}`,
+          title: `Forgetting of task A vs intruders at ε = ${cfg.scaleEpsilon} (every run, every seed)`,
           xTitle: "intruder count",
           yTitle: "task-A accuracy lost",
         }),
@@ -86,7 +125,7 @@ export function loraFigures(r: LoraVsFullFtResult, cfg: LoraVsFullFtConfig): Fig
           y: "accuracy",
           color: "method",
           facet: "task",
-          title: `Accuracy after scaling the intruders (ε = ${cfg.scaleEpsilon}) by λ; λ = 1 is the fine-tuned model`,
+          title: `Accuracy after scaling the intruders (ε = ${cfg.scaleEpsilon}) by λ; λ = 1 is the fine-tuned model${seedNote}`,
           xTitle: "λ (scale on the intruders' singular values)",
           yTitle: "test accuracy",
         }),
@@ -95,30 +134,30 @@ export function loraFigures(r: LoraVsFullFtResult, cfg: LoraVsFullFtConfig): Fig
     {
       name: "lora-vs-full-ft-spectra",
       spec: c(
-        lineChart(r.spectra, {
+        lineChart(first.spectra, {
           x: "index",
           y: "sigma",
           color: "method",
           facet: "layer",
           logY: true,
-          title: "Singular values of the hidden matrices (base and fine-tuned)",
+          title: `Singular values of the hidden matrices (base, matched and rank runs)${seedNote}`,
           xTitle: "index (descending)",
           yTitle: "σ",
         }),
       ),
     },
   ];
-  if (r.deltaSpectra.length) {
+  if (first.deltaSpectra.length) {
     figs.push({
       name: "lora-vs-full-ft-delta-spectra",
       spec: c(
-        scatterChart(r.deltaSpectra, {
+        scatterChart(first.deltaSpectra, {
           x: "index",
           y: "sigma",
           color: "method",
           facet: "layer",
           logY: true,
-          title: "Singular values of the update ΔW (values under 1e-4·σ₁ left out)",
+          title: `Singular values of the update ΔW (values under 1e-4·σ₁ left out)${seedNote}`,
           xTitle: "index (descending)",
           yTitle: "σ(ΔW)",
         }),

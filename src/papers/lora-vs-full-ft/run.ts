@@ -1,22 +1,30 @@
-// LoRA vs full fine-tuning: intruder dimensions (Shuttleworth et al. 2024). Pretrain an
-// MLP on Fashion-MNIST (task A; the shared base of src/bases/fashion-mlp.ts, loaded from its
-// checkpoint), fine-tune on the images rotated 90° (task B, new head) with full FT and LoRA
-// on both hidden matrices; count intruder dimensions of the merged hidden matrices against
-// the base, measure forgetting of task A through head A, and try the paper's intervention
-// (scale the intruders' singular values down). One seed (the preset's first).
+// LoRA vs full fine-tuning: intruder dimensions (Shuttleworth et al. 2024). The shared
+// Fashion-MNIST MLP base (task A; src/bases/fashion-mlp.ts, read from its checkpoint) is
+// fine-tuned on the images rotated 90° (task B, new head) by full FT and by LoRA on both hidden
+// matrices. One protocol seed per call (head-B init, adapter init and batch order): each
+// method's learning rate is swept (the grid extended at an edge, validation task-B accuracy
+// deciding), every swept model lands on the forgetting–accuracy plane, and full FT and LoRA
+// are compared at matched validation task-B accuracy. Higher ranks run at the LoRA r=1 learning
+// rate scaled by r^(−1/3), the rule of the official script (3e-4 at r = 1, 1.5e-4 at r = 8).
 import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP } from "../../adapters/mlp";
 import { Dataset } from "../../data/dataset";
 import { svd, SVDResult } from "../../linalg/decompose";
+import { leastForgettingAt, matchedAccuracy } from "../../metrics/forgetting";
 import { maxCosinesFromSvd } from "../../metrics/intruders";
 import { effectiveRank, relativeWeightChange } from "../../metrics/spectral";
 import { initWeight, MLP } from "../../nn/mlp";
-import { evaluate, trainClassifier } from "../../train/classifier";
+import { evaluate } from "../../train/classifier";
+import { train } from "../../train/loop";
 import { seed } from "../../core/random";
-import { BASE_CHECKPOINT, BaseSpec, makeNet, makeTasks, obtainBase } from "../../bases/fashion-mlp";
+import { fail } from "../../core/validate";
+import { BASE_CHECKPOINT, BaseSpec, makeNet, makeTasks, obtainBase, rotate90 } from "../../bases/fashion-mlp";
 import { PaperConfig, PaperContext } from "../types";
+import { selectOnValidation, Selection, validationSplit } from "../protocol";
 
 export interface LoraVsFullFtConfig extends PaperConfig {
+  /** Seed of the base and of the task data (the checkpoint was made with it); protocol seeds vary the rest. */
+  baseSeed: number;
   hidden: number[];
   pretrainExamples: number;
   pretrainEpochs: number;
@@ -24,21 +32,24 @@ export interface LoraVsFullFtConfig extends PaperConfig {
   finetuneExamples: number;
   finetuneEpochs: number;
   testExamples: number;
+  /** Fraction of the task-B training images held out for validation (their unrotated copies validate task A). */
+  valFraction: number;
   batchSize: number;
-  /** Adam learning rate for full fine-tuning (the paper: 1e-4). */
-  fullLr: number;
-  /** Adam learning rate for every LoRA run (the paper: 1e-3 at r = 1). */
-  loraLr: number;
-  /** LoRA ranks, each with α = 2r (the paper's rank-stabilising choice). */
+  /** Adam learning rate of head B, the same for every method. */
+  headLr: number;
+  /** Learning-rate grids swept for full FT and for LoRA r = ranks[0] (extended at an edge). */
+  fullLrs: number[];
+  loraLrs: number[];
+  /** LoRA ranks, each with α = 2r; ranks after the first run at lr(r₀)·(r/r₀)^(−1/3). */
   ranks: number[];
-  /** The fixed-α variant: rank `fixedAlphaRank` with α = `fixedAlpha`. */
+  /** The fixed-α variant: rank `fixedAlphaRank` with α = `fixedAlpha`, at that rank's scaled learning rate. */
   fixedAlphaRank: number;
   fixedAlpha: number;
   /** Top-k tuned singular vectors examined per matrix (paper: 10). */
   k: number;
   /** ε grid for the intruder curve. */
   epsilons: number[];
-  /** ε used for the forgetting-vs-intruders figure and for the scaling intervention. */
+  /** ε of the intruder comparisons and of the scaling intervention. */
   scaleEpsilon: number;
   /** Factors applied to the intruders' singular values in the intervention. */
   scaleLambdas: number[];
@@ -47,17 +58,20 @@ export interface LoraVsFullFtConfig extends PaperConfig {
 }
 
 export const base: LoraVsFullFtConfig = {
-  seeds: [0],
+  seeds: [0, 1, 2],
+  baseSeed: 0,
   hidden: [256, 256],
   pretrainExamples: 10000,
   pretrainEpochs: 5,
   pretrainLr: 1e-3,
-  finetuneExamples: 10000,
-  finetuneEpochs: 3,
+  finetuneExamples: 5000,
+  finetuneEpochs: 2,
   testExamples: 2000,
+  valFraction: 0.1,
   batchSize: 64,
-  fullLr: 1e-4,
-  loraLr: 1e-3,
+  headLr: 1e-3,
+  fullLrs: [3e-5, 1e-4, 3e-4],
+  loraLrs: [3e-4, 1e-3, 3e-3],
   ranks: [1, 8, 64],
   fixedAlphaRank: 64,
   fixedAlpha: 8,
@@ -68,27 +82,46 @@ export const base: LoraVsFullFtConfig = {
   checkpoint: BASE_CHECKPOINT,
 };
 
-interface Method {
-  label: string;
-  kind: "full" | "lora";
-  r?: number;
-  alpha?: number;
-}
-
-function methods(cfg: LoraVsFullFtConfig): Method[] {
-  return [
-    { label: "full FT", kind: "full" },
-    ...cfg.ranks.map((r): Method => ({ label: `LoRA r=${r} α=${2 * r}`, kind: "lora", r, alpha: 2 * r })),
-    {
-      label: `LoRA r=${cfg.fixedAlphaRank} α=${cfg.fixedAlpha}`,
-      kind: "lora",
-      r: cfg.fixedAlphaRank,
-      alpha: cfg.fixedAlpha,
-    },
-  ];
-}
-
 export type Row = Record<string, number | string>;
+
+/** One fine-tuned model: its method, learning rate, validation and test accuracies, intruders and update size. */
+export interface FtPoint {
+  method: string;
+  /** "full" or "lora1" for the swept methods; "rank" for the higher ranks and the fixed-α variant. */
+  group: "full" | "lora1" | "rank";
+  lr: number;
+  valAccB: number;
+  valForgetting: number;
+  accA: number;
+  accB: number;
+  forgetting: number;
+  /** Intruders at each ε of cfg.epsilons (summed over both hidden matrices). */
+  intruders: number[];
+  relChangeW1: number;
+  effRankDeltaW1: number;
+}
+
+/** Everything one protocol seed measured (plain JSON). */
+export interface LoraSeedRun {
+  seed: number;
+  baseAccA: number;
+  baseValAccA: number;
+  cached: boolean;
+  points: FtPoint[];
+  selections: { full: Selection; lora1: Selection };
+  /** Highest validation task-B accuracy both swept methods reach, and the point each method matches it with. */
+  matched: { target: number; full: number; lora1: number };
+  /** Index in points of LoRA r₀ at its validation-best learning rate (the rank trend's reference). */
+  lora1Best: number;
+  /** Spectra of the base and of the matched / rank models (top 40 per hidden matrix). */
+  spectra: Row[];
+  deltaSpectra: Row[];
+  scaling: Row[];
+}
+
+export interface LoraVsFullFtResult {
+  runs: LoraSeedRun[];
+}
 
 /** Sets the net's weights: hidden kernels/biases, and the given head. */
 function setWeights(net: MLP, kernels: number[][][], biases: number[][]): void {
@@ -111,22 +144,24 @@ function scaled(tunedTorch: number[][], st: SVDResult, intruders: number[], lamb
   return T(w);
 }
 
-export interface LoraVsFullFtResult {
-  baseAccA: number;
-  /** True when the base came from the checkpoint. */
-  cached: boolean;
-  curve: Row[];
-  results: Row[];
-  spectra: Row[];
-  deltaSpectra: Row[];
-  scaling: Row[];
+/** Learning rate of rank r from the r₀ rate: the official script's r^(−1/3) rule. */
+export function rankScaledLr(lr0: number, r0: number, r: number): number {
+  return lr0 * Math.pow(r / r0, -1 / 3);
 }
 
-export async function runLoraVsFullFt(cfgIn: LoraVsFullFtConfig, ctx: PaperContext): Promise<LoraVsFullFtResult> {
-  const cfg = { ...cfgIn, seed: cfgIn.seeds[0] };
-  seed(cfg.seed);
+interface Head {
+  kernel: number[][];
+  bias: number[];
+}
+
+export async function runLoraSeed(cfg: LoraVsFullFtConfig, s: number, ctx: PaperContext): Promise<LoraSeedRun> {
+  if (!cfg.epsilons.includes(cfg.scaleEpsilon) || !cfg.epsilons.includes(0.5))
+    fail("config.epsilons", `must include 0.5 and scaleEpsilon (${cfg.scaleEpsilon})`);
   const on = ctx.onProgress;
-  const { trainA, trainB, testA, testB } = makeTasks(cfg);
+  const tasks = makeTasks({ ...cfg, seed: cfg.baseSeed });
+  // Validation: held-out task-B training images; their unrotated copies (never seen by the base) validate task A.
+  const { train: trainB, val: valB } = validationSplit(tasks.trainB, cfg.valFraction, cfg.baseSeed + 7);
+  const valA = rotate90(rotate90(rotate90(valB, "fashion-A:val")));
   const net = makeNet(cfg.hidden);
   const L = net.weights.length;
   const hiddenLayers = Array.from({ length: L - 1 }, (_, l) => l);
@@ -136,146 +171,171 @@ export async function runLoraVsFullFt(cfgIn: LoraVsFullFtConfig, ctx: PaperConte
     pretrainEpochs: cfg.pretrainEpochs,
     pretrainLr: cfg.pretrainLr,
     batchSize: cfg.batchSize,
-    seed: cfg.seed,
+    seed: cfg.baseSeed,
   };
   try {
-    const { base: b0, cached } = await obtainBase(net, trainA, spec, cfg.checkpoint, on);
-    // Head B: one seeded init shared by every method.
-    seed(cfg.seed + 1);
-    const headB = {
-      kernel: Array.from({ length: cfg.hidden[cfg.hidden.length - 1] }, () => [] as number[]),
+    const { base: b0, cached } = await obtainBase(net, tasks.trainA, spec, cfg.checkpoint, on);
+    // Head B: one init per protocol seed, shared by every method of that seed.
+    seed(s + 1);
+    const width = cfg.hidden[cfg.hidden.length - 1];
+    const hw = initWeight(width, 10, "torch");
+    const headB: Head = {
+      kernel: Array.from({ length: width }, (_, i) => Array.from({ length: 10 }, (_, o) => hw[i * 10 + o])),
       bias: new Array(10).fill(0),
     };
-    const hw = initWeight(cfg.hidden[cfg.hidden.length - 1], 10, "torch");
-    headB.kernel.forEach((row, i) => {
-      for (let o = 0; o < 10; o++) row.push(hw[i * 10 + o]);
-    });
-    const headA = { kernel: b0.kernels[L - 1], bias: b0.biases[L - 1] };
-    const withHead = (body: number[][][], h: { kernel: number[][]; bias: number[] }) => ({
-      kernels: [...body.slice(0, L - 1), h.kernel],
-      biases: [...b0.biases.slice(0, L - 1), h.bias],
-    });
-    const evalWith = (
-      body: number[][][],
-      bodyBiases: number[][],
-      h: { kernel: number[][]; bias: number[] },
-      ds: Dataset,
-    ) => {
+    const headA: Head = { kernel: b0.kernels[L - 1], bias: b0.biases[L - 1] };
+    const evalWith = (body: number[][][], bodyBiases: number[][], h: Head, ds: Dataset) => {
       setWeights(net, [...body.slice(0, L - 1), h.kernel], [...bodyBiases.slice(0, L - 1), h.bias]);
       return evaluate(net, ds).acc;
     };
-    const baseAccA = evalWith(b0.kernels, b0.biases, headA, testA);
+    const baseAccA = evalWith(b0.kernels, b0.biases, headA, tasks.testA);
+    const baseValAccA = evalWith(b0.kernels, b0.biases, headA, valA);
     const baseSvd = hiddenLayers.map((l) => svd(T(b0.kernels[l])));
-
-    const curve: Row[] = [];
-    const results: Row[] = [];
     const spectra: Row[] = [];
-    const scaling: Row[] = [];
     const deltaSpectra: Row[] = [];
+    const scaling: Row[] = [];
     hiddenLayers.forEach((l) =>
-      baseSvd[l].S.slice(0, 40).forEach((s, i) =>
-        spectra.push({ method: "base", layer: `W${l + 1}`, index: i + 1, sigma: s }),
+      baseSvd[l].S.slice(0, 40).forEach((v, i) =>
+        spectra.push({ method: "base", layer: `W${l + 1}`, index: i + 1, sigma: v }),
       ),
     );
-    const ms = methods(cfg);
-    for (const [mi, m] of ms.entries()) {
-      const start = withHead(b0.kernels, headB);
-      setWeights(net, start.kernels, start.biases);
-      seed(cfg.seed + 100 + mi);
-      const report = on
-        ? (p: { step: number; total: number; values?: Record<string, number> }) =>
-            on({
-              label: `fine-tune ${m.label} (${mi + 1}/${ms.length})`,
-              step: p.step,
-              total: p.total,
-              values: p.values,
-            })
-        : undefined;
+    const points: FtPoint[] = [];
+    const detail = new Map<FtPoint, () => void>();
+    let runs = 0;
+
+    /** Fine-tunes from the base with head B; records the point; keeps a closure that adds its spectra and intervention. */
+    const fineTune = async (label: string, group: FtPoint["group"], lr: number, r?: number, alpha?: number) => {
+      setWeights(net, [...b0.kernels.slice(0, L - 1), headB.kernel], [...b0.biases.slice(0, L - 1), headB.bias]);
+      const head: tf.Variable[] = [net.weights[L - 1], ...(net.biases[L - 1] ? [net.biases[L - 1]!] : [])];
       let adapted: AdaptedMLP | null = null;
-      if (m.kind === "full") {
-        await trainClassifier(net, trainB, {
-          epochs: cfg.finetuneEpochs,
-          batchSize: cfg.batchSize,
-          lr: cfg.fullLr,
-          seed: cfg.seed + 1,
-          onProgress: report,
-        });
-      } else {
-        adapted = new AdaptedMLP(net, {
-          method: "lora",
-          config: { r: m.r, alpha: m.alpha, seed: cfg.seed + 1000 + mi },
-          layers: hiddenLayers,
-          trainHead: true,
-        });
-        await trainClassifier(adapted, trainB, {
-          epochs: cfg.finetuneEpochs,
-          batchSize: cfg.batchSize,
-          lr: cfg.loraLr,
-          seed: cfg.seed + 1,
-          onProgress: report,
-        });
-        adapted.merge(); // the net now holds W0 + ΔW
-      }
+      const body = r
+        ? (adapted = new AdaptedMLP(net, {
+            method: "lora",
+            config: { r, alpha, seed: s + 1000 + r },
+            layers: hiddenLayers,
+            trainHead: true,
+          }))
+            .variables()
+            .filter((v) => !head.includes(v))
+        : hiddenLayers.flatMap((l): tf.Variable[] => [net.weights[l], ...(net.biases[l] ? [net.biases[l]!] : [])]);
+      const model = adapted ?? net;
+      runs++;
+      await train(model, trainB, {
+        epochs: cfg.finetuneEpochs,
+        batchSize: cfg.batchSize,
+        seed: s + 1,
+        groups: [
+          { variables: body, lr },
+          { variables: head, lr: cfg.headLr },
+        ],
+        hooks: adapted ? adapted.trainHooks() : [],
+        onEpoch: (epoch) =>
+          on?.({
+            label: `fine-tune ${label}, lr ${lr.toPrecision(2)} (run ${runs})`,
+            step: epoch,
+            total: cfg.finetuneEpochs,
+          }),
+      });
+      adapted?.merge(); // the net now holds W0 + ΔW
+      adapted?.dispose();
       const tuned = net.weightArrays();
       const tunedBiases = net.biases.map((x) => (x ? Array.from(x.dataSync()) : []));
-      adapted?.dispose();
-      const tunedHeadB = { kernel: tuned[L - 1], bias: tunedBiases[L - 1] };
-      const accB = evalWith(tuned, tunedBiases, tunedHeadB, testB);
-      const accA = evalWith(tuned, tunedBiases, headA, testA);
+      const tunedHeadB: Head = { kernel: tuned[L - 1], bias: tunedBiases[L - 1] };
+      const valAccB = evalWith(tuned, tunedBiases, tunedHeadB, valB);
+      const valAccA = evalWith(tuned, tunedBiases, headA, valA);
+      const accB = evalWith(tuned, tunedBiases, tunedHeadB, tasks.testB);
+      const accA = evalWith(tuned, tunedBiases, headA, tasks.testA);
       // Intruders per hidden matrix, in torch layout (output space), summed over matrices.
       const tunedSvd = hiddenLayers.map((l) => svd(T(tuned[l])));
       const cos = hiddenLayers.map((l) => maxCosinesFromSvd(baseSvd[l], tunedSvd[l], cfg.k));
-      const count = (eps: number) => cos.reduce((s, c) => s + c.filter((v) => v < eps).length, 0);
-      for (const eps of cfg.epsilons) curve.push({ method: m.label, epsilon: eps, intruders: count(eps) });
-      hiddenLayers.forEach((l) =>
-        tunedSvd[l].S.slice(0, 40).forEach((s, i) =>
-          spectra.push({ method: m.label, layer: `W${l + 1}`, index: i + 1, sigma: s }),
-        ),
-      );
-      // ΔW = W_merged − W0 per hidden matrix; values under 1e-4·σ₁ are float32 rounding of a low-rank update.
+      const count = (eps: number) => cos.reduce((sum, c) => sum + c.filter((v) => v < eps).length, 0);
       const deltaS = hiddenLayers.map(
         (l) =>
           svd(
-            tuned[l].map((r, i) => r.map((v, j) => v - b0.kernels[l][i][j])),
+            tuned[l].map((row, i) => row.map((v, j) => v - b0.kernels[l][i][j])),
             { vectors: false },
           ).S,
       );
-      hiddenLayers.forEach((l) =>
-        deltaS[l].slice(0, 40).forEach((s, i) => {
-          if (s >= 1e-4 * deltaS[l][0])
-            deltaSpectra.push({ method: m.label, layer: `ΔW${l + 1}`, index: i + 1, sigma: s });
-        }),
-      );
-      const row: Row = {
-        method: m.label,
+      const p: FtPoint = {
+        method: label,
+        group,
+        lr,
+        valAccB,
+        valForgetting: baseValAccA - valAccA,
         accA,
         accB,
         forgetting: baseAccA - accA,
-        intrudersAt05: count(0.5),
-        intrudersAt06: count(0.6),
-        intrudersAt07: count(0.7),
-        intrudersAt08: count(0.8),
-        intrudersAtScaleEps: count(cfg.scaleEpsilon),
+        intruders: cfg.epsilons.map(count),
         relChangeW1: relativeWeightChange(b0.kernels[0], tuned[0]),
         effRankDeltaW1: effectiveRank(deltaS[0]),
       };
-      results.push(row);
-      // Intervention: scale the intruders (at scaleEpsilon) of both hidden matrices by λ.
-      const intr = cos.map((c) => c.map((v, j) => (v < cfg.scaleEpsilon ? j : -1)).filter((j) => j >= 0));
-      for (const lambda of cfg.scaleLambdas) {
-        const body = hiddenLayers.map((l) => scaled(T(tuned[l]), tunedSvd[l], intr[l], lambda));
-        scaling.push({
-          method: m.label,
-          lambda,
-          intruders: count(cfg.scaleEpsilon),
-          accA: evalWith(body, tunedBiases, headA, testA),
-          accB: evalWith(body, tunedBiases, tunedHeadB, testB),
-          accAUnscaled: accA,
-          accBUnscaled: accB,
+      points.push(p);
+      detail.set(p, () => {
+        hiddenLayers.forEach((l) => {
+          tunedSvd[l].S.slice(0, 40).forEach((v, i) =>
+            spectra.push({ method: label, layer: `W${l + 1}`, index: i + 1, sigma: v }),
+          );
+          // Values under 1e-4·σ₁ are float32 rounding of a low-rank update.
+          deltaS[l].slice(0, 40).forEach((v, i) => {
+            if (v >= 1e-4 * deltaS[l][0])
+              deltaSpectra.push({ method: label, layer: `ΔW${l + 1}`, index: i + 1, sigma: v });
+          });
         });
-      }
-    }
-    return { baseAccA, cached, curve, results, spectra, deltaSpectra, scaling };
+        // Intervention: scale the intruders (at scaleEpsilon) of both hidden matrices by λ.
+        const intr = cos.map((c) => c.map((v, j) => (v < cfg.scaleEpsilon ? j : -1)).filter((j) => j >= 0));
+        for (const lambda of cfg.scaleLambdas) {
+          const bodyK = hiddenLayers.map((l) => scaled(T(tuned[l]), tunedSvd[l], intr[l], lambda));
+          scaling.push({
+            method: label,
+            lambda,
+            intruders: count(cfg.scaleEpsilon),
+            accA: evalWith(bodyK, tunedBiases, headA, tasks.testA),
+            accB: evalWith(bodyK, tunedBiases, tunedHeadB, tasks.testB),
+            accAUnscaled: accA,
+            accBUnscaled: accB,
+          });
+        }
+      });
+      return p;
+    };
+
+    const r0 = cfg.ranks[0];
+    const loraLabel = (r: number, alpha: number) => `LoRA r=${r} α=${alpha}`;
+    const full = await selectOnValidation(cfg.fullLrs, async (lr) => (await fineTune("full FT", "full", lr)).valAccB);
+    const lora1 = await selectOnValidation(
+      cfg.loraLrs,
+      async (lr) => (await fineTune(loraLabel(r0, 2 * r0), "lora1", lr, r0, 2 * r0)).valAccB,
+    );
+    // Matched comparison on validation: the highest task-B accuracy both reach, least forgetting there.
+    const pick = (g: FtPoint["group"]) =>
+      points.filter((p) => p.group === g).map((p) => ({ acc: p.valAccB, forgetting: p.valForgetting, p }));
+    const target = matchedAccuracy([pick("full"), pick("lora1")]);
+    const fullPick = leastForgettingAt(pick("full"), target)!.p;
+    const loraPick = leastForgettingAt(pick("lora1"), target)!.p;
+    const lr1Best = points.find((p) => p.group === "lora1" && p.lr === lora1.best)!;
+    for (const r of cfg.ranks.slice(1))
+      await fineTune(loraLabel(r, 2 * r), "rank", rankScaledLr(lora1.best, r0, r), r, 2 * r);
+    await fineTune(
+      loraLabel(cfg.fixedAlphaRank, cfg.fixedAlpha),
+      "rank",
+      rankScaledLr(lora1.best, r0, cfg.fixedAlphaRank),
+      cfg.fixedAlphaRank,
+      cfg.fixedAlpha,
+    );
+    for (const p of new Set([fullPick, loraPick, ...points.filter((x) => x.group === "rank")])) detail.get(p)!();
+    return {
+      seed: s,
+      baseAccA,
+      baseValAccA,
+      cached,
+      points,
+      selections: { full, lora1 },
+      matched: { target, full: points.indexOf(fullPick), lora1: points.indexOf(loraPick) },
+      lora1Best: points.indexOf(lr1Best),
+      spectra,
+      deltaSpectra,
+      scaling,
+    };
   } finally {
     net.dispose();
   }

@@ -28,10 +28,14 @@ export interface RankMeConfig extends PaperConfig {
   lr: number;
   /** Invariance weight λ (paper 25). */
   inv: number;
-  /** Covariance weights ν swept in each sweep. */
+  /** The ν-sweep: covariance weights tried at variance weight `mainVar`. */
   covWeights: number[];
-  /** Variance weights μ, one ν-sweep each; the Spearman check uses the sweep at μ = 25. */
+  /** The μ-sweep: variance weights tried at covariance weight `mainCov`. */
   varWeights: number[];
+  /** μ held fixed in the ν-sweep (the paper's default 25). */
+  mainVar: number;
+  /** ν held fixed in the μ-sweep (the paper's default 1). */
+  mainCov: number;
   augment: AugmentOptions;
   /** Probe every this many steps, on this many fixed un-augmented training digits. */
   probeEvery: number;
@@ -41,10 +45,18 @@ export interface RankMeConfig extends PaperConfig {
 }
 
 export interface RankMeRun {
-  sweep: string;
+  /** The one-hyperparameter sweeps this run belongs to ("ν-sweep", "μ-sweep"; the shared run is in both). */
+  sweeps: string[];
   mu: number;
   nu: number;
+  /** RankMe of the raw embedding matrix (the paper's definition, no centring). */
   rankMe: number;
+  /** RankMe of the column-centred embeddings (the spread around the mean embedding). */
+  rankMeCentred: number;
+  /** Mean Euclidean norm of the embedding rows. */
+  embNorm: number;
+  /** Norm of the mean embedding (the part centring removes). */
+  meanNorm: number;
   rankMeRep: number;
   probeAcc: number;
   probeTrainAcc: number;
@@ -65,14 +77,14 @@ export interface RankMeSelection {
   lost: number;
 }
 
-/** One protocol seed: the whole (μ, ν) grid. */
+/** One protocol seed: both one-hyperparameter sweeps. */
 export interface RankMeSeedRun {
   seed: number;
   trainExamples: number;
   testExamples: number;
   runs: RankMeRun[];
-  /** Spearman(RankMe, probe accuracy) over the ν-sweep at μ = 25 (NaN without one of ≥ 3 runs). */
-  spearmanMainSweep: number;
+  /** Spearman(RankMe, probe accuracy) within each sweep (NaN for a sweep of < 3 runs). */
+  spearman: Record<string, number>;
   spearmanAllRuns: number;
   spearmanAllRunsRepresentationRank: number;
   selection: RankMeSelection[];
@@ -83,6 +95,38 @@ export interface RankMeSeedRun {
 
 export interface RankMeResult {
   seeds: RankMeSeedRun[];
+}
+
+/** The runs of one seed: the ν-sweep at μ = mainVar and the μ-sweep at ν = mainCov (shared point once). */
+export function rankMeGrid(cfg: RankMeConfig): Array<{ mu: number; nu: number; sweeps: string[] }> {
+  const grid: Array<{ mu: number; nu: number; sweeps: string[] }> = cfg.covWeights.map((nu) => ({
+    mu: cfg.mainVar,
+    nu,
+    sweeps: ["ν-sweep"],
+  }));
+  for (const mu of cfg.varWeights) {
+    const same = grid.find((g) => g.mu === mu && g.nu === cfg.mainCov);
+    if (same) same.sweeps.push("μ-sweep");
+    else grid.push({ mu, nu: cfg.mainCov, sweeps: ["μ-sweep"] });
+  }
+  return grid;
+}
+
+/** Mean row norm and the norm of the mean row. */
+function norms(m: { data: Float32Array; cols: number }): { embNorm: number; meanNorm: number } {
+  const rows = m.data.length / m.cols;
+  const mu = new Float64Array(m.cols);
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    let sq = 0;
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[i * m.cols + j];
+      sq += v * v;
+      mu[j] += v / rows;
+    }
+    total += Math.sqrt(sq);
+  }
+  return { embNorm: total / rows, meanNorm: Math.hypot(...mu) };
 }
 
 /** Row-major float32 block → float64 ml-matrix. */
@@ -113,7 +157,7 @@ function selectBy<T>(xs: T[], key: (x: T) => number): T {
   return xs.reduce((best, x) => (key(x) > key(best) ? x : best));
 }
 
-async function runSeed(
+async function runOneSeed(
   cfg: RankMeConfig,
   s: number,
   progress: (label: string, step: number) => void,
@@ -123,11 +167,11 @@ async function runSeed(
   const { train, test } = trainTestSplit(all, { testFraction: cfg.testExamples / all.n, seed: s + 1 });
   const probeSet = subset(train, new Rng(s + 2).permutation(train.n).slice(0, Math.min(cfg.probeSamples, train.n)));
   const dim = train.dim;
-  const grid = cfg.varWeights.flatMap((mu) => cfg.covWeights.map((nu) => ({ mu, nu })));
+  const grid = rankMeGrid(cfg);
   const runs: RankMeRun[] = [];
   const trajectory: RankMeSeedRun["trajectory"] = [];
   const losses: RankMeSeedRun["losses"] = [];
-  for (const [r, { mu, nu }] of grid.entries()) {
+  for (const [r, { mu, nu, sweeps }] of grid.entries()) {
     seed(s + 100 * r);
     const label = `μ=${mu} ν=${nu}`;
     const model = new JointEmbeddingModel({ encoder: cfg.encoder, projector: cfg.projector });
@@ -157,7 +201,7 @@ async function runSeed(
       },
     });
     for (const p of probe.rows())
-      trajectory.push({ run: label, sweep: `μ=${mu}`, step: p.step, target: p.target, rankMe: p.value });
+      trajectory.push({ run: label, sweep: sweeps.join(", "), step: p.step, target: p.target, rankMe: p.value });
     for (const l of res.losses) losses.push({ run: label, ...l });
     // Final RankMe on all training embeddings (N ≫ K avoids RankMe's small-sample bias).
     const emb = mapRows(train.x, dim, (b) => model.embed(b));
@@ -168,11 +212,14 @@ async function runSeed(
       lambda: cfg.ridgeLambda,
       numClasses: 10,
     });
+    const embM = toMatrix(emb);
     runs.push({
-      sweep: `μ=${mu}`,
+      sweeps,
       mu,
       nu,
-      rankMe: rankMe(toMatrix(emb)),
+      rankMe: rankMe(embM),
+      rankMeCentred: rankMe(embM, { center: true }),
+      ...norms(emb),
       rankMeRep: rankMe(toMatrix(repTrain)),
       probeAcc: probeRes.accuracy,
       probeTrainAcc: probeRes.trainAccuracy,
@@ -182,33 +229,37 @@ async function runSeed(
       probeSeconds: probe.seconds,
     });
   }
-  const main = runs.filter((r) => r.mu === 25);
-  const selection = [...(main.length ? [{ pool: "ν-sweep at μ=25", runs: main }] : []), { pool: "all runs", runs }].map(
-    ({ pool, runs: rs }) => {
-      const byRank = selectBy(rs, (r) => r.rankMe);
-      const oracle = selectBy(rs, (r) => r.probeAcc);
-      return {
-        pool,
-        rankMePick: `μ=${byRank.mu} ν=${byRank.nu}`,
-        rankMeAcc: byRank.probeAcc,
-        oraclePick: `μ=${oracle.mu} ν=${oracle.nu}`,
-        oracleAcc: oracle.probeAcc,
-        lost: oracle.probeAcc - byRank.probeAcc,
-      };
-    },
-  );
+  const pools = [
+    ...["ν-sweep", "μ-sweep"].map((pool) => ({ pool, runs: runs.filter((r) => r.sweeps.includes(pool)) })),
+    { pool: "all runs", runs },
+  ].filter((p) => p.runs.length > 0);
+  const selection = pools.map(({ pool, runs: rs }) => {
+    const byRank = selectBy(rs, (r) => r.rankMe);
+    const oracle = selectBy(rs, (r) => r.probeAcc);
+    return {
+      pool,
+      rankMePick: `μ=${byRank.mu} ν=${byRank.nu}`,
+      rankMeAcc: byRank.probeAcc,
+      oraclePick: `μ=${oracle.mu} ν=${oracle.nu}`,
+      oracleAcc: oracle.probeAcc,
+      lost: oracle.probeAcc - byRank.probeAcc,
+    };
+  });
+  const spearmanIn: Record<string, number> = {};
+  for (const { pool, runs: rs } of pools.filter((p) => p.pool !== "all runs"))
+    spearmanIn[pool] =
+      rs.length >= 3
+        ? spearman(
+            rs.map((r) => r.rankMe),
+            rs.map((r) => r.probeAcc),
+          )
+        : NaN;
   return {
     seed: s,
     trainExamples: train.n,
     testExamples: test.n,
     runs,
-    spearmanMainSweep:
-      main.length >= 3
-        ? spearman(
-            main.map((r) => r.rankMe),
-            main.map((r) => r.probeAcc),
-          )
-        : NaN,
+    spearman: spearmanIn,
     spearmanAllRuns: spearman(
       runs.map((r) => r.rankMe),
       runs.map((r) => r.probeAcc),
@@ -223,17 +274,9 @@ async function runSeed(
   };
 }
 
-export async function runRankMe(cfg: RankMeConfig, ctx: PaperContext): Promise<RankMeResult> {
-  const perSeed = cfg.varWeights.length * cfg.covWeights.length * cfg.steps;
-  const total = perSeed * cfg.seeds.length;
-  const seeds: RankMeSeedRun[] = [];
-  for (const [i, s] of cfg.seeds.entries()) {
-    const prefix = cfg.seeds.length > 1 ? `seed ${s}: ` : "";
-    seeds.push(
-      await runSeed(cfg, s, (label, step) =>
-        ctx.onProgress?.({ label: prefix + label, step: i * perSeed + step, total }),
-      ),
-    );
-  }
-  return { seeds };
+/** One protocol seed's share (runPaper runs seeds as independent jobs). */
+export async function runRankMeSeed(cfg: RankMeConfig, s: number, ctx: PaperContext): Promise<RankMeSeedRun> {
+  const total = rankMeGrid(cfg).length * cfg.steps;
+  const prefix = cfg.seeds.length > 1 ? `seed ${s}: ` : "";
+  return runOneSeed(cfg, s, (label, step) => ctx.onProgress?.({ label: prefix + label, step, total }));
 }

@@ -13,7 +13,11 @@ export function richLazyFigures(r: RichLazyResult, cfg: RichLazyConfig, paired: 
   const specs = initSpecs(cfg);
   const agg = aggregate(r.runs, specs, cfg.tasks);
   const finite = agg.filter(
-    (x) => Number.isFinite(x.dW as number) && Number.isFinite(x.KA as number) && Number.isFinite(x.RA as number),
+    (x) =>
+      Number.isFinite(x.dW as number) &&
+      Number.isFinite(x.KA as number) &&
+      Number.isFinite(x.KAdecision as number) &&
+      Number.isFinite(x.RA as number),
   );
   const byRank = finite.filter((x) => x.kind === "random");
   const effOpts = (y: string, title: string, yTitle: string) => ({
@@ -43,7 +47,15 @@ export function richLazyFigures(r: RichLazyResult, cfg: RichLazyConfig, paired: 
       { name: "rich-lazy-dw-bars", spec: bar("dW", "Weight change ‖ΔW‖_F (mean ± std over seeds)", "‖W_T − W₀‖_F") },
       {
         name: "rich-lazy-ka-bars",
-        spec: bar("KA", "Tangent-kernel alignment before vs after training (mean ± std)", "KA"),
+        spec: bar("KA", "Tangent-kernel alignment before vs after training, logits of every step (mean ± std)", "KA"),
+      },
+      {
+        name: "rich-lazy-ka-decision-bars",
+        spec: bar(
+          "KAdecision",
+          "Second series: tangent-kernel alignment over the decision-step logits only (mean ± std)",
+          "KA (decision step)",
+        ),
       },
       {
         name: "rich-lazy-ra-bars",

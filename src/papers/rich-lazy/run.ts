@@ -29,8 +29,13 @@ export interface RichLazyConfig extends PaperConfig {
   momentum: number;
   /** W_G = gain·𝒩(0,1)/√N. */
   gain: number;
-  /** Trials whose decision-step logits form the tangent kernel (rows = trials × outputs). */
+  /** Trials whose decision-step logits form the decision-step tangent kernel (rows = trials × outputs). */
   kernelTrials: number;
+  /**
+   * Trials whose logits at every time step form the all-steps tangent kernel, as the paper
+   * computes KA (rows = steps × trials × outputs; its cost grows with rows², hence fewer trials).
+   */
+  kernelTrialsAll: number;
   /** Trials whose last-step hidden states form the representation Gram matrix. */
   repTrials: number;
 }
@@ -84,6 +89,8 @@ function validate(cfg: RichLazyConfig): void {
   if (!Array.isArray(cfg.ranks) || cfg.ranks.length === 0) fail("config.ranks", "must be a non-empty array");
   for (const r of cfg.ranks)
     if (!Number.isInteger(r) || r < 1) fail("config.ranks", `entry ${r} is not a positive integer`);
+  for (const k of ["kernelTrials", "kernelTrialsAll", "repTrials"] as const)
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) fail(`config.${k}`, `must be a positive integer, got ${cfg[k]}`);
   if (!Number.isInteger(cfg.alignedRank) || cfg.alignedRank < 0 || cfg.alignedRank > 3)
     fail("config.alignedRank", `must be 0..3, got ${cfg.alignedRank}`);
   for (const s of cfg.seeds)
@@ -100,7 +107,10 @@ export interface RunRecord extends Row {
   effRank: number;
   dW: number;
   relDW: number;
+  /** Tangent-kernel alignment over the logits of every time step (the paper's KA). */
   KA: number;
+  /** The same over the decision-step logits only (the earlier series). */
+  KAdecision: number;
   RA: number;
   acc: number;
   finalLoss: number;
@@ -129,6 +139,7 @@ async function oneGroup(
   const { wIn, wOut } = proto.weights();
   proto.dispose();
   const kBatch: TrialBatch = task.sample(cfg.kernelTrials, new Rng(groupSeed + 1));
+  const kAllBatch: TrialBatch = task.sample(cfg.kernelTrialsAll, new Rng(groupSeed + 5));
   const rBatch: TrialBatch = task.sample(cfg.repTrials, new Rng(groupSeed + 2));
   const eBatch: TrialBatch = task.sample(512, new Rng(groupSeed + 3));
   const lastStep = task.decisionSteps[task.decisionSteps.length - 1];
@@ -151,6 +162,7 @@ async function oneGroup(
     });
     const W0 = rnn.weights();
     const k0 = tangentKernel(W0, kBatch, { steps: task.decisionSteps });
+    const k0All = tangentKernel(W0, kAllBatch);
     const h0 = hiddenAt(rnn, rBatch, lastStep);
     const cb = onRun(`${task.name} seed ${s} ${spec.label}`);
     const tr = await trainRNN(rnn, task, {
@@ -167,6 +179,7 @@ async function oneGroup(
         losses.push({ task: task.name, init: spec.label, seed: s, iteration: l.iteration, loss: l.loss });
     const WT = rnn.weights();
     let KA = NaN,
+      KAdecision = NaN,
       RA = NaN,
       acc = NaN,
       dW = NaN,
@@ -174,7 +187,8 @@ async function oneGroup(
     if (!tr.diverged) {
       dW = diffNorm(WT.w, W0.w);
       relDW = relativeWeightChange(W0.w, WT.w);
-      KA = kernelAlignment(k0, tangentKernel(WT, kBatch, { steps: task.decisionSteps }));
+      KA = kernelAlignment(k0All, tangentKernel(WT, kAllBatch));
+      KAdecision = kernelAlignment(k0, tangentKernel(WT, kBatch, { steps: task.decisionSteps }));
       const hT = hiddenAt(rnn, rBatch, lastStep);
       // A network whose last-step activity is all zero has no Gram matrix to align.
       RA = frobenius(h0) > 0 && frobenius(hT) > 0 ? representationAlignment(h0, hT) : NaN;
@@ -191,6 +205,7 @@ async function oneGroup(
       dW,
       relDW,
       KA,
+      KAdecision,
       RA,
       acc,
       finalLoss: tr.losses[tr.losses.length - 1]?.loss ?? NaN,
@@ -214,7 +229,7 @@ export function aggregate(runs: RunRecord[], specs: InitSpec[], tasks: string[])
         label: `${task} · ${spec.label}`,
         n: 0,
       };
-      for (const m of ["effRank", "dW", "relDW", "KA", "RA", "acc"] as const) {
+      for (const m of ["effRank", "dW", "relDW", "KA", "KAdecision", "RA", "acc"] as const) {
         const v = rs.map((r) => r[m]).filter((x) => Number.isFinite(x));
         row[m] = v.length ? mean(v) : NaN;
         row[`${m}Std`] = v.length > 1 ? std(v) : 0;
