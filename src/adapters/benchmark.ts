@@ -9,7 +9,7 @@ import { fail } from "../core/validate";
 import { capturedVariance } from "../metrics/captured-variance";
 import { setMethodColor } from "../plot/theme";
 import type { VegaLiteSpec } from "../plot/specs";
-import type { AdaptedMLP, CalibrationBatch } from "./mlp";
+import type { AdaptedModel, CalibrationBatch } from "./adapted-model";
 import { adapterNames } from "./registry";
 import type { DenseAdapter } from "./types";
 
@@ -29,6 +29,11 @@ export interface BenchVariant {
   family: string;
   /** Entry-specific settings the hooks read (not passed to the adapter). */
   settings?: Record<string, number | string | boolean>;
+  /**
+   * Id of another variant whose validation-selected learning rate this one uses, instead of
+   * a grid of its own (a sweep at one fixed lr, e.g. rsLoRA's rank sweep). That variant runs first.
+   */
+  lrFrom?: string;
 }
 
 /** The benchmark's scale, from which entries size their variants. */
@@ -40,6 +45,9 @@ export interface BenchScale {
   xsTinyRank: number;
   /** Hidden widths of the MLP (the adapted matrices are 784×h1, h1×h2, ...). */
   hidden: number[];
+  /** Ranks of rsLoRA's rank sweep (α fixed at sweepAlpha; LoRA's α/r against rsLoRA's α/√r); [] = no sweep. */
+  sweepRanks: number[];
+  sweepAlpha: number;
 }
 
 /** Where a run stands when a hook is called. */
@@ -55,7 +63,7 @@ export interface BenchRunContext {
 
 export interface BenchModelContext extends BenchRunContext {
   /** The wrapped model (its adapters may be replaced by an init hook). */
-  model: AdaptedMLP;
+  model: AdaptedModel;
   /** Adapted layer indices. */
   layers: number[];
   /** Calibration batches of task-B training data (data-driven inits). */
@@ -99,6 +107,9 @@ export interface RunRecord {
   accA: number;
   accB: number;
   lossB: number;
+  /** Task-B loss and accuracy on the validation split carved from the training data (the lr is selected on it). */
+  valLossB?: number;
+  valAccB?: number;
   layers: LayerStats[];
   /** Per-method diagnostics from the entry's hooks (SORSA orthogonality error, EVA ranks, ...). */
   extra: BenchExtras;
@@ -172,6 +183,13 @@ export function benchVariants(scale: BenchScale): Array<BenchVariant & { method:
       fail(`variant "${v.id}".tier`, `unknown tier "${v.tier}" (known: ${BENCH_TIERS.join(", ")})`);
     if (typeof v.family !== "string" || !v.family) fail(`variant "${v.id}".family`, "must name a learning-rate family");
   });
+  all.forEach((v) => {
+    if (v.lrFrom === undefined) return;
+    const src = all.find((x) => x.id === v.lrFrom);
+    if (!src) fail(`variant "${v.id}".lrFrom`, `names no variant ("${v.lrFrom}")`);
+    if (src.lrFrom !== undefined)
+      fail(`variant "${v.id}".lrFrom`, `"${v.lrFrom}" takes its own lr from another variant`);
+  });
   return [...all.filter((v) => v.tier !== "tiny"), ...all.filter((v) => v.tier === "tiny")];
 }
 
@@ -189,6 +207,8 @@ export function withRunSeed(config: Record<string, unknown>, ctx: BenchRunContex
 export function capturedVarianceW1(ctx: BenchModelContext): BenchExtras {
   const a0 = ctx.model.adapters[ctx.layers[0]] as (DenseAdapter & { A?: tf.Variable }) | null;
   if (!a0 || !(a0.A instanceof tf.Variable)) return {};
-  const xs = ctx.calibration.flatMap((b) => b.x.arraySync());
+  const ins = ctx.model.layerInputs(ctx.calibration, [ctx.layers[0]])[0];
+  const xs = ins.flatMap((t) => t.arraySync());
+  ins.forEach((t) => t.dispose());
   return { capturedVarianceW1: capturedVariance(xs, a0.A.arraySync() as number[][]) };
 }

@@ -6,6 +6,8 @@ export * from "./registry";
 export * from "./benchmark";
 export * from "./bench-report";
 export * from "./mlp";
+export * from "./adapted-model";
+export * from "./transformer";
 export { AdapterBase, ResidualLoraBase, W0KeepingAdapter } from "./common";
 export * from "./lora";
 export * from "./rslora";

@@ -2,12 +2,13 @@
 // forward uses x·W0 + adapter path for adapted layers (e.g. LoRA: W0 + s·A B), and only
 // the adapters' variables (plus, optionally, the last layer as a new head) train.
 import * as tf from "@tensorflow/tfjs";
-import { crossEntropy, Labels } from "../nn/losses";
+import { crossEntropy } from "../nn/losses";
 import { MLP } from "../nn/mlp";
 import { assertKnownOptions, fail } from "../core/validate";
 import { TrainHook } from "../train/loop";
 import { createAdapter } from "./registry";
 import { DenseAdapter } from "./types";
+import { AdaptedModel, CalibrationBatch } from "./adapted-model";
 import "./all"; // the registry list, so createAdapter(name) works however this module is imported
 
 export interface AdaptMLPOptions {
@@ -21,7 +22,7 @@ export interface AdaptMLPOptions {
   trainHead?: boolean;
 }
 
-export class AdaptedMLP {
+export class AdaptedMLP implements AdaptedModel {
   readonly mlp: MLP;
   /** adapters[l] is the adapter of layer l, or null. */
   readonly adapters: (DenseAdapter | null)[];
@@ -68,6 +69,29 @@ export class AdaptedMLP {
       }
       return h;
     });
+  }
+
+  kernel(l: number): tf.Variable<tf.Rank.R2> {
+    const w = this.mlp.weights[l];
+    if (!w) fail("l", `is ${l}; the MLP has ${this.mlp.weights.length} layers`);
+    return w;
+  }
+
+  /** Inputs [batch, in] of the listed layers when the base MLP (W0 everywhere) runs on each batch. */
+  layerInputs(batches: CalibrationBatch[], layers: number[]): tf.Tensor2D[][] {
+    const out: tf.Tensor2D[][] = layers.map(() => []);
+    for (const b of batches) {
+      tf.tidy(() => {
+        let h: tf.Tensor2D = b.x;
+        for (let l = 0; l <= Math.max(...layers); l++) {
+          const k = layers.indexOf(l);
+          if (k >= 0) out[k].push(tf.keep(h.clone()));
+          const z = tf.add(tf.matMul(h, this.mlp.weights[l]), this.mlp.biases[l] ?? 0) as tf.Tensor2D;
+          h = this.act(z);
+        }
+      });
+    }
+    return out;
   }
 
   /** Trainable variables: adapter parameters (+ head when trainHead). */
@@ -221,11 +245,7 @@ export class AdaptedMLP {
   }
 }
 
-/** One calibration batch: inputs [batch, in] and class labels. */
-export interface CalibrationBatch {
-  x: tf.Tensor2D;
-  y: Labels;
-}
+export type { CalibrationBatch } from "./adapted-model";
 
 export interface TrainableParameterSummary {
   /** Adapter parameters (the budget the benchmark matches). */

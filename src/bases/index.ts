@@ -1,1 +1,2 @@
 export * from "./fashion-mlp";
+export * from "./char-lm";

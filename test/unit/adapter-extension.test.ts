@@ -76,6 +76,7 @@ test("a fixture method registered in the test joins the benchmark's variants, ru
       evalEvery: 3,
       earlySteps: [3],
       calibrationBatches: 1,
+      char: null,
     };
     const run = await runPaper<AdaptersCompareResult, AdaptersCompareConfig>("adapters-compare", {
       size: "smoke",

@@ -45,7 +45,14 @@ test("the variant list comes from the entries: full FT first, non-tiny tiers, th
   assert.deepEqual(ids, [
     "full FT",
     "LoRA r=4",
+    "LoRA α/r r=1 (sweep)",
+    "LoRA α/r r=4 (sweep)",
+    "LoRA α/r r=16 (sweep)",
+    "LoRA α/r r=64 (sweep)",
     "rsLoRA r=4",
+    "rsLoRA α/√r r=4 (sweep)",
+    "rsLoRA α/√r r=16 (sweep)",
+    "rsLoRA α/√r r=64 (sweep)",
     "PiSSA r=4",
     "LoRA-GA r=4",
     "EVA r=4",
@@ -100,6 +107,7 @@ test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier 
 });
 
 test("a tiny end-to-end run: records and curves through train(), entry extras, the checks and views computed from the records", async () => {
+  await backendReady();
   const cfg: AdaptersCompareConfig = {
     ...ADAPTERS_COMPARE_PRESETS.smoke,
     seeds: [0, 1],
@@ -111,12 +119,23 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
     earlySteps: [2],
     calibrationBatches: 1,
     methods: ["full FT", "LoRA r=4", "EVA r=4", "SORSA r=4"],
+    char: null,
   };
   const out = await runAdaptersBenchmark(cfg);
   assert.deepEqual([...new Set(out.records.map((r) => r.id))], cfg.methods);
+  // Seed-major: each seed's job returns every variant (runPaper runs the seeds in workers).
+  // Selection per variant and seed on the seed's validation split (smoke: a one-point grid, no extension).
+  assert.deepEqual(
+    out.selections["LoRA r=4"].map((x) => [x.tried, x.best, x.extended]),
+    [
+      [[3e-3], 3e-3, false],
+      [[3e-3], 3e-3, false],
+    ],
+  );
+  assert.ok(out.records.every((r) => Number.isFinite(r.valLossB) && r.lr === (r.method === "full" ? 1e-3 : r.lr)));
   assert.deepEqual(
     out.records.map((r) => r.seed),
-    [0, 1, 0, 1, 0, 1, 0, 1],
+    [0, 0, 0, 0, 1, 1, 1, 1],
   );
   for (const r of out.records) {
     assert.deepEqual(
@@ -157,6 +176,7 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
     records: out.records.filter((r) => ["full FT", "LoRA r=4", "EVA r=4"].includes(r.id)),
     baseAccA: out.baseAccA,
     settings: out.settings,
+    selections: {},
     variants: ["full FT", "LoRA r=4", "EVA r=4"],
   };
   const paper = getPaper("eva");

@@ -149,7 +149,9 @@ export function evaRankAllocation(
   pool.sort((a, b) => b.v - a.v || a.layer - b.layer || a.j - b.j);
   const ranks = new Array<number>(explainedVarianceRatios.length).fill(0);
   for (const p of pool.slice(0, r * explainedVarianceRatios.length)) ranks[p.layer]++;
-  return { ranks, alphas: ranks.map((rl) => (alpha * rl) / r) };
+  const alphas = ranks.map((rl) => alpha * (rl / r));
+  if (!alphas.every(Number.isFinite)) fail("opts.alpha", `${alpha} is too large: α · r_l / r overflows float64`);
+  return { ranks, alphas };
 }
 
 export class EvaAdapter extends LoraAdapter {

@@ -4,7 +4,6 @@
 // uniform-rank adapters by EVA adapters of ranks r_l with α_l = α·r_l/r. It records the
 // ranks, the PCA batches used, the variance each layer's initial A explains, and (like
 // LoRA) the first layer's captured input variance.
-import * as tf from "@tensorflow/tfjs";
 import { barChart } from "../../plot/specs";
 import { AdapterBenchEntry, BenchExtras, BenchModelContext, capturedVarianceW1, withRunSeed } from "../benchmark";
 import { EvaAdapter, evaPca, evaRankAllocation } from "./adapter";
@@ -14,27 +13,12 @@ export const EVA_BENCH_RHO = 2;
 
 function redistribute(ctx: BenchModelContext): BenchExtras {
   const { model, layers, calibration, config } = ctx;
-  const net = model.mlp;
   const rho = Number(ctx.variant.settings?.rho ?? EVA_BENCH_RHO);
-  const act = net.config.activation;
-  const inputs: tf.Tensor2D[][] = layers.map(() => []);
-  for (const b of calibration) {
-    tf.tidy(() => {
-      let h: tf.Tensor2D = b.x;
-      for (let l = 0; l <= Math.max(...layers); l++) {
-        const k = layers.indexOf(l);
-        if (k >= 0) inputs[k].push(tf.keep(h.clone()));
-        const z = tf.add(tf.matMul(h, net.weights[l]), net.biases[l] ?? 0) as tf.Tensor2D;
-        h = act === "relu" ? tf.relu(z) : act === "tanh" ? tf.tanh(z) : z;
-      }
-    });
-  }
+  const inputs = model.layerInputs(calibration, layers);
   const r = config.r as number;
   const alpha = (config.alpha as number | undefined) ?? r;
   const cap = Math.round(rho * r);
-  const pcas = layers.map((l, k) =>
-    evaPca(inputs[k], Math.min(cap, net.weights[l].shape[0], net.weights[l].shape[1]), { tau: 0.99 }),
-  );
+  const pcas = layers.map((l, k) => evaPca(inputs[k], Math.min(cap, ...model.kernel(l).shape), { tau: 0.99 }));
   inputs.flat().forEach((t) => t.dispose());
   const alloc = evaRankAllocation(
     pcas.map((p) => p.explainedVarianceRatio),
@@ -47,7 +31,7 @@ function redistribute(ctx: BenchModelContext): BenchExtras {
       model.adapters[l] = null;
       return;
     }
-    const ad = new EvaAdapter(net.weights[l], { ...(config as { r: number }), r: rl, alpha: alloc.alphas[k] });
+    const ad = new EvaAdapter(model.kernel(l), { ...(config as { r: number }), r: rl, alpha: alloc.alphas[k] });
     ad.initFromPca(pcas[k]);
     model.adapters[l] = ad;
   });

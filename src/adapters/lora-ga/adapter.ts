@@ -61,6 +61,8 @@ const KEYS = ["r", "alpha", "rslora", "variant", "direction", "scale", "gamma", 
 
 /** Indices of the singular directions given to A and B (0-based). */
 export function loraGaDirections(direction: LoraGaDirection, r: number): { a: number[]; b: number[] } {
+  // A rank is bounded by a matrix dimension; 2^24 is far above any layer and keeps the index lists small.
+  if (!Number.isInteger(r) || r <= 0 || r > 2 ** 24) fail("r", `must be a positive integer ≤ 2^24, got ${String(r)}`);
   switch (direction) {
     case "ArB2r":
       return { a: range(0, r), b: range(r, 2 * r) };
@@ -68,6 +70,8 @@ export function loraGaDirections(direction: LoraGaDirection, r: number): { a: nu
       return { a: range(r, 2 * r), b: range(0, r) };
     case "ArBr":
       return { a: range(1, 2 * r, 2), b: range(0, 2 * r, 2) };
+    default:
+      return fail("direction", `unknown direction ${JSON.stringify(direction)} (known: ArB2r, A2rBr, ArBr)`);
   }
 }
 

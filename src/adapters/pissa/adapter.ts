@@ -64,6 +64,9 @@ export class PissaAdapter extends ResidualLoraBase {
     this.initName = niter === null ? "pissa" : `pissa_niter_${niter}`;
     const d = niter === null ? svd(this.base) : svdTopK(this.base, r, { powerIters: niter, seed: seedValue });
     const root = d.S.slice(0, r).map((s) => Math.sqrt(s / this.scale));
+    // √(σ/scale) goes into float32 factors whose product must stay finite.
+    if (root.some((v) => !(v < 1.8e19)))
+      fail("config.alpha", `${alpha} is too small for r = ${r}: the PiSSA factors √(σ/scale) overflow float32`);
     this.singularValues = d.S.slice(0, r);
     const idx = range(0, r);
     this.setFactors(columns(d.U, idx, root), transpose(columns(d.V, idx, root)));

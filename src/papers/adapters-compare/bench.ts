@@ -39,7 +39,10 @@ export interface RunSetup {
   baseBiases: number[][];
   headB: { kernel: number[][]; bias: number[] };
   baseSvd: SVDResult[];
+  /** Task-B training examples the runs train on (the training set minus its validation part). */
   trainB: Dataset;
+  /** Validation part carved from task B's training set: the learning rate is selected on it. */
+  valB: Dataset;
   testA: Dataset;
   testB: Dataset;
   calibration: CalibrationBatch[];
@@ -64,15 +67,21 @@ function setWeights(net: MLP, kernels: number[][][], biases: number[][]): void {
   });
 }
 
-const T = (k: number[][]): number[][] => k[0].map((_, j) => k.map((r) => r[j]));
+export const T = (k: number[][]): number[][] => k[0].map((_, j) => k.map((r) => r[j]));
 
-/** Trains one variant with one seed; returns its record. */
-export async function runVariant(
+/** A trained run before its ΔW statistics: the record without layers, and the tuned kernels. */
+export interface TrainedRun {
+  record: Omit<RunRecord, "layers">;
+  tuned: number[][][];
+}
+
+/** Trains one variant with one seed; returns its record (validation and test measurements) and tuned kernels. */
+export async function trainVariant(
   setup: RunSetup,
   v: VariantSpec,
   seedValue: number,
   s: TrainSettings,
-): Promise<RunRecord> {
+): Promise<TrainedRun> {
   const { net } = setup;
   const L = net.weights.length;
   const hidden = Array.from({ length: L - 1 }, (_, l) => l);
@@ -146,25 +155,10 @@ export async function runVariant(
           const e = evaluate(net, setup.testB);
           return { testLossB: e.loss, testAccB: e.acc };
         })();
+  const val = evaluate(net, setup.valB);
   restoreHeadA();
   const accA = evaluate(net, setup.testA).acc;
-  const layers: LayerStats[] = hidden.map((l) => {
-    const d = tuned[l].map((row, i) => row.map((x, j) => x - setup.baseKernels[l][i][j]));
-    const S = svd(d, { vectors: false }).S;
-    const frob2 = S.reduce((acc, x) => acc + x * x, 0);
-    const cos = maxCosinesFromSvd(setup.baseSvd[l], svd(T(tuned[l])), s.k);
-    const intruders: Record<string, number> = {};
-    for (const e of s.epsilons) intruders[String(e)] = cos.filter((c) => c < e).length;
-    return {
-      layer: `W${l + 1}`,
-      sigma: S.slice(0, s.spectrumTop),
-      frob: Math.sqrt(frob2),
-      stableRank: S[0] > 0 ? frob2 / (S[0] * S[0]) : 0,
-      effRank: S[0] > 0 ? effectiveRank(S) : 0,
-      intruders,
-    };
-  });
-  return {
+  const record = {
     id: v.id,
     method: v.method,
     tier: v.tier,
@@ -178,7 +172,50 @@ export async function runVariant(
     accA,
     accB: finalB.testAccB,
     lossB: finalB.testLossB,
-    layers,
+    valLossB: val.loss,
+    valAccB: val.acc,
     extra,
   };
+  return { record, tuned };
+}
+
+/** ΔW statistics of one adapted matrix: spectrum of tuned − base, ranks, intruders against the base's SVD (of baseᵀ). */
+export function deltaStats(
+  layer: string,
+  base: number[][],
+  tuned: number[][],
+  baseSvd: SVDResult,
+  s: Pick<TrainSettings, "k" | "epsilons" | "spectrumTop">,
+): LayerStats {
+  const d = tuned.map((row, i) => row.map((x, j) => x - base[i][j]));
+  const S = svd(d, { vectors: false }).S;
+  const frob2 = S.reduce((acc, x) => acc + x * x, 0);
+  const cos = maxCosinesFromSvd(baseSvd, svd(T(tuned)), s.k);
+  const intruders: Record<string, number> = {};
+  for (const e of s.epsilons) intruders[String(e)] = cos.filter((c) => c < e).length;
+  return {
+    layer,
+    sigma: S.slice(0, s.spectrumTop),
+    frob: Math.sqrt(frob2),
+    stableRank: S[0] > 0 ? frob2 / (S[0] * S[0]) : 0,
+    effRank: S[0] > 0 ? effectiveRank(S) : 0,
+    intruders,
+  };
+}
+
+/** The ΔW statistics of a trained run's adapted matrices (spectrum, ranks, intruders), completing its record. */
+export function finishRecord(setup: RunSetup, run: TrainedRun, s: TrainSettings): RunRecord {
+  const hidden = Array.from({ length: setup.net.weights.length - 1 }, (_, l) => l);
+  const layers = hidden.map((l) => deltaStats(`W${l + 1}`, setup.baseKernels[l], run.tuned[l], setup.baseSvd[l], s));
+  return { ...run.record, layers };
+}
+
+/** Trains one variant with one seed and completes its record (trainVariant + finishRecord). */
+export async function runVariant(
+  setup: RunSetup,
+  v: VariantSpec,
+  seedValue: number,
+  s: TrainSettings,
+): Promise<RunRecord> {
+  return finishRecord(setup, await trainVariant(setup, v, seedValue, s), s);
 }

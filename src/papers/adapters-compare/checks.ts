@@ -6,11 +6,17 @@ import { evidence, sanity } from "../checks";
 import { Check } from "../types";
 import { fmt, highEnd, lowEnd, paired } from "./compare";
 import { AdaptersCompareResult } from "./run";
+import { sweepChecks, sweepSummary } from "./sweep";
+import { Selection } from "../protocol";
 
-export const rowsOf = (r: AdaptersCompareResult): BenchRow[] => aggregateRecords(r.records, r.settings, r.baseAccA);
+export const rowsOf = (r: Pick<AdaptersCompareResult, "records" | "settings" | "baseAccA">): BenchRow[] =>
+  aggregateRecords(r.records, r.settings, r.baseAccA);
 
+// Sweep variants (tier "ablation") never stand in for a method's benchmark variant.
 const byMethod = (rows: BenchRow[], method: string, tier?: string) =>
-  rows.find((r) => r.method === method && (!tier || r.tier === tier));
+  rows.find(
+    (r) => r.method === method && (tier ? r.tier === tier : r.tier !== "ablation" || !/\(sweep\)/.test(String(r.id))),
+  );
 
 /** The least favourable of several intervals for an "above" rule (smallest low end). */
 function worst(ivs: Array<{ id: string; iv: Interval }>): { id: string; iv: Interval } {
@@ -108,11 +114,20 @@ export function compareChecks(r: AdaptersCompareResult): Check[] {
       ),
     );
   }
+  checks.push(...sweepChecks(records, s));
   return checks;
 }
 
+/** "3e-3 (tried 1e-3 … 9e-3, extended)" per seed: what the validation selection chose. */
+export function selectionText(sels: Selection[]): string {
+  const e = (x: number) => x.toExponential(1);
+  return sels.map((q) => `${e(q.best)}${q.extended ? " (grid extended)" : ""}`).join(", ");
+}
+
 /** Per variant: the numbers the reading quotes (means over seeds). */
-export function compareSummary(r: AdaptersCompareResult): Record<string, number | string> {
+export function compareSummary(
+  r: Pick<AdaptersCompareResult, "records" | "settings" | "baseAccA"> & { selections?: Record<string, Selection[]> },
+): Record<string, number | string> {
   const rows = rowsOf(r);
   const s = r.settings;
   const early = s.earlySteps.filter((x) => x <= s.steps);
@@ -123,7 +138,10 @@ export function compareSummary(r: AdaptersCompareResult): Record<string, number 
     runs: r.records.length,
     variants: rows.length,
   };
-  for (const f of Object.keys(s.lrs)) out[`lr ${f}`] = s.lrs[f];
+  for (const f of Object.keys(s.lrs)) out[`lr ${f} (grid centre)`] = s.lrs[f];
+  Object.assign(out, sweepSummary(r.records, s));
+  // The first adapted matrix (W1 on the MLP base, l0.wq on the char base).
+  const L1 = r.records[0]?.layers[0]?.layer ?? "W1";
   for (const x of rows) {
     const parts = [
       `params ${x.params}`,
@@ -132,11 +150,13 @@ export function compareSummary(r: AdaptersCompareResult): Record<string, number 
       `forgetting ${fmt(x.forgetting as number)}`,
       ...early.map((st) => `loss@${st} ${fmt(x[`loss@${st}`] as number)}`),
       ...s.epsilons.map((e) => `intruders@${e} ${fmt(x[`intruders@${e}`] as number)}`),
-      `‖ΔW1‖F ${fmt(x.normΔW1 as number)}`,
-      `numRankΔW1 ${fmt(x.numRankΔW1 as number)}`,
-      `effRankΔW1 ${fmt(x.effRankΔW1 as number)}`,
+      `‖Δ${L1}‖F ${fmt(x[`normΔ${L1}`] as number)}`,
+      `numRankΔ${L1} ${fmt(x[`numRankΔ${L1}`] as number)}`,
+      `effRankΔ${L1} ${fmt(x[`effRankΔ${L1}`] as number)}`,
     ];
     out[x.id as string] = parts.join("; ");
+    const sel = r.selections?.[x.id as string];
+    if (sel) out[`${x.id}: lr selected per seed`] = selectionText(sel);
     // A duration: runPaper files it under provenance.timings (it varies run to run).
     out[`${x.id}: init seconds`] = Number(((x.initMs as number) / 1000).toPrecision(3));
     const extras = Object.keys(r.records.find((q) => q.id === x.id)?.extra ?? {});

@@ -8,6 +8,7 @@ import { Figure } from "../types";
 import { RunRecord } from "./bench";
 import { rowsOf } from "./checks";
 import { AdaptersCompareResult } from "./run";
+import { sweepFigure } from "./sweep";
 
 type Point = Record<string, number | string>;
 
@@ -101,7 +102,7 @@ export function forgettingFigure(name: string, rows: BenchRow[]): Figure {
 export function compareFigures(r: AdaptersCompareResult): Figure[] {
   const rows = rowsOf(r);
   const { records } = r;
-  const midIds = new Set(rows.filter((x) => x.tier !== "tiny").map((x) => x.id));
+  const midIds = new Set(rows.filter((x) => x.tier === "mid" || x.tier === "ref").map((x) => x.id));
   const tinyIds = new Set(rows.filter((x) => x.tier === "tiny" || x.tier === "ref").map((x) => x.id));
   const first = (id: string) => records.find((q) => q.id === id) as RunRecord;
   const spectra = rows.flatMap((row) =>
@@ -161,6 +162,7 @@ export function compareFigures(r: AdaptersCompareResult): Figure[] {
       }),
     },
   ];
+  figs.push(...sweepFigure("adapters-compare-rank-sweep", records, r.settings));
   for (const e of benchEntries())
     for (const f of e.figures?.(records.filter((q) => q.method === e.method)) ?? [])
       figs.push({ name: f.name, spec: f.spec });

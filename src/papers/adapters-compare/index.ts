@@ -5,15 +5,22 @@
 import { definePaper } from "../registry";
 import { compareChecks, compareSummary } from "./checks";
 import { compareFigures } from "./figures";
+import { charFigures, charSummary, onCharBase } from "./bases";
 import { ADAPTERS_COMPARE_PRESETS } from "./presets";
-import { AdaptersCompareConfig, AdaptersCompareResult, runAdaptersBenchmark } from "./run";
+import {
+  AdaptersCompareConfig,
+  AdaptersCompareResult,
+  AdaptersSeedResult,
+  combineAdaptersSeeds,
+  runAdaptersSeed,
+} from "./run";
 
 export * from "./run";
 export { ADAPTERS_COMPARE_PRESETS } from "./presets";
 export { FULL_FT, runVariant } from "./bench";
 export type { RunSetup, TrainSettings } from "./bench";
 
-export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompareResult>({
+export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompareResult, AdaptersSeedResult>({
   id: "adapters-compare",
   citation: {
     authors: [],
@@ -25,8 +32,9 @@ export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompar
   claim:
     "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
   presets: ADAPTERS_COMPARE_PRESETS,
-  run: (cfg, ctx) => runAdaptersBenchmark(cfg, ctx.onProgress),
-  checks: (r) => compareChecks(r),
-  figures: (r) => compareFigures(r),
-  summary: (r) => compareSummary(r),
+  runSeed: (cfg, s, ctx) => runAdaptersSeed(cfg, s, ctx.onProgress),
+  combine: (parts, cfg) => combineAdaptersSeeds(parts, cfg),
+  checks: (r) => [...compareChecks(r), ...(r.char ? onCharBase(compareChecks(r.char)) : [])],
+  figures: (r) => [...compareFigures(r), ...(r.char ? charFigures(compareFigures(r.char)) : [])],
+  summary: (r) => ({ ...compareSummary(r), ...(r.char ? charSummary(compareSummary(r.char)) : {}) }),
 });

@@ -1,6 +1,47 @@
 // The benchmark's size presets (the views take their seeds from here).
 import { BASE_CHECKPOINT } from "../../bases/fashion-mlp";
+import { CHAR_BASE_CHECKPOINT } from "../../bases/char-lm";
+import { CharBenchConfig } from "./run";
 import { AdaptersCompareConfig } from "./run";
+
+// The char base's variants: every variant a view compares, full FT and the rank sweep's
+// ends (the whole benchmark grid does not fit the runtime share on this base; see README).
+const CHAR: CharBenchConfig = {
+  checkpoint: CHAR_BASE_CHECKPOINT,
+  methods: [
+    "full FT",
+    "LoRA r=4",
+    "LoRA r=1",
+    "PiSSA r=4",
+    "LoRA-GA r=4",
+    "EVA r=4",
+    "SORSA r=4",
+    "SORSA r=4 γ=0",
+    "LoRA-XS r=16",
+    "LoRA-SB r=16",
+    "LoRA-XS r=6",
+    "LoRA-SB r=6",
+    "SVFit (all σ)",
+    "LoLDU (all r)",
+    "LoRA α/r r=1 (sweep)",
+    "LoRA α/r r=32 (sweep)",
+    "rsLoRA α/√r r=32 (sweep)",
+  ],
+  steps: 400,
+  warmup: 20,
+  evalEvery: 100,
+  earlySteps: [25, 50, 100],
+  batchSize: 16,
+  calibrationBatches: 4,
+  evalWindows: 64,
+  valFraction: 0.1,
+  lrs: { full: 1e-3, lora: 3e-3, xs: 1e-2, diag: 3e-2 },
+  midRank: 4,
+  xsMidRank: 16,
+  xsTinyRank: 6,
+  sweepRanks: [1, 32],
+  sweepAlpha: 8,
+};
 
 const base: AdaptersCompareConfig = {
   seeds: [0, 1, 2],
@@ -9,15 +50,21 @@ const base: AdaptersCompareConfig = {
   pretrainEpochs: 5,
   pretrainLr: 1e-3,
   batchSize: 64,
+  finetuneBatchSize: 32,
   finetuneExamples: 6000,
   testExamples: 1000,
-  steps: 150,
-  warmup: 15,
-  evalEvery: 25,
-  earlySteps: [10, 25, 50, 100],
+  steps: 400,
+  warmup: 20,
+  evalEvery: 100,
+  earlySteps: [25, 50, 100],
   calibrationBatches: 8,
   lrs: { full: 1e-3, lora: 3e-3, xs: 1e-2, diag: 3e-2 },
-  lrGrid: [],
+  lrGrid: [1 / 3, 1, 3],
+  lrGridFactor: 3,
+  lrGridExtensions: 1,
+  valFraction: 0.1,
+  sweepRanks: [1, 4, 16, 64],
+  sweepAlpha: 8,
   headLr: 1e-3,
   midRank: 4,
   xsMidRank: 56,
@@ -27,6 +74,8 @@ const base: AdaptersCompareConfig = {
   epsilons: [0.3, 0.5, 0.7],
   spectrumTop: 20,
   checkpoint: BASE_CHECKPOINT,
+  // Off at default: the char base's grid does not fit the default runtime share (README, Sizes).
+  char: null,
 };
 
 export const ADAPTERS_COMPARE_PRESETS: Record<"smoke" | "default" | "full", AdaptersCompareConfig> = {
@@ -40,16 +89,29 @@ export const ADAPTERS_COMPARE_PRESETS: Record<"smoke" | "default" | "full", Adap
     evalEvery: 10,
     earlySteps: [5, 10],
     calibrationBatches: 2,
+    lrGrid: [1],
+    lrGridExtensions: 0,
+    sweepRanks: [1, 4],
+    char: {
+      ...CHAR,
+      steps: 10,
+      warmup: 2,
+      evalEvery: 5,
+      earlySteps: [5],
+      calibrationBatches: 1,
+      evalWindows: 8,
+    },
   },
   default: base,
   full: {
     ...base,
-    steps: 400,
-    warmup: 20,
-    evalEvery: 20,
-    earlySteps: [25, 50, 100],
+    seeds: [0, 1, 2, 3, 4],
+    steps: 1000,
+    evalEvery: 50,
     finetuneExamples: 10000,
     testExamples: 2000,
-    lrGrid: [0.3, 1, 3],
+    finetuneBatchSize: 64,
+    lrGridExtensions: 2,
+    char: CHAR,
   },
 };

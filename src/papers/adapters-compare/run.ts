@@ -17,7 +17,19 @@ import { svd } from "../../linalg/decompose";
 import { initWeight } from "../../nn/mlp";
 import { evaluate } from "../../train/classifier";
 import { PaperConfig } from "../types";
-import { FULL_FT, RunRecord, runVariant, RunSetup, TrainSettings, VariantSpec } from "./bench";
+import {
+  finishRecord,
+  FULL_FT,
+  RunRecord,
+  RunSetup,
+  TrainedRun,
+  trainVariant,
+  TrainSettings,
+  VariantSpec,
+} from "./bench";
+import { Selection, validationSplit } from "../protocol";
+import { runWithSelection } from "./select";
+import { charSettingsOf, runCharSeed } from "./char-run";
 
 export type { RunRecord, VariantSpec } from "./bench";
 
@@ -26,8 +38,10 @@ export interface AdaptersCompareConfig extends PaperConfig, BenchScale {
   pretrainExamples: number;
   pretrainEpochs: number;
   pretrainLr: number;
-  /** Pre-training and fine-tuning batch size. */
+  /** Pre-training (checkpoint spec) and calibration batch size. */
   batchSize: number;
+  /** Fine-tuning batch size (every run). */
+  finetuneBatchSize: number;
   finetuneExamples: number;
   testExamples: number;
   steps: number;
@@ -38,8 +52,13 @@ export interface AdaptersCompareConfig extends PaperConfig, BenchScale {
   calibrationBatches: number;
   /** One Adam learning rate per family (the variants name theirs): full, lora, xs (LoRA-XS/SB), diag (SVFit/LoLDU). */
   lrs: Record<string, number>;
-  /** Multipliers of each family's lr tried on the first seed (best final task-B accuracy kept); [] = no grid. */
+  /** Multipliers of each family's lr tried per variant and seed, scored by validation loss (selectOnValidation). */
   lrGrid: number[];
+  /** Factor and number of steps by which a grid whose winner sits at an edge is extended (per side). */
+  lrGridFactor: number;
+  lrGridExtensions: number;
+  /** Fraction of task B's training examples held out per seed as the validation split. */
+  valFraction: number;
   /** Head-B learning rate (every run). */
   headLr: number;
   /** Variant ids or method names to run ([] = all). */
@@ -51,6 +70,32 @@ export interface AdaptersCompareConfig extends PaperConfig, BenchScale {
   spectrumTop: number;
   /** Base checkpoint (null: pretrain in place). */
   checkpoint: string | null;
+  /** The second base, or null to run the MLP base only. */
+  char: CharBenchConfig | null;
+}
+
+/** The second base (char-level transformer, licenses → fortunes): its own scale, budget and variant list. */
+export interface CharBenchConfig {
+  /** Checkpoint made by scripts/make-char-base.ts (refused when missing or of another spec). */
+  checkpoint: string;
+  /** Variant ids run on this base (a subset of the benchmark's; "full FT" included). */
+  methods: string[];
+  steps: number;
+  warmup: number;
+  evalEvery: number;
+  earlySteps: number[];
+  batchSize: number;
+  calibrationBatches: number;
+  /** Held-out windows (of `context` characters) for validation and each test set. */
+  evalWindows: number;
+  valFraction: number;
+  /** One lr per family at the grid's centre (the grid multipliers and extensions are the benchmark's). */
+  lrs: Record<string, number>;
+  midRank: number;
+  xsMidRank: number;
+  xsTinyRank: number;
+  sweepRanks: number[];
+  sweepAlpha: number;
 }
 
 /** What the views need to interpret the records (a subset of the config). */
@@ -64,7 +109,19 @@ export interface BenchSettings extends BenchScale, AggregateSettings {
 
 export interface AdaptersCompareResult {
   records: RunRecord[];
+  /** Per variant with its own grid: the selection on each seed's validation split (seeds in order). */
+  selections: Record<string, Selection[]>;
   /** Task-A test accuracy of the base (hidden W0, head A): the forgetting reference. */
+  baseAccA: number;
+  settings: BenchSettings;
+  /** The char base's part (absent when config.char is null): same shapes, its own settings. */
+  char?: BaseResult;
+}
+
+/** One base's part of the result. */
+export interface BaseResult {
+  records: RunRecord[];
+  selections: Record<string, Selection[]>;
   baseAccA: number;
   settings: BenchSettings;
 }
@@ -83,8 +140,10 @@ function validate(cfg: AdaptersCompareConfig, variants: VariantSpec[]): void {
   if (!(cfg.warmup >= 0 && cfg.warmup < cfg.steps)) fail("config.warmup", `must lie in [0, steps), got ${cfg.warmup}`);
   if (variants.length === 0)
     fail("config.methods", `matches no variant (registered methods: ${adapterNames().join(", ")}, plus "full")`);
+  if (!cfg.lrGrid.length || !cfg.lrGrid.every((m) => m > 0))
+    fail("config.lrGrid", `must be a non-empty list of positive multipliers, got [${cfg.lrGrid}]`);
   for (const v of variants)
-    if (!(cfg.lrs[v.family] > 0))
+    if (!v.lrFrom && !(cfg.lrs[v.family] > 0))
       fail("config.lrs", `needs a positive lr for family "${v.family}" (variant "${v.id}")`);
 }
 
@@ -98,23 +157,45 @@ export function settingsOf(cfg: AdaptersCompareConfig): BenchSettings {
     xsMidRank: cfg.xsMidRank,
     xsTinyRank: cfg.xsTinyRank,
     hidden: cfg.hidden,
+    sweepRanks: cfg.sweepRanks,
+    sweepAlpha: cfg.sweepAlpha,
     lrs: cfg.lrs,
     headLr: cfg.headLr,
     warmup: cfg.warmup,
-    batchSize: cfg.batchSize,
+    batchSize: cfg.finetuneBatchSize,
   };
 }
 
-/** Runs the benchmark (all variants × seeds) and returns the raw per-run records. */
-export async function runAdaptersBenchmark(
+/** One seed of the benchmark: every variant's record at its validation-selected lr, and the selections. */
+export interface AdaptersSeedResult {
+  seed: number;
+  records: RunRecord[];
+  baseAccA: number;
+  /** Per variant with a grid of its own: the lrs tried on this seed's validation split and the winner. */
+  selections: Record<string, Selection>;
+  /** The same on the char base (when configured). */
+  char?: { records: RunRecord[]; baseAccA: number; selections: Record<string, Selection> };
+}
+
+/**
+ * One seed: the seed's validation split of task B's training data, then for every variant a
+ * grid of learning rates (its family's lr × cfg.lrGrid, extended past an edge winner) trained
+ * on the rest and scored by validation loss; the winner's run (test curves included) is the
+ * seed's record. Variants with lrFrom train once at the lr their source selected on this seed.
+ */
+export async function runAdaptersSeed(
   cfg: AdaptersCompareConfig,
+  seedValue: number,
   onProgress?: (p: ProgressEvent) => void,
-): Promise<AdaptersCompareResult> {
+): Promise<AdaptersSeedResult> {
   const variants = benchmarkVariants(cfg);
   validate(cfg, variants);
   const seed0 = cfg.seeds[0];
   seed(seed0);
-  const { trainA, trainB, testA, testB } = makeTasks({ ...cfg, seed: seed0 });
+  const tasks = makeTasks({ ...cfg, seed: seed0 });
+  const { trainA, testA, testB } = tasks;
+  // The validation split depends on the run's seed: each seed selects on its own held-out part.
+  const { train: trainB, val: valB } = validationSplit(tasks.trainB, cfg.valFraction, seedValue * 7 + 3);
   const net = makeNet(cfg.hidden);
   const L = net.weights.length;
   const spec: BaseSpec = {
@@ -125,7 +206,6 @@ export async function runAdaptersBenchmark(
     batchSize: cfg.batchSize,
     seed: seed0,
   };
-  const records: RunRecord[] = [];
   const calib: CalibrationBatch[] = [];
   try {
     const { base: b0 } = await obtainBase(net, trainA, spec, cfg.checkpoint, onProgress);
@@ -136,8 +216,8 @@ export async function runAdaptersBenchmark(
       kernel: Array.from({ length: hout }, (_, i) => Array.from({ length: 10 }, (_, o) => hw[i * 10 + o])),
       bias: new Array<number>(10).fill(0),
     };
-    // Calibration: `calibrationBatches` seeded batches of task-B training data.
-    const rng = new Rng(seed0 + 77);
+    // Calibration: `calibrationBatches` seeded batches of the seed's task-B training part.
+    const rng = new Rng(seedValue * 31 + 77);
     const perm = rng.permutation(trainB.n);
     for (let b = 0; b < cfg.calibrationBatches; b++) {
       const idx = perm.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
@@ -164,6 +244,7 @@ export async function runAdaptersBenchmark(
       headB,
       baseSvd: b0.kernels.slice(0, L - 1).map((k) => svd(k[0].map((_, j) => k.map((r) => r[j])))),
       trainB,
+      valB,
       testA,
       testB,
       calibration: calib,
@@ -178,7 +259,7 @@ export async function runAdaptersBenchmark(
     ].sort((a, b) => a - b);
     const settings = (lr: number): TrainSettings => ({
       steps: cfg.steps,
-      batchSize: cfg.batchSize,
+      batchSize: cfg.finetuneBatchSize,
       warmup: cfg.warmup,
       lr,
       headLr: cfg.headLr,
@@ -187,28 +268,24 @@ export async function runAdaptersBenchmark(
       epsilons: cfg.epsilons,
       spectrumTop: cfg.spectrumTop,
     });
-    const grid = cfg.lrGrid.length ? cfg.lrGrid : [1];
-    const total = variants.length * (cfg.seeds.length - 1 + grid.length);
     let done = 0;
-    const report = (label: string) => onProgress?.({ label, step: done, total });
-    for (const v of variants) {
-      // LR: the family's lr, or (with a grid) the best multiplier on the first seed.
-      let best: RunRecord | null = null;
-      for (const mult of grid) {
-        report(`${v.id} lr=${(cfg.lrs[v.family] * mult).toExponential(0)} seed ${seed0}`);
-        const rec = await runVariant(setup, v, seed0, settings(cfg.lrs[v.family] * mult));
-        done++;
-        if (!best || rec.accB > best.accB) best = rec;
-      }
-      records.push(best as RunRecord);
-      for (const sd of cfg.seeds.slice(1)) {
-        report(`${v.id} seed ${sd}`);
-        records.push(await runVariant(setup, v, sd, settings((best as RunRecord).lr)));
-        done++;
-      }
-    }
-    report("done");
-    return { records, baseAccA, settings: settingsOf(cfg) };
+    const mlp = await runWithSelection<TrainedRun>(
+      variants,
+      { grid: cfg.lrGrid, factor: cfg.lrGridFactor, extensions: cfg.lrGridExtensions, lrs: cfg.lrs },
+      async (v, lr) => {
+        onProgress?.({
+          label: `${v.id} lr=${lr.toExponential(1)} seed ${seedValue}`,
+          step: done++,
+          total: variants.length,
+        });
+        const run = await trainVariant(setup, v, seedValue, settings(lr));
+        return { valLoss: run.record.valLossB as number, payload: run };
+      },
+      (run, lr) => finishRecord(setup, run, settings(lr)),
+    );
+    const char = cfg.char ? await runCharSeed(cfg, cfg.char, seedValue, onProgress) : undefined;
+    onProgress?.({ label: "done", step: done, total: done });
+    return { seed: seedValue, records: mlp.records, baseAccA, selections: mlp.selections, ...(char ? { char } : {}) };
   } finally {
     calib.forEach((b) => {
       b.x.dispose();
@@ -216,4 +293,41 @@ export async function runAdaptersBenchmark(
     });
     net.dispose();
   }
+}
+
+/** The benchmark's result from its seeds' results (in config order). */
+export function combineAdaptersSeeds(parts: AdaptersSeedResult[], cfg: AdaptersCompareConfig): AdaptersCompareResult {
+  if (!parts.length) fail("parts", "needs at least one seed's result");
+  const gather = (sels: Array<Record<string, Selection>>) => {
+    const out: Record<string, Selection[]> = {};
+    for (const p of sels) for (const [id, sel] of Object.entries(p)) (out[id] ??= []).push(sel);
+    return out;
+  };
+  // Every seed's base accuracy is the same base on the same test set; the first is kept.
+  const result: AdaptersCompareResult = {
+    records: parts.flatMap((p) => p.records),
+    baseAccA: parts[0].baseAccA,
+    settings: settingsOf(cfg),
+    selections: gather(parts.map((p) => p.selections)),
+  };
+  if (cfg.char) {
+    const cs = parts.map((p) => p.char ?? fail("parts", `seed ${p.seed} has no char-base result`));
+    result.char = {
+      records: cs.flatMap((c) => c.records),
+      baseAccA: cs[0].baseAccA,
+      settings: charSettingsOf(cfg, cfg.char),
+      selections: gather(cs.map((c) => c.selections)),
+    };
+  }
+  return result;
+}
+
+/** Runs the benchmark over all seeds in this thread (runPaper runs the seeds in workers instead). */
+export async function runAdaptersBenchmark(
+  cfg: AdaptersCompareConfig,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<AdaptersCompareResult> {
+  const parts: AdaptersSeedResult[] = [];
+  for (const s of cfg.seeds) parts.push(await runAdaptersSeed(cfg, s, onProgress));
+  return combineAdaptersSeeds(parts, cfg);
 }

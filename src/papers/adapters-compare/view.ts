@@ -2,12 +2,14 @@
 // adapters-compare, reads its result through ctx.need, keeps the variants its claim is
 // judged against, and computes its own checks and figures (in its own folder).
 import { fail } from "../../core/validate";
+import { Selection } from "../protocol";
 import { definePaper } from "../registry";
 import { Check, Citation, Figure, PaperConfig, PaperDefinition } from "../types";
 import { RunRecord } from "./bench";
 import { compareSummary } from "./checks";
 import { ADAPTERS_COMPARE_PRESETS } from "./presets";
-import { AdaptersCompareResult, BenchSettings } from "./run";
+import { AdaptersCompareResult, BaseResult, BenchSettings } from "./run";
+import { charFigures, charSummary, onCharBase } from "./bases";
 
 export type ViewConfig = PaperConfig;
 
@@ -16,8 +18,12 @@ export interface ViewResult {
   records: RunRecord[];
   baseAccA: number;
   settings: BenchSettings;
+  /** The validation selections of the view's variants (per seed). */
+  selections: Record<string, Selection[]>;
   /** The variant ids compared, in order. */
   variants: string[];
+  /** The same view of the char base's part (when the benchmark ran it). */
+  char?: ViewResult;
 }
 
 export interface AdapterViewSpec {
@@ -47,19 +53,26 @@ export function defineAdapterView(spec: AdapterViewSpec): PaperDefinition<ViewCo
           `are [${cfg.seeds}] but the adapters-compare benchmark at size "${ctx.size}" ran seeds [${bench.settings.seeds}]`,
         );
       }
-      const ids = spec.variants(bench.settings);
-      const missing = ids.filter((id) => !bench.records.some((r) => r.id === id));
-      if (missing.length)
-        fail(`paper "${spec.id}"`, `the benchmark result has no runs of ${missing.map((m) => `"${m}"`).join(", ")}`);
-      return {
-        records: bench.records.filter((r) => ids.includes(r.id)),
-        baseAccA: bench.baseAccA,
-        settings: bench.settings,
-        variants: ids,
+      const part = (b: BaseResult, where: string): ViewResult => {
+        const ids = spec.variants(b.settings);
+        const missing = ids.filter((id) => !b.records.some((r) => r.id === id));
+        if (missing.length)
+          fail(
+            `paper "${spec.id}"`,
+            `the benchmark's ${where} result has no runs of ${missing.map((m) => `"${m}"`).join(", ")}`,
+          );
+        return {
+          records: b.records.filter((r) => ids.includes(r.id)),
+          baseAccA: b.baseAccA,
+          settings: b.settings,
+          selections: Object.fromEntries(Object.entries(b.selections).filter(([id]) => ids.includes(id))),
+          variants: ids,
+        };
       };
+      return { ...part(bench, "MLP-base"), ...(bench.char ? { char: part(bench.char, "char-base") } : {}) };
     },
-    checks: (r) => spec.checks(r),
-    figures: (r) => spec.figures(r),
-    summary: (r) => compareSummary(r),
+    checks: (r) => [...spec.checks(r), ...(r.char ? onCharBase(spec.checks(r.char)) : [])],
+    figures: (r) => [...spec.figures(r), ...(r.char ? charFigures(spec.figures(r.char)) : [])],
+    summary: (r) => ({ ...compareSummary(r), ...(r.char ? charSummary(compareSummary(r.char)) : {}) }),
   });
 }
