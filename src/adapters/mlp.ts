@@ -8,7 +8,7 @@ import { assertKnownOptions, fail } from "../core/validate";
 import { TrainHook } from "../train/loop";
 import { createAdapter } from "./registry";
 import { DenseAdapter } from "./types";
-import { AdaptedModel, CalibrationBatch } from "./adapted-model";
+import { AdaptedModel, adapterTrainHooks, CalibrationBatch, initAdapters } from "./adapted-model";
 import "./all"; // the registry list, so createAdapter(name) works however this module is imported
 
 export interface AdaptMLPOptions {
@@ -106,20 +106,7 @@ export class AdaptedMLP implements AdaptedModel {
    * adapters.
    */
   trainHooks(): TrainHook[] {
-    const ads = this.adapters.filter((a): a is DenseAdapter => a !== null);
-    const regs = ads.filter((a) => typeof a.regLoss === "function");
-    const hooks: TrainHook[] = [];
-    if (regs.length)
-      hooks.push({ regLoss: () => tf.div(tf.addN(regs.map((a) => a.regLoss!())), regs.length) as tf.Scalar });
-    for (const a of ads) {
-      if (!a.transformGrads && !a.postStep) continue;
-      hooks.push({
-        trainableVariables: () => a.trainableVariables(),
-        ...(a.transformGrads ? { transformGrads: (g: Record<string, tf.Tensor>) => a.transformGrads!(g) } : {}),
-        ...(a.postStep ? { postStep: (step: number) => a.postStep!(step) } : {}),
-      });
-    }
-    return hooks;
+    return adapterTrainHooks(this.adapters);
   }
 
   adapterParameterCount(): number {
@@ -210,18 +197,7 @@ export class AdaptedMLP implements AdaptedModel {
         g.forEach((gk, k) => grads[k].push(tf.keep(gk as tf.Tensor2D)));
       });
     });
-    const shared = (Date.now() - t0) / layers.length;
-    const ms: number[] = [];
-    try {
-      for (let k = 0; k < layers.length; k++) {
-        const t1 = Date.now();
-        await this.adapters[layers[k]]!.init!({ inputs: inputs[k], gradients: grads[k] });
-        ms.push(shared + Date.now() - t1);
-      }
-    } finally {
-      for (const t of [...inputs.flat(), ...grads.flat()]) t.dispose();
-    }
-    return ms;
+    return initAdapters(this.adapters, layers, inputs, grads, t0);
   }
 
   /** Folds every adapter into its layer's kernel, frees the adapters and returns the MLP (PEFT's merge_and_unload). */
