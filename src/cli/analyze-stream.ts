@@ -41,7 +41,10 @@ export interface TensorSource {
   read(name: string): Matrix2D;
 }
 
-const toMatrix = (t: SafeTensor, name: string): Matrix2D => ({ shape: t.shape, data: toNumberArray(t.data, name) });
+export const toMatrix = (t: SafeTensor, name: string): Matrix2D => ({
+  shape: t.shape,
+  data: toNumberArray(t.data, name),
+});
 
 export function checkpointSource(c: CheckpointReader): TensorSource {
   return {
@@ -73,7 +76,8 @@ export function adapterSource(base: CheckpointReader, adapter: LoraAdapter): Ten
   };
 }
 
-function rows(m: Matrix2D): number[][] {
+/** Rows of a matrix as number[][], refusing non-finite entries (named by position). */
+export function rows(m: Matrix2D): number[][] {
   const [r, c] = m.shape;
   const flat = m.data;
   for (let i = 0; i < flat.length; i++)
@@ -81,15 +85,17 @@ function rows(m: Matrix2D): number[][] {
   return Array.from({ length: r }, (_, i) => Array.from(flat.subarray(i * c, (i + 1) * c)));
 }
 
-const orNull = (f: () => number): number | null => {
+/** The value, or null when the metric is undefined for this matrix (e.g. all zeros). */
+export const orNull = (f: () => number): number | null => {
   try {
     return f();
   } catch {
     return null; // e.g. an all-zero matrix has no effective / stable rank
   }
 };
-const stable = (s: number[]) => (s[0] > 0 ? s.reduce((a, v) => a + v * v, 0) / (s[0] * s[0]) : NaN);
-const nanToNull = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
+/** Stable rank ‖σ‖² / σ₁² from singular values (NaN for a zero matrix). */
+export const stable = (s: number[]) => (s[0] > 0 ? s.reduce((a, v) => a + v * v, 0) / (s[0] * s[0]) : NaN);
+export const nanToNull = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
 
 /** Compares two matrices of the same shape; returns the row, or a reason to skip. */
 export function compareMatrices(

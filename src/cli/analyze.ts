@@ -5,7 +5,6 @@ import { svd } from "../linalg/decompose";
 import { openCheckpoint, CheckpointReader } from "../io/checkpoint";
 import { openLoraAdapter, LoraAdapter } from "../io/peft";
 import { SafeTensor, SafetensorsFile } from "../io/safetensors";
-import { toNumberArray } from "../io/dtypes";
 import { effectiveRank } from "../metrics/spectral";
 import {
   adapterSource,
@@ -13,7 +12,12 @@ import {
   AnalyzeReport,
   checkpointSource,
   Matrix2D,
+  nanToNull,
+  orNull,
+  rows,
+  stable,
   TensorSource,
+  toMatrix,
 } from "./analyze-stream";
 import { writeAnalyzeReport } from "./analyze-report";
 import { CliCommand, CliIO, CliUsageError, parseFlags } from "./flags";
@@ -27,7 +31,7 @@ function memorySource(f: SafetensorsFile): TensorSource {
   return {
     names,
     shape: (n) => get(n)?.shape,
-    read: (n): Matrix2D => ({ shape: get(n)!.shape, data: toNumberArray(get(n)!.data, n) }),
+    read: (n): Matrix2D => toMatrix(get(n)!, n),
   };
 }
 
@@ -39,25 +43,6 @@ export function analyzeCheckpoints(
 ): AnalyzeReport {
   return analyzeSources(memorySource(base), memorySource(tuned), opts);
 }
-
-function rows(t: SafeTensor, name: string): number[][] {
-  const [r, c] = t.shape;
-  const flat = toNumberArray(t.data, name);
-  for (let i = 0; i < flat.length; i++) {
-    if (!Number.isFinite(flat[i])) throw new Error(`entry [${Math.floor(i / c)}][${i % c}] is ${flat[i]}`);
-  }
-  return Array.from({ length: r }, (_, i) => Array.from(flat.subarray(i * c, (i + 1) * c)));
-}
-
-const orNull = (f: () => number): number | null => {
-  try {
-    return f();
-  } catch {
-    return null; // e.g. an all-zero matrix has no effective / stable rank
-  }
-};
-const stable = (s: number[]) => (s[0] > 0 ? s.reduce((a, v) => a + v * v, 0) / (s[0] * s[0]) : NaN);
-const nanToNull = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
 
 export interface SpectrumRow {
   name: string;
@@ -89,7 +74,7 @@ export function spectrumOfCheckpoint(file: SafetensorsFile | CheckpointReader): 
     }
     let m: number[][];
     try {
-      m = rows(t, name);
+      m = rows(toMatrix(t, name));
     } catch (e) {
       skipped.push({ name, reason: `non-finite values: ${(e as Error).message}` });
       continue;
