@@ -66,12 +66,6 @@ async function timeSteps(step: (i: number) => tf.Tensor, o: BenchOptions, stepsD
   return { median: median(per), min: Math.min(...per), cpu: median(cpu) };
 }
 
-function gaussian(rng: Rng, n: number, std = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
-  return a;
-}
-
 /** Multiply-add FLOPs (×2) of one MLP training step: forward, dX and dW products. */
 export function mlpStepFlops(sizes: number[], batch: number): number {
   let f = 0;
@@ -86,8 +80,8 @@ export function mlpStepFlops(sizes: number[], batch: number): number {
 export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<BenchResult> {
   await backendReady();
   const rng = new Rng(1);
-  const a = tf.tensor2d(gaussian(rng, n * n), [n, n]);
-  const b = tf.tensor2d(gaussian(rng, n * n), [n, n]);
+  const a = tf.tensor2d(rng.normalArray(n * n), [n, n]);
+  const b = tf.tensor2d(rng.normalArray(n * n), [n, n]);
   const t = await timeSteps(() => tf.matMul(a, b), { blocks: 5, steps: 3, warmup: 2, ...o }, 3);
   a.dispose();
   b.dispose();
@@ -107,7 +101,7 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   const batch = o.batch ?? 256;
   const rng = new Rng(2);
   const nData = batch * 8;
-  const xAll = tf.tensor2d(gaussian(rng, nData * sizes[0]), [nData, sizes[0]]);
+  const xAll = tf.tensor2d(rng.normalArray(nData * sizes[0]), [nData, sizes[0]]);
   const yAll = tf.tensor1d(
     Int32Array.from({ length: nData }, () => rng.int(sizes[sizes.length - 1])),
     "int32",
@@ -175,8 +169,7 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
   const v = (shape: number[], fanIn: number) =>
     tf.variable(
       tf.tensor(
-        gaussian(
-          rng,
+        rng.normalArray(
           shape.reduce((a, b) => a * b, 1),
           Math.sqrt(2 / fanIn),
         ),
@@ -190,7 +183,7 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
     b2: tf.variable(tf.zeros([16])),
     w: v([14 * 14 * 16, 10], 14 * 14 * 16),
   };
-  const x = tf.tensor4d(gaussian(rng, 4 * B * 28 * 28), [4 * B, 28, 28, 1]);
+  const x = tf.tensor4d(rng.normalArray(4 * B * 28 * 28), [4 * B, 28, 28, 1]);
   const y = tf.tensor1d(
     Int32Array.from({ length: 4 * B }, () => rng.int(10)),
     "int32",

@@ -30,6 +30,12 @@ export class Rng {
     this.spareNormal = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   }
+  /** n draws of N(0, std²) as float32 (the same stream as n calls of normal()). */
+  normalArray(n: number, std = 1): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.normal() * std;
+    return a;
+  }
   int(n: number): number {
     return Math.floor(this.next() * n);
   }

@@ -5,19 +5,12 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../core/random";
 import { fail } from "../core/validate";
 
-function gaussian(rng: Rng, n: number, std: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
-  return a;
-}
-
 /** Parameters of a one-layer pre-norm transformer (vocab V, width d, context T, 4d MLP), drawn from `rng`. */
 export function tinyTransformerParams(rng: Rng, V: number, d: number, T: number): Record<string, tf.Variable> {
   const v = (shape: number[], std: number) =>
     tf.variable(
       tf.tensor(
-        gaussian(
-          rng,
+        rng.normalArray(
           shape.reduce((a, b) => a * b, 1),
           std,
         ),
@@ -93,7 +86,7 @@ function checkShape(s: TransformerShape): void {
  */
 export function transformerParams(rng: Rng, s: TransformerShape): Record<string, tf.Variable> {
   checkShape(s);
-  const v = (shape: number[], std: number) => tf.variable(tf.tensor(gaussian(rng, shape[0] * shape[1], std), shape));
+  const v = (shape: number[], std: number) => tf.variable(tf.tensor(rng.normalArray(shape[0] * shape[1], std), shape));
   const { vocab: V, width: d, context: T } = s;
   const p: Record<string, tf.Variable> = { tok: v([V, d], 0.02), pos: v([T, d], 0.02) };
   for (let l = 0; l < s.layers; l++) {
