@@ -11,6 +11,7 @@ import { figuresDir, projectRoot, resultsDir } from "../io/paths";
 import "../papers/all";
 import { defaultWorkers } from "../papers/parallel";
 import { papers, runOrder } from "../papers/registry";
+import { readPaperSummary } from "../papers/run";
 import {
   mergeOutcomes,
   NotebookOutcome,
@@ -217,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
       ];
     }
     const file = path.join(results, nb, "summary.json");
-    const mine = readPaperSummaries(results).get(nb);
+    const mine = readPaperSummary(nb, size);
     const errors = [...r.errors];
     if (r.ok && !(mine && mine.provenance?.runId === runId))
       errors.push(
