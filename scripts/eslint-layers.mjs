@@ -19,8 +19,11 @@ export const LAYERS = Object.freeze({
   plot: 1,
   nn: 2,
   metrics: 2,
+  cluster: 2,
+  compress: 2,
   optim: 3,
   train: 3,
+  prune: 3,
   adapters: 4,
   bases: 4,
   papers: 5,
@@ -31,7 +34,7 @@ export const LAYERS = Object.freeze({
 /** Rank of src/index.ts: above every layer. */
 export const TOP_RANK = Number.POSITIVE_INFINITY;
 
-/** "core → linalg/io/data/plot → nn/metrics → optim/train → adapters/bases → papers → cli/bench" */
+/** "core → linalg/io/data/plot → nn/metrics/cluster/compress → optim/train/prune → adapters/bases → papers → cli/bench" */
 export const LAYER_ORDER = (() => {
   /** @type {string[][]} */
   const byRank = [];

@@ -21,7 +21,7 @@ const root = path.resolve(__dirname, "../..");
 test("layer order names every layer, lowest first", () => {
   assert.equal(
     LAYER_ORDER,
-    "core → linalg/io/data/plot → nn/metrics → optim/train → adapters/bases → papers → cli/bench",
+    "core → linalg/io/data/plot → nn/metrics/cluster/compress → optim/train/prune → adapters/bases → papers → cli/bench",
   );
 });
 
@@ -78,7 +78,7 @@ test("checkImport names both files and both layers", () => {
   const m = checkImport("src/nn/x.ts", "../papers/y");
   assert.equal(
     m,
-    "src/nn/x.ts (layer nn, 2) must not import src/papers/y (layer papers, 5): imports go down the layers core → linalg/io/data/plot → nn/metrics → optim/train → adapters/bases → papers → cli/bench",
+    "src/nn/x.ts (layer nn, 2) must not import src/papers/y (layer papers, 5): imports go down the layers core → linalg/io/data/plot → nn/metrics/cluster/compress → optim/train/prune → adapters/bases → papers → cli/bench",
   );
   assert.match(checkFile("src/weird/a.ts") ?? "", /unknown layer \("weird"\)/);
   assert.equal(checkFile("src/nn/a.ts"), null);
