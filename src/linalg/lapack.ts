@@ -26,6 +26,32 @@ export interface LapackAddon {
     transA?: boolean,
     transB?: boolean,
   ): Float64Array;
+  /**
+   * In place, float32: c[i] = op(a[i])·op(b[i]) for i < batch (row-major m×n products), a[i] at
+   * i·strideA, b[i] at i·strideB (0 broadcasts), c[i] at i·m·n. Views of any buffer (a wasm heap).
+   */
+  sgemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+  ): void;
+  /**
+   * im2col of images [b0, b1) of x (NHWC) into cols ([(b1−b0)·Ho·Wo, KH·KW·C], padding 0); geometry is
+   * [B, H, W, C, Ho, Wo, KH, KW, strideH, strideW, padTop, padLeft, dilationH, dilationW].
+   */
+  im2col(x: Float32Array, cols: Float32Array, geometry: number[], b0: number, b1: number): void;
+  /** The adjoint of im2col over the whole batch: dx = scatter-add of dcols (dx is overwritten). */
+  col2im(dcols: Float32Array, dx: Float32Array, geometry: number[]): void;
+  /** OpenBLAS's thread count, after setting it to n when n is given. */
+  blasThreads(n?: number): number;
 }
 
 /** Which implementation svd/eigh/svdTopK use: "native" (LAPACK addon) or "js" (ml-matrix). */

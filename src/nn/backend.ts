@@ -1,6 +1,7 @@
 // Compute backend: tfjs-node-gpu, else tfjs-node, else wasm, else cpu, whichever loads
 // first. The node bindings are optional (their install downloads libtensorflow).
 import * as tf from "@tensorflow/tfjs";
+import { registerNativeKernels } from "./native-kernels";
 import { registerWasmKernels } from "./wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -34,6 +35,7 @@ async function select(): Promise<BackendName> {
     require("@tensorflow/tfjs-backend-wasm");
     if (await tf.setBackend("wasm")) {
       registerWasmKernels(); // missing gradients, fast transposed matmul
+      registerNativeKernels(); // OpenBLAS under the matmuls, unless INITLAB_KERNELS=wasm
       return "wasm";
     }
   }

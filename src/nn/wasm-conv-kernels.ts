@@ -6,7 +6,7 @@ import { asInfo, Attrs, KernelFn, kernelFn, transposeLast2, view } from "./wasm-
 
 // ---- Conv2DBackpropFilter: dW = im2col(x)ᵀ · dy, the product on the wasm matmul ----------
 
-function convInfoFor(
+export function convInfoFor(
   x: tf.TensorInfo,
   filterShape: [number, number, number, number],
   attrs: Attrs,

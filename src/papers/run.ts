@@ -5,6 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { activeBackend, backendReady } from "../nn/backend";
+import { kernelTag, plannedKernelTag } from "../nn/native-kernels";
 import { seed } from "../core/random";
 import { ProgressEvent, Size, sizeFromEnv, SIZES, withOverrides } from "../core/types";
 import { fail } from "../core/validate";
@@ -104,10 +105,16 @@ export function codeVersion(): string {
   return (version = h.digest("hex").slice(0, 12));
 }
 
+/** The kernels in the cache key: results differ (slightly) between kernel paths and BLAS thread counts. */
+function computeKey(): string {
+  const k = plannedKernelTag();
+  return k === "wasm" ? "" : `\0${k}`; // wasm keys as before, so existing caches stay valid
+}
+
 export function configHash(id: string, config: unknown): string {
   return crypto
     .createHash("sha256")
-    .update(`${id}\0${toJson(config)}\0${codeVersion()}`)
+    .update(`${id}\0${toJson(config)}\0${codeVersion()}${computeKey()}`)
     .digest("hex")
     .slice(0, 16);
 }
@@ -310,7 +317,7 @@ export async function runPaper<R = unknown, C extends PaperConfig = PaperConfig>
     summary,
     cached,
     computeSeconds: rec.computeSeconds,
-    backend: activeBackend(),
+    backend: kernelTag() === "wasm" ? activeBackend() : `${activeBackend()} (${kernelTag()})`,
     codeVersion: codeVersion(),
     summaryFile: null,
   };

@@ -2,7 +2,10 @@
 // (Debian's OpenBLAS, the same library Debian's numpy links). It calls the Fortran LAPACK
 // symbols directly (dgesdd_, dsyevd_, dgemm_) so only libopenblas-dev is needed.
 //
-// All matrices cross the boundary as row-major Float64Arrays. A row-major m×n buffer is
+// sgemm and the thread controls serve initlab's tfjs kernels (src/nn/native-kernels.ts): they
+// read and write Float32Array views of the wasm backend's heap in place, without copies.
+//
+// All matrices cross the boundary as row-major Float64Arrays (Float32Arrays for sgemm). A row-major m×n buffer is
 // the column-major n×m transpose, which the functions below exploit instead of copying.
 // Calls are synchronous: they block the event loop, like numpy blocks Python.
 #include <node_api.h>
@@ -17,6 +20,11 @@ extern void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a,
 extern void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const double* alpha,
                    const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
                    const int* ldc);
+extern void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const float* alpha,
+                   const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c,
+                   const int* ldc);
+extern void openblas_set_num_threads(int n);
+extern int openblas_get_num_threads(void);
 
 #define CHECK(call)                                                  \
   do {                                                               \
@@ -204,13 +212,165 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return js_c;
 }
 
+// Reads a Float32Array argument (any view, e.g. of a wasm heap); its data pointer and length.
+static int get_f32(napi_env env, napi_value v, float** data, size_t* len) {
+  napi_typedarray_type t;
+  size_t n;
+  void* p;
+  napi_value ab;
+  size_t off;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  if (napi_get_typedarray_info(env, v, &t, &n, &p, &ab, &off) != napi_ok || t != napi_float32_array) return 0;
+  *data = (float*)p;
+  *len = n;
+  return 1;
+}
+
+// sgemm(a, b, c, batch, m, k, n, transA, transB, strideA, strideB) writes, for each of the batch
+// products i, c[i] = op(a[i])·op(b[i]) row-major (m×n), where a[i] starts at i·strideA and b[i]
+// at i·strideB (a stride of 0 broadcasts one matrix over the batch) and c[i] at i·m·n.
+// Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: sgemm with the roles swapped.
+// Every element is one k-long dot product computed by one thread, so a given thread count
+// gives bit-identical results run to run.
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11) return throw_msg(env, "sgemm: expected (a, b, c, batch, m, k, n, transA, transB, strideA, strideB)");
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  int batch, m, k, n, sa, sb;
+  bool ta = false, tb = false;
+  if (!get_f32(env, argv[0], &a, &la) || !get_f32(env, argv[1], &b, &lb) || !get_f32(env, argv[2], &c, &lc))
+    return throw_msg(env, "sgemm: a, b and c must be Float32Arrays");
+  if (!get_int(env, argv[3], &batch) || !get_int(env, argv[4], &m) || !get_int(env, argv[5], &k) ||
+      !get_int(env, argv[6], &n) || !get_int(env, argv[9], &sa) || !get_int(env, argv[10], &sb) || batch <= 0 ||
+      m <= 0 || k <= 0 || n <= 0 || sa < 0 || sb < 0)
+    return throw_msg(env, "sgemm: batch, m, k, n must be positive and strides non-negative integers");
+  CHECK(napi_get_value_bool(env, argv[7], &ta));
+  CHECK(napi_get_value_bool(env, argv[8], &tb));
+  if ((size_t)(batch - 1) * sa + (size_t)m * k > la || (size_t)(batch - 1) * sb + (size_t)k * n > lb ||
+      (size_t)batch * m * n > lc)
+    return throw_msg(env, "sgemm: a, b or c is shorter than the shapes and strides need");
+  const char opa = ta ? 'T' : 'N', opb = tb ? 'T' : 'N';
+  const int lda = ta ? m : k, ldb = tb ? k : n;
+  const float one = 1.0f, zero = 0.0f;
+  for (int i = 0; i < batch; i++)
+    sgemm_(&opb, &opa, &n, &m, &k, &one, b + (size_t)i * sb, &ldb, a + (size_t)i * sa, &lda, &zero,
+           c + (size_t)i * m * n, &n);
+  return NULL;
+}
+
+// blasThreads([n]) sets OpenBLAS's thread count when n is given; returns the count in use.
+static napi_value BlasThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[0], &t));
+    if (t != napi_undefined) {
+      int nt;
+      if (!get_int(env, argv[0], &nt) || nt < 1) return throw_msg(env, "blasThreads: n must be a positive integer");
+      openblas_set_num_threads(nt);
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+  return out;
+}
+
+// Convolution geometry shared by im2col and col2im (NHWC, one row per output pixel, columns
+// ordered (kh, kw, c) like a [KH, KW, C, Co] filter viewed as [KH·KW·C, Co]).
+typedef struct {
+  int B, H, W, C, Ho, Wo, KH, KW, sh, sw, top, left, dh, dw;
+} conv_geom;
+
+static int get_geom(napi_env env, napi_value v, conv_geom* g) {
+  int vals[14];
+  for (uint32_t i = 0; i < 14; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || !get_int(env, e, &vals[i])) return 0;
+  }
+  memcpy(g, vals, sizeof(vals));
+  if (g->B <= 0 || g->H <= 0 || g->W <= 0 || g->C <= 0 || g->Ho <= 0 || g->Wo <= 0 || g->KH <= 0 || g->KW <= 0 ||
+      g->sh <= 0 || g->sw <= 0 || g->dh <= 0 || g->dw <= 0)
+    return 0;
+  return 1;
+}
+
+// im2col(x, cols, geom, b0, b1): rows for images [b0, b1) of x [B,H,W,C] into cols [(b1-b0)·Ho·Wo, KH·KW·C];
+// padding reads as 0. col2im(dcols, dx, geom): dx [B,H,W,C] = the scatter-add of dcols (the adjoint).
+static napi_value Im2col(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *cols;
+  size_t lx, lc;
+  conv_geom g;
+  int b0, b1;
+  if (argc != 5 || !get_f32(env, argv[0], &x, &lx) || !get_f32(env, argv[1], &cols, &lc) || !get_geom(env, argv[2], &g) ||
+      !get_int(env, argv[3], &b0) || !get_int(env, argv[4], &b1) || b0 < 0 || b1 > g.B || b0 >= b1)
+    return throw_msg(env, "im2col: expected (x: Float32Array, cols: Float32Array, geometry[14], b0, b1)");
+  const size_t K = (size_t)g.KH * g.KW * g.C;
+  if (lx < (size_t)g.B * g.H * g.W * g.C || lc < (size_t)(b1 - b0) * g.Ho * g.Wo * K)
+    return throw_msg(env, "im2col: x or cols is shorter than the geometry needs");
+  float* o = cols;
+  for (int b = b0; b < b1; b++)
+    for (int yo = 0; yo < g.Ho; yo++)
+      for (int xo = 0; xo < g.Wo; xo++)
+        for (int kh = 0; kh < g.KH; kh++) {
+          const int yi = yo * g.sh - g.top + kh * g.dh;
+          for (int kw = 0; kw < g.KW; kw++, o += g.C) {
+            const int xi = xo * g.sw - g.left + kw * g.dw;
+            if (yi < 0 || yi >= g.H || xi < 0 || xi >= g.W) memset(o, 0, sizeof(float) * g.C);
+            else memcpy(o, x + (((size_t)b * g.H + yi) * g.W + xi) * g.C, sizeof(float) * g.C);
+          }
+        }
+  return NULL;
+}
+
+static napi_value Col2im(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *dc, *dx;
+  size_t lc, lx;
+  conv_geom g;
+  if (argc != 3 || !get_f32(env, argv[0], &dc, &lc) || !get_f32(env, argv[1], &dx, &lx) || !get_geom(env, argv[2], &g))
+    return throw_msg(env, "col2im: expected (dcols: Float32Array, dx: Float32Array, geometry[14])");
+  const size_t K = (size_t)g.KH * g.KW * g.C;
+  if (lx < (size_t)g.B * g.H * g.W * g.C || lc < (size_t)g.B * g.Ho * g.Wo * K)
+    return throw_msg(env, "col2im: dcols or dx is shorter than the geometry needs");
+  memset(dx, 0, sizeof(float) * (size_t)g.B * g.H * g.W * g.C);
+  const float* o = dc;
+  for (int b = 0; b < g.B; b++)
+    for (int yo = 0; yo < g.Ho; yo++)
+      for (int xo = 0; xo < g.Wo; xo++)
+        for (int kh = 0; kh < g.KH; kh++) {
+          const int yi = yo * g.sh - g.top + kh * g.dh;
+          for (int kw = 0; kw < g.KW; kw++, o += g.C) {
+            const int xi = xo * g.sw - g.left + kw * g.dw;
+            if (yi < 0 || yi >= g.H || xi < 0 || xi >= g.W) continue;
+            float* d = dx + (((size_t)b * g.H + yi) * g.W + xi) * g.C;
+            for (int c = 0; c < g.C; c++) d[c] += o[c];
+          }
+        }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"svd", NULL, Svd, NULL, NULL, NULL, napi_default, NULL},
       {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"blasThreads", NULL, BlasThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"im2col", NULL, Im2col, NULL, NULL, NULL, napi_default, NULL},
+      {"col2im", NULL, Col2im, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 7, props) != napi_ok) return NULL;
   return exports;
 }
 
