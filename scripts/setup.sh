@@ -10,6 +10,8 @@ cd "$root"
 
 APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-numpy dataset-fashion-mnist fonts-dejavu-core redis-server fortunes-min)
 [ "${INITLAB_BROWSER_TEST:-0}" = 1 ] && APT_PACKAGES+=(chromium)
+# PyTorch is the benchmark's reference only (npm run bench): never needed by the main job or the tests.
+[ "${INITLAB_BENCH:-0}" = 1 ] && APT_PACKAGES+=(python3-torch)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

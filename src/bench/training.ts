@@ -11,6 +11,7 @@ import { fitBatch } from "../train/classifier";
 import { makeOptimizer } from "../train/optimizers";
 import { Rng } from "../core/random";
 import { tinyTransformerLogits, tinyTransformerParams } from "../nn/transformer";
+import { AdaptedMLP } from "../adapters/mlp";
 
 export interface BenchResult {
   name: string;
@@ -18,6 +19,10 @@ export interface BenchResult {
   msPerStep: number;
   backend: string;
   notes?: string;
+  /** Median process CPU ms per step (all threads). */
+  cpuMs?: number;
+  /** Floating-point operations per step in its matmuls and convolutions (forward + backward). */
+  flops?: number;
 }
 
 export interface BenchOptions {
@@ -76,6 +81,42 @@ export function mlpStepFlops(sizes: number[], batch: number): number {
   return f;
 }
 
+/**
+ * Matmul FLOPs of one tiny-transformer step: the forward products (q, k, v, o, the 4d MLP, the
+ * output layer, and attention's two batched products) three times over (forward, and the
+ * gradients with respect to both operands); the embedding gather is not counted.
+ */
+export function transformerStepFlops(V: number, d: number, T: number, B: number): number {
+  const N = B * T;
+  return 3 * (2 * N * d * (4 * d + 8 * d + V) + 2 * 2 * B * T * T * d);
+}
+
+/** Conv-net step FLOPs: conv 3×3 1→8, conv 3×3 8→16 stride 2, dense 3136→10; no input gradient for the first conv. */
+export function convStepFlops(B: number): number {
+  const c1 = 2 * B * 28 * 28 * 9 * 1 * 8;
+  const c2 = 2 * B * 14 * 14 * 9 * 8 * 16;
+  const dense = 2 * B * 14 * 14 * 16 * 10;
+  return 2 * c1 + 3 * c2 + 3 * dense;
+}
+
+/**
+ * LoRA step FLOPs (MLP 784-256-256-10, rank r on the two hidden matrices, head trained): frozen
+ * first kernel forward only, frozen second kernel forward + input gradient, head 3×, each
+ * adapter product 3× except x·A in the first layer (no input gradient).
+ */
+export function loraStepFlops(B: number, r: number): number {
+  const mm = (a: number, b: number) => 2 * B * a * b;
+  return (
+    mm(784, 256) +
+    2 * mm(256, 256) +
+    3 * mm(256, 10) +
+    2 * mm(784, r) +
+    3 * mm(r, 256) +
+    3 * mm(256, r) +
+    3 * mm(r, 256)
+  );
+}
+
 /** 1024×1024 float32 matmul throughput (GFLOP/s in notes). */
 export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<BenchResult> {
   await backendReady();
@@ -88,7 +129,9 @@ export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<Bench
   const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
   return {
     name: `matmul ${n}x${n} float32`,
+    flops: 2 * n ** 3,
     msPerStep: t.median,
+    cpuMs: t.cpu,
     backend: activeBackend(),
     notes: `${gf(t.median).toFixed(1)} GFLOP/s (best block ${gf(t.min).toFixed(1)}; by CPU time ${gf(t.cpu).toFixed(1)})`,
   };
@@ -123,7 +166,9 @@ export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?:
   const gf = mlpStepFlops(sizes, batch) / t.median / 1e6;
   return {
     name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`,
+    flops: mlpStepFlops(sizes, batch),
     msPerStep: t.median,
+    cpuMs: t.cpu,
     backend: activeBackend(),
     notes: `${gf.toFixed(1)} GFLOP/s in its matmuls; best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
@@ -155,7 +200,9 @@ export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchR
   all.dispose();
   return {
     name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`,
+    flops: transformerStepFlops(V, d, T, B),
     msPerStep: t.median,
+    cpuMs: t.cpu,
     backend: activeBackend(),
     notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };
@@ -211,7 +258,55 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
   y.dispose();
   return {
     name: `conv net step (2 conv layers, 28x28, batch ${B})`,
+    flops: convStepFlops(B),
     msPerStep: t.median,
+    cpuMs: t.cpu,
+    backend: activeBackend(),
+    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
+  };
+}
+
+/**
+ * LoRA r=4 step: a frozen MLP 784-256-256-10 with LoRA (r=4, α=8) on its two hidden matrices and
+ * a trained head, batch 256, Adam over the adapters and head only (the adapter benchmark's step).
+ */
+export async function benchLoraStep(o: BenchOptions = {}): Promise<BenchResult> {
+  await backendReady();
+  const sizes = [784, 256, 256, 10];
+  const batch = 256;
+  const rng = new Rng(5);
+  const nData = batch * 8;
+  const xAll = tf.tensor2d(rng.normalArray(nData * sizes[0]), [nData, sizes[0]]);
+  const yAll = tf.tensor1d(
+    Int32Array.from({ length: nData }, () => rng.int(10)),
+    "int32",
+  );
+  const base = new MLP({ sizes });
+  const model = new AdaptedMLP(base, {
+    method: "lora",
+    config: { r: 4, alpha: 8, seed: 5 },
+    layers: [0, 1],
+    trainHead: true,
+  });
+  const opt = makeOptimizer("adam", 1e-3);
+  const perm = rng.permutation(nData);
+  const step = (i: number) =>
+    tf.tidy(() => {
+      const s = (i % 8) * batch;
+      const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
+      return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
+    });
+  const t = await timeSteps(step, o, 10);
+  model.dispose();
+  base.dispose();
+  opt.dispose();
+  xAll.dispose();
+  yAll.dispose();
+  return {
+    name: `LoRA r=4 step (MLP ${sizes.join("-")}, adapters on 2 hidden layers + head, batch ${batch}, Adam)`,
+    flops: loraStepFlops(batch, 4),
+    msPerStep: t.median,
+    cpuMs: t.cpu,
     backend: activeBackend(),
     notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
   };

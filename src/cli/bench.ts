@@ -389,28 +389,188 @@ function trainingRef(): Map<string, number> {
   return out;
 }
 
+// ---- PyTorch reference for the training steps (scripts/bench_ref_torch.py) --------------
+
+interface TorchTiming {
+  ms: number;
+  cpuMs: number;
+}
+let torchVersion = "";
+let torchMissing = "";
+const TORCH_THREADS = [1, 2];
+
+/** PyTorch's times per task and thread count; empty (with torchMissing set) when torch is absent. */
+function torchRef(): Map<string, Map<number, TorchTiming>> {
+  const out = new Map<string, Map<number, TorchTiming>>();
+  const script = path.join(projectRoot(), "scripts", "bench_ref_torch.py");
+  try {
+    const j = JSON.parse(
+      execFileSync(PY, [script, TORCH_THREADS.join(",")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 900_000,
+      }),
+    ) as { error?: string; torch?: string; threads?: Record<string, Record<string, TorchTiming>> };
+    if (j.error) {
+      torchMissing = j.error;
+      return out;
+    }
+    torchVersion = j.torch ?? "?";
+    for (const [t, tasks] of Object.entries(j.threads ?? {}))
+      for (const [name, v] of Object.entries(tasks)) {
+        if (!out.has(name)) out.set(name, new Map());
+        out.get(name)!.set(Number(t), v);
+      }
+  } catch (e) {
+    torchMissing = `PyTorch reference failed: ${String((e as Error).message).split("\n")[0]}`;
+  }
+  return out;
+}
+
+interface TorchRow {
+  task: string;
+  /** initlab's configuration: "wasm" or "native/Nt". */
+  config: string;
+  initlabMs: number;
+  initlabCpuMs: number | null;
+  flops: number | null;
+  /** PyTorch's faster thread count for this task, and its timing. */
+  torchThreads: number | null;
+  torch: TorchTiming | null;
+  notes: string;
+}
+const torchRows: TorchRow[] = [];
+const goals: string[] = [];
+
+const TRAIN_BENCHES = ["benchMatmul", "benchMlpStep", "benchTransformerStep", "benchConvStep", "benchLoraStep"];
+
 async function benchTraining(): Promise<void> {
   let mod: Record<string, unknown>;
+  let kernels: typeof import("../nn/native-kernels");
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: optional, or only when the bench needs it
     mod = require("../bench/training") as Record<string, unknown>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, after the backend
+    kernels = require("../nn/native-kernels") as typeof import("../nn/native-kernels");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, after the backend
+    await (require("../nn/backend") as typeof import("../nn/backend")).backendReady();
   } catch (e) {
     console.log(`bench: training-step benchmarks unavailable (${String((e as Error).message).split("\n")[0]})`);
     return;
   }
   const ref = trainingRef();
-  for (const name of ["benchMatmul", "benchMlpStep", "benchTransformerStep", "benchConvStep"]) {
-    const fn = mod[name] as TrainFn | undefined;
-    if (typeof fn !== "function") continue;
+  const torch = torchRef();
+  if (torchMissing) console.log(`bench: ${torchMissing}; the PyTorch columns are n/a`);
+  // initlab in each configuration: wasm kernels, then native at 1 and 2 BLAS threads.
+  const nativeOk = (() => {
     try {
-      const r = await fn();
-      const refMs =
-        ref.get(r.name) ?? [...ref.entries()].find(([k]) => k.toLowerCase() === r.name.toLowerCase())?.[1] ?? null;
-      addRow({ task: r.name, initlabMs: r.msPerStep, numpyMs: refMs, path: r.backend, notes: r.notes ?? "" });
-    } catch (e) {
-      console.log(`bench: ${name} failed: ${String((e as Error).message).split("\n")[0]}`);
+      kernels.setKernelPath("native");
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const configs: Array<{ path: "wasm" | "native"; threads: number }> = [
+    { path: "wasm", threads: 1 },
+    ...(nativeOk ? [1, 2].map((threads) => ({ path: "native" as const, threads })) : []),
+  ];
+  const defaultTag = kernels.plannedKernelTag();
+  const sgemmRate = new Map<string, number>();
+  const results = new Map<string, Map<string, TrainBench & { cpuMs?: number; flops?: number }>>();
+  for (const c of configs) {
+    kernels.setKernelPath(c.path);
+    if (c.path === "native") kernels.setBlasThreads(c.threads);
+    const tag = c.path === "wasm" ? "wasm" : `native/${c.threads}t`;
+    for (const name of TRAIN_BENCHES) {
+      const fn = mod[name] as TrainFn | undefined;
+      if (typeof fn !== "function") continue;
+      try {
+        const measureSplit = name === "benchMlpStep" && c.path === "native";
+        if (measureSplit) kernels.setKernelTiming(true);
+        const r = (await fn()) as TrainBench & { cpuMs?: number; flops?: number };
+        let notes = r.notes ?? "";
+        if (measureSplit) {
+          const k = kernels.kernelTiming();
+          kernels.setKernelTiming(false);
+          const rate = k.flops / k.ms / 1e6;
+          const peak = sgemmRate.get(tag);
+          notes += `; its matmuls alone: ${rate.toFixed(1)} GFLOP/s${peak ? ` = ${((100 * rate) / peak).toFixed(0)}% of the 1024² sgemm rate` : ""}`;
+          if (peak && c.threads === 2)
+            goals.push(`MLP step's matmuls at ≥ 70% of sgemm at 1024² (${tag}): ${((100 * rate) / peak).toFixed(0)}%`);
+        }
+        if (name === "benchMatmul" && r.flops) sgemmRate.set(tag, r.flops / r.msPerStep / 1e6);
+        if (!results.has(r.name)) results.set(r.name, new Map());
+        results.get(r.name)!.set(tag, { ...r, notes });
+        if (tag === defaultTag || (defaultTag === "wasm" && c.path === "wasm")) {
+          const refMs =
+            ref.get(r.name) ?? [...ref.entries()].find(([k]) => k.toLowerCase() === r.name.toLowerCase())?.[1] ?? null;
+          if (refMs !== null || name !== "benchLoraStep")
+            addRow({ task: r.name, initlabMs: r.msPerStep, numpyMs: refMs, path: `${r.backend} (${tag})`, notes });
+        }
+        const t = torch.get(r.name);
+        const best = t ? [...t.entries()].sort((a, b) => a[1].ms - b[1].ms)[0] : null;
+        torchRows.push({
+          task: r.name,
+          config: tag,
+          initlabMs: r.msPerStep,
+          initlabCpuMs: r.cpuMs ?? null,
+          flops: r.flops ?? null,
+          torchThreads: best ? best[0] : null,
+          torch: best ? best[1] : null,
+          notes,
+        });
+      } catch (e) {
+        console.log(`bench: ${name} (${tag}) failed: ${String((e as Error).message).split("\n")[0]}`);
+      }
     }
   }
+  kernels.setKernelPath(defaultTag === "wasm" ? "wasm" : "native");
+  if (nativeOk) kernels.setBlasThreads(Number(defaultTag.match(/native\/(\d+)t/)?.[1] ?? 1));
+  // Goals of issue #15, best initlab configuration against PyTorch's best thread count.
+  for (const [task, limit] of [
+    ["MLP", 1.0],
+    ["conv net", 1.5],
+    ["tiny transformer", 1.5],
+  ] as const) {
+    const rowsFor = torchRows.filter((r) => r.task.startsWith(task) && r.torch);
+    if (!rowsFor.length) continue;
+    const best = rowsFor.sort((a, b) => a.initlabMs - b.initlabMs)[0];
+    const ratioV = best.initlabMs / best.torch!.ms;
+    goals.push(
+      `${task} step ≤ ${limit.toFixed(1)}× PyTorch: ${ratioV.toFixed(2)}× (initlab ${best.config} vs PyTorch ${best.torchThreads} thread(s)) — ${ratioV <= limit ? "met" : "missed"}`,
+    );
+  }
+  for (const r of torchRows) {
+    const f = (x: number | null | undefined) => (x == null ? "—" : x.toFixed(1));
+    console.log(
+      `${r.task.slice(0, 40).padEnd(40)} ${r.config.padEnd(10)} initlab ${f(r.initlabMs).padStart(8)} ms   PyTorch ${f(r.torch?.ms).padStart(8)} ms (${r.torchThreads ?? "—"}t)   ${ratio(r.initlabMs, r.torch?.ms).padStart(7)}   cpu ${ratio(r.initlabCpuMs, r.torch?.cpuMs).padStart(7)}`,
+    );
+  }
+  for (const g of goals) console.log(`goal: ${g}`);
+}
+
+function torchMarkdown(): string[] {
+  if (!torchRows.length) return [];
+  const f = (x: number | null | undefined) => (x == null ? "—" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const gf = (flops: number | null, ms: number | null | undefined) =>
+    flops && ms ? (flops / ms / 1e6).toFixed(1) : "—";
+  return [
+    "## Training steps against PyTorch",
+    "",
+    torchMissing
+      ? `PyTorch reference unavailable: ${torchMissing}.`
+      : `PyTorch ${torchVersion} on the CPU (Debian's python3-torch, ${PY}), measured in this run at ${TORCH_THREADS.join(" and ")} thread(s); the reference is the faster of the two per task (its thread count is shown). The same shapes, loss and optimizer (Adam, epsilon 1e-7) as initlab's step.`,
+    "initlab runs each step with tfjs-wasm's own kernels (`wasm`) and with initlab's OpenBLAS kernels at 1 and 2 BLAS threads (`native/1t`, `native/2t`; the default is `native/1t`, see README). GFLOP/s counts the step's matmul and convolution FLOPs (forward and backward) over its wall time.",
+    "",
+    "| task | initlab kernels | initlab ms | PyTorch ms (threads) | ratio | CPU-time ratio | initlab GFLOP/s | PyTorch GFLOP/s | notes |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ...torchRows.map(
+      (r) =>
+        `| ${r.task} | ${r.config} | ${f(r.initlabMs)} | ${r.torch ? `${f(r.torch.ms)} (${r.torchThreads})` : "—"} | ${ratio(r.initlabMs, r.torch?.ms)} | ${ratio(r.initlabCpuMs, r.torch?.cpuMs)} | ${gf(r.flops, r.initlabMs)} | ${gf(r.flops, r.torch?.ms)} | ${r.notes} |`,
+    ),
+    "",
+    ...(goals.length ? ["Goals (issue #15):", "", ...goals.map((g) => `- ${g}`), ""] : []),
+  ];
 }
 
 // ---- report ----------------------------------------------------------------------------
@@ -458,6 +618,7 @@ function markdown(o: Opts, startLoad: number[], endLoad: number[], wallS: number
       : `- numpy reference unavailable: ${numpyMissing || "skipped (--no-numpy)"}; ratios are n/a`,
     `- OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS ?? "(unset: OpenBLAS uses all cores, for numpy and the addon alike)"}`,
     "",
+    ...torchMarkdown(),
   ];
   return lines.join("\n");
 }

@@ -5,5 +5,17 @@ export * from "./rnn";
 export * from "./vicreg";
 export { registerWasmKernels, setFastMatMul, wasmKernelTuning } from "./wasm-kernels";
 export { backendReady, activeBackend } from "./backend";
+export {
+  registerNativeKernels,
+  setKernelPath,
+  kernelPath,
+  kernelTag,
+  plannedKernelTag,
+  kernelDescription,
+  setBlasThreads,
+  setKernelTiming,
+  kernelTiming,
+} from "./native-kernels";
+export type { KernelPath } from "./native-kernels";
 export * from "./conv-net";
 export * from "./transformer";

@@ -47,6 +47,20 @@ function plan(a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean) {
   return { m, k, n, batch, outer, strideA: ba === 1 ? 0 : m * k, strideB: bb === 1 ? 0 : k * n };
 }
 
+/** Time and FLOPs spent in sgemm by these kernels while timing is on (the benchmark's split of a step). */
+const stats = { on: false, calls: 0, ms: 0, flops: 0 };
+
+/** Starts (and zeroes) or stops the sgemm time/FLOP counters. */
+export function setKernelTiming(on: boolean): void {
+  stats.on = on;
+  if (on) Object.assign(stats, { calls: 0, ms: 0, flops: 0 });
+}
+
+/** sgemm calls, milliseconds and FLOPs counted since setKernelTiming(true). */
+export function kernelTiming(): { calls: number; ms: number; flops: number } {
+  return { calls: stats.calls, ms: stats.ms, flops: stats.flops };
+}
+
 function product(
   blas: LapackAddon,
   backend: WasmBackendLike,
@@ -60,7 +74,13 @@ function product(
   if (!p) return null;
   const out = backend.makeOutput([...p.outer, p.m, p.n], "float32");
   // Views are taken after the allocation: growing the heap detaches older views.
+  const t0 = stats.on ? performance.now() : 0;
   blas.sgemm(f32(backend, a), f32(backend, b), f32(backend, out), p.batch, p.m, p.k, p.n, ta, tb, p.strideA, p.strideB);
+  if (stats.on) {
+    stats.calls++;
+    stats.ms += performance.now() - t0;
+    stats.flops += 2 * p.batch * p.m * p.k * p.n;
+  }
   return { out, n: p.n };
 }
 

@@ -10,7 +10,7 @@
 //    (batch > 1, e.g. attention) run on a SIMD loop instead of the stock scalar one.
 //  - GatherV2 along axis 0 (minibatches, embedding lookups): row copies instead of the
 //    stock element-wise kernel.
-//  - Sum over the leading axis (bias gradients): a SIMD loop instead of transpose + reduce.
+//  - Sum over the leading axes (bias gradients, also of convs): a SIMD loop instead of transpose + reduce.
 import * as tf from "@tensorflow/tfjs";
 import {
   conv2DBackpropFilter,
@@ -153,12 +153,15 @@ function fastSum(original: KernelFn): KernelFn {
     const axes = x.shape.length >= 2 ? tf.util.parseAxisParam(attrs.axis as number | number[], x.shape) : [];
     const memory = backend.wasm.asm?.memory;
     const simd = memory ? simdKernelsFor(memory) : null;
-    if (x.dtype !== "float32" || axes.length !== 1 || axes[0] !== 0 || !simd)
-      return original({ inputs, backend, attrs });
-    const rows = x.shape[0];
-    const rest = x.shape.slice(1);
+    // Leading axes 0..k−1 (k ≥ 1, e.g. a conv bias gradient over batch, height and width) reduce
+    // like axis 0 of the [rows, rest] view.
+    const k = axes.length;
+    const leading = k >= 1 && k < x.shape.length && [...axes].sort((a, b) => a - b).every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading || !simd) return original({ inputs, backend, attrs });
+    const rows = x.shape.slice(0, k).reduce((a, d) => a * d, 1);
+    const rest = x.shape.slice(k);
     const cols = rest.reduce((a, d) => a * d, 1);
-    const out = backend.makeOutput(attrs.keepDims ? [1, ...rest] : rest, "float32");
+    const out = backend.makeOutput(attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...rest] : rest, "float32");
     const ov = backend.typedArrayFromHeap(out) as Float32Array;
     ov.fill(0);
     const cols4 = cols - (cols % 4);

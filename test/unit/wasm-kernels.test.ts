@@ -117,7 +117,7 @@ test("gather matches cpu: axis 0 (row-copy kernel) with 2-D indices and int32 va
     ];
   }));
 
-test("sum over the leading axis (SIMD kernel, with column tails) and other axes match cpu", () =>
+test("sum over the leading axes (SIMD kernel, with column tails) and other axes match cpu", () =>
   sameOnBothBackends("sum", () => {
     const a = tf.tensor2d(randArray(29, 9 * 11), [9, 11]); // 11 columns: 8 SIMD + 3 tail
     const b = tf.tensor3d(randArray(30, 5 * 2 * 4), [5, 2, 4]);
@@ -130,6 +130,9 @@ test("sum over the leading axis (SIMD kernel, with column tails) and other axes 
       tf.sum(c, 0),
       tf.sum(a, 1),
       tf.sum(b, [0, 1]),
+      tf.sum(b, [1, 0], true),
+      tf.sum(tf.tensor4d(randArray(32, 3 * 4 * 5 * 6), [3, 4, 5, 6]), [0, 1, 2]), // a conv bias gradient
+      tf.sum(b, [0, 2]), // not leading: the stock kernel
       tf.sum(a),
     ];
   }));
