@@ -287,6 +287,21 @@ typedef struct {
   int B, H, W, C, Ho, Wo, KH, KW, sh, sw, top, left, dh, dw;
 } conv_geom;
 
+// n floats from src to dst, or zeros when src is NULL; short runs (small C) by hand, since a
+// libc call per pixel costs more than the copy.
+static inline void copy_or_zero(float* dst, const float* src, int n) {
+  if (n <= 16) {
+    if (src)
+      for (int i = 0; i < n; i++) dst[i] = src[i];
+    else
+      for (int i = 0; i < n; i++) dst[i] = 0.0f;
+  } else if (src) {
+    memcpy(dst, src, sizeof(float) * (size_t)n);
+  } else {
+    memset(dst, 0, sizeof(float) * (size_t)n);
+  }
+}
+
 static int get_geom(napi_env env, napi_value v, conv_geom* g) {
   int vals[14];
   for (uint32_t i = 0; i < 14; i++) {
@@ -317,15 +332,27 @@ static napi_value Im2col(napi_env env, napi_callback_info info) {
   if (lx < (size_t)g.B * g.H * g.W * g.C || lc < (size_t)(b1 - b0) * g.Ho * g.Wo * K)
     return throw_msg(env, "im2col: x or cols is shorter than the geometry needs");
   float* o = cols;
+  const int run = g.KW * g.C; // one filter row of a patch: contiguous in x when dw = 1
   for (int b = b0; b < b1; b++)
     for (int yo = 0; yo < g.Ho; yo++)
       for (int xo = 0; xo < g.Wo; xo++)
         for (int kh = 0; kh < g.KH; kh++) {
           const int yi = yo * g.sh - g.top + kh * g.dh;
+          const int xi0 = xo * g.sw - g.left;
+          if (yi < 0 || yi >= g.H) {
+            copy_or_zero(o, NULL, run);
+            o += run;
+            continue;
+          }
+          const float* rowp = x + ((size_t)b * g.H + yi) * g.W * g.C;
+          if (g.dw == 1 && xi0 >= 0 && xi0 + g.KW <= g.W) {
+            copy_or_zero(o, rowp + (size_t)xi0 * g.C, run);
+            o += run;
+            continue;
+          }
           for (int kw = 0; kw < g.KW; kw++, o += g.C) {
-            const int xi = xo * g.sw - g.left + kw * g.dw;
-            if (yi < 0 || yi >= g.H || xi < 0 || xi >= g.W) memset(o, 0, sizeof(float) * g.C);
-            else memcpy(o, x + (((size_t)b * g.H + yi) * g.W + xi) * g.C, sizeof(float) * g.C);
+            const int xi = xi0 + kw * g.dw;
+            copy_or_zero(o, xi < 0 || xi >= g.W ? NULL : rowp + (size_t)xi * g.C, g.C);
           }
         }
   return NULL;
@@ -345,15 +372,28 @@ static napi_value Col2im(napi_env env, napi_callback_info info) {
     return throw_msg(env, "col2im: dcols or dx is shorter than the geometry needs");
   memset(dx, 0, sizeof(float) * (size_t)g.B * g.H * g.W * g.C);
   const float* o = dc;
+  const int run = g.KW * g.C;
   for (int b = 0; b < g.B; b++)
     for (int yo = 0; yo < g.Ho; yo++)
       for (int xo = 0; xo < g.Wo; xo++)
         for (int kh = 0; kh < g.KH; kh++) {
           const int yi = yo * g.sh - g.top + kh * g.dh;
+          const int xi0 = xo * g.sw - g.left;
+          if (yi < 0 || yi >= g.H) {
+            o += run;
+            continue;
+          }
+          float* rowp = dx + ((size_t)b * g.H + yi) * g.W * g.C;
+          if (g.dw == 1 && xi0 >= 0 && xi0 + g.KW <= g.W) {
+            float* d = rowp + (size_t)xi0 * g.C;
+            for (int i = 0; i < run; i++) d[i] += o[i];
+            o += run;
+            continue;
+          }
           for (int kw = 0; kw < g.KW; kw++, o += g.C) {
-            const int xi = xo * g.sw - g.left + kw * g.dw;
-            if (yi < 0 || yi >= g.H || xi < 0 || xi >= g.W) continue;
-            float* d = dx + (((size_t)b * g.H + yi) * g.W + xi) * g.C;
+            const int xi = xi0 + kw * g.dw;
+            if (xi < 0 || xi >= g.W) continue;
+            float* d = rowp + (size_t)xi * g.C;
             for (int c = 0; c < g.C; c++) d[c] += o[c];
           }
         }
