@@ -9,3 +9,6 @@ export * from "./probe";
 export * from "./linear-probe";
 export * from "./stablemax";
 export * from "./captured-variance";
+export * from "./ncx2";
+export * from "./inductive-bias";
+export * from "./excess-risk";

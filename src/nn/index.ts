@@ -19,3 +19,4 @@ export {
 export type { KernelPath } from "./native-kernels";
 export * from "./conv-net";
 export * from "./transformer";
+export * from "./gbnn";

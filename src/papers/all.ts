@@ -13,3 +13,8 @@ import "./svfit";
 import "./sorsa";
 import "./eva";
 import "./loldu";
+import "./robust-matrix-recovery";
+import "./bo-rep";
+import "./gradient-boosting-nets";
+import "./inductive-bias";
+import "./pretraining-advantage";

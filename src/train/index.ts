@@ -4,3 +4,4 @@ export { trainClassifier, evaluate, fitBatch } from "./classifier";
 export type { Classifier, ClassifierTrainOptions, EpochRecord } from "./classifier";
 export * from "./rnn";
 export * from "./vicreg";
+export * from "./gbnn";
