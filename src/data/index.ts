@@ -3,3 +3,4 @@ export * from "./images";
 export * from "./modular";
 export * from "./neuro-tasks";
 export * from "./label-noise";
+export * from "./abilities";

@@ -12,3 +12,5 @@ export * from "./captured-variance";
 export * from "./ncx2";
 export * from "./inductive-bias";
 export * from "./excess-risk";
+export * from "./ifd";
+export * from "./learning-curves";

@@ -18,3 +18,5 @@ import "./bo-rep";
 import "./gradient-boosting-nets";
 import "./inductive-bias";
 import "./pretraining-advantage";
+import "./ic-ifd";
+import "./instruction-dynamics";
