@@ -20,3 +20,5 @@ export type { KernelPath } from "./native-kernels";
 export * from "./conv-net";
 export * from "./transformer";
 export * from "./gbnn";
+export * from "./mcr2";
+export * from "./prototypes";

@@ -20,3 +20,8 @@ import "./inductive-bias";
 import "./pretraining-advantage";
 import "./ic-ifd";
 import "./instruction-dynamics";
+import "./fasterpam";
+import "./manifold-clustering";
+import "./tabular-ncd";
+import "./teen";
+import "./hierarchical-labels";

@@ -5,3 +5,5 @@ export type { Classifier, ClassifierTrainOptions, EpochRecord } from "./classifi
 export * from "./rnn";
 export * from "./vicreg";
 export * from "./gbnn";
+export * from "./ncd";
+export * from "./rehearsal";

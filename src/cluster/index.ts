@@ -1,0 +1,13 @@
+export { assignToMedoids, euclideanDistances } from "./dissimilarity";
+export { kMedoids } from "./kmedoids";
+export type { KMedoidsMethod, KMedoidsOptions, KMedoidsResult } from "./kmedoids";
+export { clara } from "./clara";
+export type { ClaraOptions } from "./clara";
+export { codingRate, compressedCodingRate, rateReduction, logdetSPD, sinkhorn } from "./coding-rate";
+export type { SinkhornOptions } from "./coding-rate";
+export { kMeans } from "./kmeans";
+export type { KMeansOptions, KMeansResult } from "./kmeans";
+export { clusteringAccuracy, hungarian } from "./accuracy";
+export { spectralClustering } from "./spectral";
+export type { SpectralOptions } from "./spectral";
+export { silhouette } from "./silhouette";
