@@ -22,3 +22,7 @@ export * from "./transformer";
 export * from "./gbnn";
 export * from "./mcr2";
 export * from "./prototypes";
+export * from "./growth";
+export * from "./template-mlp";
+export * from "./staged-residual-mlp";
+export * from "./hypernet";

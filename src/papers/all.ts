@@ -25,3 +25,7 @@ import "./manifold-clustering";
 import "./tabular-ncd";
 import "./teen";
 import "./hierarchical-labels";
+import "./gstack";
+import "./mixture-growth";
+import "./learngene-sws";
+import "./logah";
