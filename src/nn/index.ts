@@ -26,3 +26,7 @@ export * from "./growth";
 export * from "./template-mlp";
 export * from "./staged-residual-mlp";
 export * from "./hypernet";
+export * from "./ssm-init";
+export * from "./ssm-layer";
+export * from "./ssm-model";
+export * from "./seq-encoder";

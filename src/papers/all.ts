@@ -29,3 +29,6 @@ import "./gstack";
 import "./mixture-growth";
 import "./learngene-sws";
 import "./logah";
+import "./s4d";
+import "./ptd";
+import "./self-pretraining";

@@ -7,3 +7,4 @@ export * from "./vicreg";
 export * from "./gbnn";
 export * from "./ncd";
 export * from "./rehearsal";
+export * from "./masked-denoising";
