@@ -4,3 +4,4 @@ export * from "./modular";
 export * from "./neuro-tasks";
 export * from "./label-noise";
 export * from "./abilities";
+export * from "./colored-mnist";

@@ -14,3 +14,4 @@ export * from "./inductive-bias";
 export * from "./excess-risk";
 export * from "./ifd";
 export * from "./learning-curves";
+export * from "./tightness";

@@ -30,3 +30,5 @@ export * from "./ssm-init";
 export * from "./ssm-layer";
 export * from "./ssm-model";
 export * from "./seq-encoder";
+export * from "./ibp";
+export * from "./ghost-bn";

@@ -32,3 +32,8 @@ import "./logah";
 import "./s4d";
 import "./ptd";
 import "./self-pretraining";
+import "./ibp-tightness";
+import "./fast-ibp";
+import "./ghost-bn";
+import "./elr";
+import "./bonsai";

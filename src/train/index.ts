@@ -8,3 +8,6 @@ export * from "./gbnn";
 export * from "./ncd";
 export * from "./rehearsal";
 export * from "./masked-denoising";
+export * from "./ibp";
+export * from "./elr";
+export * from "./rfc";
