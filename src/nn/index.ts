@@ -32,3 +32,4 @@ export * from "./ssm-model";
 export * from "./seq-encoder";
 export * from "./ibp";
 export * from "./ghost-bn";
+export * from "./residual-mlp";

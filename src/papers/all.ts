@@ -37,3 +37,7 @@ import "./fast-ibp";
 import "./ghost-bn";
 import "./elr";
 import "./bonsai";
+import "./lottery-ticket";
+import "./rethinking-pruning";
+import "./layer-lottery";
+import "./dst-continual";
