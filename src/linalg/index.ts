@@ -6,3 +6,4 @@ export * from "./randomized";
 export * from "./lu";
 export * from "./complex";
 export * from "./hippo";
+export * from "./poincare";

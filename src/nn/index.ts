@@ -33,3 +33,8 @@ export * from "./seq-encoder";
 export * from "./ibp";
 export * from "./ghost-bn";
 export * from "./residual-mlp";
+export * from "./poincare-ops";
+export * from "./poincare";
+export * from "./poincare-rows";
+export * from "./poincare-resnet";
+export * from "./tiny-vit";

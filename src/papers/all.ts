@@ -41,3 +41,5 @@ import "./lottery-ticket";
 import "./rethinking-pruning";
 import "./layer-lottery";
 import "./dst-continual";
+import "./poincare-resnet";
+import "./kat";
