@@ -38,3 +38,4 @@ export * from "./poincare";
 export * from "./poincare-rows";
 export * from "./poincare-resnet";
 export * from "./tiny-vit";
+export * from "./kan";
