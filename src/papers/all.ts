@@ -43,3 +43,4 @@ import "./layer-lottery";
 import "./dst-continual";
 import "./poincare-resnet";
 import "./kat";
+import "./dataset-distillation";

@@ -11,3 +11,4 @@ export * from "./masked-denoising";
 export * from "./ibp";
 export * from "./elr";
 export * from "./rfc";
+export * from "./distill";
