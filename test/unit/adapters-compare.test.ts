@@ -132,7 +132,7 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
       [[3e-3], 3e-3, false],
     ],
   );
-  assert.ok(out.records.every((r) => Number.isFinite(r.valLossB) && r.lr === (r.method === "full" ? 1e-3 : r.lr)));
+  assert.ok(out.records.every((r) => Number.isFinite(r.valLossB) && r.lr === (r.method === "full" ? 3e-3 : r.lr)));
   assert.deepEqual(
     out.records.map((r) => r.seed),
     [0, 0, 0, 0, 1, 1, 1, 1],

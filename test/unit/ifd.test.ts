@@ -64,8 +64,8 @@ test("pairLosses cuts L(Q), L(A|Q) and L(A) at the right characters", async () =
   const fake = (texts: string[]) => texts.map((t) => Float32Array.from({ length: t.length - 1 }, (_, i) => i));
   const [p] = pairLosses(fake, [{ q: "rev:ab", a: "ba" }]);
   // "\nrev:ab>ba": Q = characters 1–6 → entries 0–5; ">" is entry 6; A = characters 8–9 → entries 7–8.
-  assert.deepEqual([...p.question], [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual([...p.answerGivenQuestion], [7, 8]);
+  assert.deepEqual(Array.from(p.question), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(Array.from(p.answerGivenQuestion), [7, 8]);
   // "\nba": A = characters 1–2 → entries 0–1.
-  assert.deepEqual([...p.answerAlone], [0, 1]);
+  assert.deepEqual(Array.from(p.answerAlone), [0, 1]);
 });

@@ -60,12 +60,12 @@ test("BnMlp: eval mode uses running statistics; training updates them by the mom
     [2, 0, 1, 1],
     [1, 1, 1, 0],
   ]);
-  const z = tf.add(tf.matMul(x, net.weights[0]), net.biases[0]).arraySync();
+  const z = tf.add(tf.matMul(x, net.weights[0]), net.biases[0]).arraySync() as number[][];
   net.forward(x, true);
   // Chunks {0,1} and {2,3}: running mean = 0.5·0 + 0.5·mean of the chunk means = 0.5·batch mean.
-  const rm = net.runMean[0].arraySync();
+  const rm = net.runMean[0].arraySync() as number[];
   for (let c = 0; c < 3; c++) close(rm[c], (0.5 * (z[0][c] + z[1][c] + z[2][c] + z[3][c])) / 4, 1e-5);
-  const rv = net.runVar[0].arraySync();
+  const rv = net.runVar[0].arraySync() as number[];
   for (let c = 0; c < 3; c++) {
     const v1 = ((z[0][c] - z[1][c]) / 2) ** 2;
     const v2 = ((z[2][c] - z[3][c]) / 2) ** 2;
