@@ -110,13 +110,26 @@ export function splitCorpus(
   };
 }
 
-/** Next-character batches: `make` cuts windows of context+1 characters at seeded random offsets. */
-export function windowSource(ids: Int32Array, context: number): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor1D }> {
+/**
+ * Next-character batches: `make` cuts windows of context+1 characters at seeded random offsets,
+ * one per entry of the index batch, or `batchSize` of them when the loop passes none (a source
+ * without `n`, as train() sees this one, always gets none).
+ */
+export function windowSource(
+  ids: Int32Array,
+  context: number,
+  batchSize?: number,
+): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor1D }> {
   const n = ids.length - context - 1;
   if (n < 1) fail("ids", `has ${ids.length} characters; windows need more than context + 1 = ${context + 1}`);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1))
+    fail("batchSize", `must be a positive integer, got ${batchSize}`);
   return {
     make(idx, rng) {
-      const B = idx?.length ?? 1;
+      // Without index batches and without batchSize this used to draw one window per step.
+      if (!idx && batchSize === undefined)
+        fail("batchSize", "is needed when the caller passes no index batches (train() passes none to this source)");
+      const B = idx?.length ?? (batchSize as number);
       const x = new Int32Array(B * context);
       const y = new Int32Array(B * context);
       for (let b = 0; b < B; b++) {
@@ -164,7 +177,7 @@ export async function pretrainCharBase(
   const { train: text } = splitCorpus(licenseCorpus(), 4 * spec.context, { val: 0.05, test: 0.1 }, spec.seed);
   await train(
     { variables: () => Object.values(p), forward: (x: tf.Tensor2D) => transformerLogits(p, x, spec) },
-    windowSource(text, spec.context),
+    windowSource(text, spec.context, spec.batchSize),
     {
       steps: spec.steps,
       batchSize: spec.batchSize,

@@ -24,6 +24,7 @@ import {
   loadCharBase,
   saveCharBase,
   splitCorpus,
+  windowSource,
 } from "../../src/bases/char-lm";
 import { AdaptedTransformer, blockMatrixNames } from "../../src/adapters/transformer";
 import { benchVariants } from "../../src/adapters";
@@ -207,4 +208,21 @@ test("rank sweep variants and checks: α/r and α/√r at fixed α, the anchor's
     bad.map((c) => c.pass),
     [false, false],
   );
+});
+
+test("windowSource: batchSize windows per step when the loop passes no index batches; one per index otherwise", async () => {
+  await backendReady();
+  const ids = Int32Array.from({ length: 200 }, (_, i) => i % 50);
+  const b = windowSource(ids, 8, 5).make(null, new Rng(1));
+  assert.deepEqual(b.x.shape, [5, 8]);
+  assert.deepEqual(b.y.shape, [40]);
+  // Each target is its input shifted by one character.
+  const x = b.x.arraySync() as number[][];
+  const y = b.y.arraySync() as number[];
+  x.forEach((row, r) => row.slice(1).forEach((v, j) => assert.equal(y[r * 8 + j], v)));
+  const c = windowSource(ids, 8).make([0, 0, 0], new Rng(1));
+  assert.deepEqual(c.x.shape, [3, 8]);
+  assert.throws(() => windowSource(ids, 8).make(null, new Rng(1)), /batchSize/);
+  assert.throws(() => windowSource(ids, 8, 0), /batchSize: must be a positive integer/);
+  tf.dispose([b.x, b.y, c.x, c.y]);
 });

@@ -98,7 +98,7 @@ export async function trainCharVariant(
   const score = (w: Windows) => tf.tidy(() => lmScores(forward(w.x), w.y));
   const curve: CurvePoint[] = [];
   const t1 = Date.now();
-  await train({ variables: () => vars, forward }, windowSource(setup.trainB, spec.context), {
+  await train({ variables: () => vars, forward }, windowSource(setup.trainB, spec.context, s.batchSize), {
     steps: s.steps,
     batchSize: s.batchSize,
     seed: seedValue * 1013 + 5,
