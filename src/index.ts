@@ -15,6 +15,8 @@ export * as bases from "./bases";
 export * as data from "./data";
 export * as io from "./io";
 export * as plot from "./plot";
+export * as cluster from "./cluster";
+export * as prune from "./prune";
 
 /** `il.papers()` lists the registry; `il.papers.runPaper`, `il.papers.definePaper`, ... are the contract. */
 export const papers = Object.assign(() => papersNs.list(), papersNs);
@@ -41,3 +43,10 @@ export { orthogonalGradient } from "./optim/orthograd";
 export { svd, eigh } from "./linalg/decompose";
 export { readSafetensors, writeSafetensors } from "./io/safetensors";
 export { readNpy, writeNpy } from "./io/npy";
+
+// Contract names of the paper families (issues #21, #22, #24, #25).
+export { kMedoids, codingRate } from "./cluster";
+export { erkDensities, magnitudeMask } from "./prune";
+export { hippoLegS } from "./linalg/hippo";
+export { s4dInit } from "./nn/ssm-init";
+export { mobiusAdd, expMap0, logMap0, poincareDistance } from "./linalg/poincare";
