@@ -444,3 +444,141 @@ test("grokking experiment: presets are well formed and default fits the card's m
   assert.equal(d.p, 59);
   assert.deepEqual(d.hidden, [128, 128]);
 });
+
+// The method comparison on every seed: combine collects it per seed, and the checks decide on the
+// 95% t-interval over seeds (hand-built rows; t(0.975, 2) = 4.302653).
+type Row = Record<string, number | string>;
+const T2 = 4.302653;
+const row = (method: string, epoch: number, v: Partial<Record<string, number>>): Row => ({
+  method,
+  epoch,
+  trainAcc: 0,
+  testAcc: 0,
+  cosine: 0,
+  collapse: 0,
+  softmaxCollapse: 0,
+  zeroGradTarget: 0,
+  loss64: 1,
+  medianGap: 1,
+  weightNorm: 1,
+  loss: 1,
+  ...v,
+});
+interface SeedSpec {
+  orthoTest: number;
+  orthoTrain: number;
+  smTrain: number;
+  smTest: number;
+  cos: [number, number, number];
+  init: number;
+}
+const seedRun = (seed: number, s: SeedSpec) => ({
+  seed,
+  runs: {
+    softmax: [
+      row("softmax", 0, { cosine: s.init }),
+      row("softmax", 200, { cosine: s.cos[0], trainAcc: 1 }),
+      row("softmax", 500, { cosine: s.cos[1], trainAcc: s.smTrain, testAcc: s.smTest }),
+      row("softmax", 1000, { cosine: s.cos[2], trainAcc: 1 }),
+    ],
+    "⊥AdamW": [
+      row("⊥AdamW", 0, {}),
+      row("⊥AdamW", 490, {}),
+      row("⊥AdamW", 500, { trainAcc: s.orthoTrain, testAcc: s.orthoTest }),
+    ],
+    StableMax: [row("StableMax", 0, {}), row("StableMax", 500, { trainAcc: 1 })],
+  },
+  // The precision study reads the first seed only.
+  precision: seed === 1 ? [{ precision: "float32", bits: 24, epoch: 0, collapse: 0 }] : [],
+  timing: [],
+});
+const good: SeedSpec = { orthoTest: 0.9, orthoTrain: 0.95, smTrain: 1, smTest: 0, cos: [0.7, 0.8, 0.9], init: 0.01 };
+const cmpCfg = { ...grokking.presets.smoke, seeds: [1, 2, 3], softmax: { lr: 0.005, epochs: 1000 }, collapse: null };
+const checksOf = (specs: SeedSpec[]) => {
+  const r = grokking.combine!(
+    specs.map((s, i) => seedRun(cmpCfg.seeds[i], s)),
+    cmpCfg,
+  );
+  return { r, checks: grokking.checks(r, cmpCfg) };
+};
+const tIv = (xs: number[]) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return { m, lo: m - (T2 * sd) / Math.sqrt(xs.length), hi: m + (T2 * sd) / Math.sqrt(xs.length) };
+};
+
+test("grokking combine: the method comparison of every seed, in seed order; a seed without it is an error", () => {
+  const specs = [good, { ...good, orthoTest: 0.8 }, { ...good, orthoTest: 0.85 }];
+  const { r } = checksOf(specs);
+  assert.deepEqual(
+    r.comparison.map((c) => c.seed),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    r.comparison.map((c) => c.runs["⊥AdamW"][2].testAcc),
+    [0.9, 0.8, 0.85],
+  );
+  assert.deepEqual(Object.keys(r.comparison[0].runs).sort(), ["StableMax", "softmax", "⊥AdamW"].sort());
+  assert.equal(r.runs.softmax, r.comparison[0].runs.softmax); // the first seed feeds the single-seed figures
+  assert.equal(r.runs.softmax[2].cosine, 0.8);
+  const broken = seedRun(2, good);
+  delete (broken.runs as Record<string, Row[]>)["⊥AdamW"];
+  assert.throws(() => grokking.combine!([seedRun(1, good), broken], cmpCfg), named("perSeed"));
+  assert.throws(() => grokking.combine!([], cmpCfg), named("perSeed"));
+});
+
+test("grokking checks: stated on the 95% interval over seeds (hand-computed t-intervals), stricter than every seed passing", () => {
+  const tests = [0.9, 0.92, 0.91];
+  const { checks } = checksOf(tests.map((t, i) => ({ ...good, orthoTest: t, cos: [0.7, 0.8, 0.9 - 0.1 * i] })));
+  assert.equal(checks.length, 6);
+  assert.ok(
+    checks.every((c) => c.seeds === 3 && c.pass),
+    JSON.stringify(checks.map((c) => [c.claim, c.pass])),
+  );
+  const [orthoTest, gap, smTrain, smTest, nlm, init] = checks;
+  assert.deepEqual(
+    checks.map((c) => c.kind),
+    ["evidence", "evidence", "evidence", "evidence", "evidence", "sanity"],
+  );
+  const iv = orthoTest.measured as { mean: number; lo: number; hi: number };
+  const want = tIv(tests);
+  close(iv.mean, want.m, 1e-12);
+  close(iv.lo, want.lo, 1e-5);
+  close(iv.hi, want.hi, 1e-5);
+  // |train − test| = 0.05, 0.03, 0.04; NLM means over epochs 200–1000: 0.8, 0.7667, 0.7333.
+  close((gap.measured as { mean: number }).mean, 0.04, 1e-12);
+  close((nlm.measured as { lo: number }).lo, tIv([0.9, 0.8, 0.7].map((a) => (0.7 + 0.8 + a) / 3)).lo, 1e-5);
+  assert.deepEqual(smTrain.measured, { mean: 1, lo: 1, hi: 1, n: 3, level: 0.95, method: "t" });
+  close((smTest.measured as { hi: number }).hi, 0, 0);
+  close((init.measured as { mean: number }).mean, 0.01, 1e-12);
+
+  // Cases where every seed meets the old single-seed threshold but the interval does not.
+  const fails: [string, SeedSpec[], number][] = [
+    // mean 0.8 > 0.75 but the spread puts the lower end at ≈ 0.68
+    ["⊥AdamW test", [0.8, 0.77, 0.83].map((t) => ({ ...good, orthoTest: t, orthoTrain: t })), 0],
+    // gaps 0.14, 0.0, 0.14: hi ≈ 0.29
+    ["⊥AdamW gap", [0.14, 0, 0.14].map((g) => ({ ...good, orthoTest: 0.85, orthoTrain: 0.85 + g })), 1],
+    ["softmax train", [1, 1, 0.99].map((t) => ({ ...good, smTrain: t })), 2],
+    // test 0, 0, 0.04: every seed ≤ 0.05, hi ≈ 0.071
+    ["softmax test", [0, 0, 0.04].map((t) => ({ ...good, smTest: t })), 3],
+    ["NLM", [0.62, 0.9, 0.62].map((c) => ({ ...good, cos: [c, c, c] as [number, number, number] })), 4],
+    ["init", [0.09, -0.09, 0.09].map((c) => ({ ...good, init: c })), 5],
+  ];
+  for (const [name, specs, k] of fails) {
+    const c = checksOf(specs).checks;
+    assert.equal(c[k].pass, false, `${name}: ${JSON.stringify(c[k].measured)}`);
+    c.forEach((x, j) => j !== k && assert.equal(x.pass, true, `${name} leaves check ${j} passing`));
+  }
+});
+
+test("grokking figures: accuracy and NLM cosine show every seed of the method comparison", () => {
+  const { r } = checksOf([good, good, good]);
+  const figs = grokking.figures!(r, cmpCfg);
+  const acc = figs.find((f) => f.name === "grokking-accuracy")!.spec as { data: { values: Row[] } };
+  assert.equal(new Set(acc.data.values.map((x) => x.run)).size, 9);
+  const cos = figs.find((f) => f.name === "grokking-nlm-cosine")!.spec as { data: { values: Row[] } };
+  assert.deepEqual([...new Set(cos.data.values.map((x) => x.seed))], ["seed 1", "seed 2", "seed 3"]);
+  const s = grokking.summary!(r, cmpCfg);
+  assert.equal(s["seeds of the method comparison"], 3);
+  assert.equal(s["seed 3, ⊥AdamW: test acc at epoch 500"], 0.9);
+});

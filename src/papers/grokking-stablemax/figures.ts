@@ -1,15 +1,20 @@
-// Figures: accuracy per method, softmax collapse, the NLM cosine, the precision study (SC per
-// emulated float format and the onset against significand bits) and the median logit gap.
+// Figures: accuracy and the NLM cosine of the method comparison for every seed; for the first
+// seed softmax collapse, the precision study (SC per emulated float format and the onset against
+// significand bits) and the median logit gap; the long runs of every seed.
 import { lineChart, scatterChart } from "../../plot/specs";
 import { Figure } from "../types";
-import { GrokkingConfig, GrokkingResult } from "./run";
+import { COMPARISON, GrokkingConfig, GrokkingResult, Row } from "./run";
 
 export function grokkingFigures(r: GrokkingResult, cfg: GrokkingConfig): Figure[] {
   const h = Object.values(r.runs).flat();
   const ep = (x: Record<string, number | string>) => x.epoch as number;
-  const acc = h.flatMap((x) => [
-    { method: x.method, epoch: ep(x), split: "train", accuracy: x.trainAcc as number },
-    { method: x.method, epoch: ep(x), split: "test", accuracy: x.testAcc as number },
+  // The method comparison of every seed (what the checks' intervals pool), one panel per seed × method.
+  const comp: Array<{ run: string; seed: string; x: Row }> = r.comparison.flatMap((c) =>
+    COMPARISON.flatMap((m) => c.runs[m].map((x) => ({ run: `seed ${c.seed} · ${m}`, seed: `seed ${c.seed}`, x }))),
+  );
+  const acc = comp.flatMap(({ run, x }) => [
+    { run, epoch: ep(x), split: "train", accuracy: x.trainAcc as number },
+    { run, epoch: ep(x), split: "test", accuracy: x.testAcc as number },
   ]);
   const sc = h
     .map((x) => ({ method: x.method, epoch: ep(x), fraction: x.collapse as number }))
@@ -28,8 +33,8 @@ export function grokkingFigures(r: GrokkingResult, cfg: GrokkingConfig): Figure[
         x: "epoch",
         y: "accuracy",
         color: "split",
-        facet: "method",
-        title: "Accuracy on modular addition",
+        facet: "run",
+        title: "Accuracy on modular addition, method comparison (every seed)",
         yTitle: "accuracy",
       }),
     },
@@ -39,19 +44,20 @@ export function grokkingFigures(r: GrokkingResult, cfg: GrokkingConfig): Figure[
         x: "epoch",
         y: "fraction",
         color: "method",
-        title: "Softmax collapse: train samples with Σ exp(z − max) = 1 (float32; StableMax: its own normaliser)",
+        title: `Softmax collapse: train samples with Σ exp(z − max) = 1 (float32; StableMax: its own normaliser), seed ${cfg.seeds[0]}`,
         yTitle: "SC fraction",
       }),
     },
     {
       name: "grokking-nlm-cosine",
       spec: lineChart(
-        h.map((x) => ({ method: x.method, epoch: ep(x), cosine: x.cosine as number })),
+        comp.map(({ seed, x }) => ({ method: x.method, seed, epoch: ep(x), cosine: x.cosine as number })),
         {
           x: "epoch",
           y: "cosine",
           color: "method",
-          title: "Naive loss minimisation: cos(−∇L, θ)",
+          facet: "seed",
+          title: "Naive loss minimisation: cos(−∇L, θ), method comparison (every seed)",
           yTitle: "cos(−∇L, θ)",
         },
       ),
@@ -142,7 +148,13 @@ export function grokkingFigures(r: GrokkingResult, cfg: GrokkingConfig): Figure[
     name: "grokking-gap",
     spec: lineChart(
       h.map((x) => ({ method: x.method, epoch: ep(x), gap: x.medianGap as number })),
-      { x: "epoch", y: "gap", color: "method", title: "Median train logit gap", yTitle: "z_y − max_{j≠y} z_j" },
+      {
+        x: "epoch",
+        y: "gap",
+        color: "method",
+        title: `Median train logit gap, seed ${cfg.seeds[0]}`,
+        yTitle: "z_y − max_{j≠y} z_j",
+      },
     ),
   });
   return figs;

@@ -1,10 +1,19 @@
-// Prieto et al. (ICLR 2025), registered: plain softmax, ⊥AdamW and StableMax on modular
-// addition from one θ₀ (the first seed), and for every seed a longer plain run with tf's
-// log-softmax cross-entropy beside the same run with an absorption-free float64 loss.
+// Prieto et al. (ICLR 2025), registered: for every seed, plain softmax, ⊥AdamW and StableMax on
+// modular addition from one θ₀, and a longer plain run with tf's log-softmax cross-entropy beside
+// the same run with an absorption-free float64 loss.
 import { definePaper } from "../registry";
-import { at, fmt, grokkingChecks, mechanism, nlmWindow, num, stall } from "./checks";
+import { at, comparisonValues, fmt, grokkingChecks, mechanism, nlmWindow, num, stall } from "./checks";
 import { grokkingFigures } from "./figures";
-import { combineGrokking, GrokkingConfig, GrokkingResult, GrokkingSeedRun, runGrokkingSeed } from "./run";
+import {
+  combineGrokking,
+  COMPARISON,
+  GrokkingConfig,
+  GrokkingResult,
+  GrokkingSeedRun,
+  Method,
+  Row,
+  runGrokkingSeed,
+} from "./run";
 
 export type { GrokkingConfig, GrokkingResult } from "./run";
 
@@ -63,49 +72,59 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult, GrokkingSeed
       logEvery: 50,
     },
   },
-  // Seeds are independent jobs (the first also runs the single-seed method comparison).
+  // Seeds are independent jobs (the first also feeds the precision study).
   runSeed: runGrokkingSeed,
   combine: combineGrokking,
   checks: grokkingChecks,
   figures: grokkingFigures,
   summary(r, cfg) {
-    const last = (m: string) => r.runs[m][r.runs[m].length - 1];
     const out: Record<string, number | string> = {
       p: cfg.p,
       trainExamples: Math.round(cfg.p * cfg.p * cfg.trainFraction),
       hidden: cfg.hidden.join("×"),
-      "seed of the method comparison": cfg.seeds[0],
+      "seeds of the method comparison": r.comparison.length,
+      "seed of the single-seed figures": cfg.seeds[0],
       "seeds of the long runs": r.long.length,
       precisionRun: r.precisionRun,
     };
-    for (const m of Object.keys(r.runs)) {
-      const l = last(m);
-      out[`${m}: epochs`] = num(l, "epoch");
-      out[`${m}: final train acc`] = fmt(num(l, "trainAcc"));
-      out[`${m}: final test acc`] = fmt(num(l, "testAcc"));
-      out[`${m}: final SC (own normaliser)`] = fmt(num(l, "collapse"));
-      out[`${m}: peak SC (own normaliser)`] = fmt(Math.max(...r.runs[m].map((x) => num(x, "collapse"))));
-      out[`${m}: final loss`] = fmt(num(l, "loss"));
-      out[`${m}: final median logit gap`] = fmt(num(l, "medianGap"));
-      out[`${m}: final NLM cosine`] = fmt(num(l, "cosine"));
-      out[`${m}: final ‖θ‖`] = fmt(num(l, "weightNorm"));
-      const fit = r.runs[m].find((x) => num(x, "trainAcc") === 1);
-      out[`${m}: first logged epoch with train acc 1`] = fit ? num(fit, "epoch") : "never";
+    const detail = (prefix: string, m: string, rows: Row[]) => {
+      const l = rows[rows.length - 1];
+      out[`${prefix}${m}: epochs`] = num(l, "epoch");
+      out[`${prefix}${m}: final train acc`] = fmt(num(l, "trainAcc"));
+      out[`${prefix}${m}: final test acc`] = fmt(num(l, "testAcc"));
+      out[`${prefix}${m}: final SC (own normaliser)`] = fmt(num(l, "collapse"));
+      out[`${prefix}${m}: peak SC (own normaliser)`] = fmt(Math.max(...rows.map((x) => num(x, "collapse"))));
+      out[`${prefix}${m}: final loss`] = fmt(num(l, "loss"));
+      out[`${prefix}${m}: final median logit gap`] = fmt(num(l, "medianGap"));
+      out[`${prefix}${m}: final NLM cosine`] = fmt(num(l, "cosine"));
+      out[`${prefix}${m}: final ‖θ‖`] = fmt(num(l, "weightNorm"));
+      const fit = rows.find((x) => num(x, "trainAcc") === 1);
+      out[`${prefix}${m}: first logged epoch with train acc 1`] = fit ? num(fit, "epoch") : "never";
+    };
+    // The method comparison, every seed: the values the checks' intervals are built from.
+    const values = comparisonValues(r, cfg);
+    for (const [i, c] of r.comparison.entries()) {
+      const k = `seed ${c.seed}, `;
+      const v = values[i];
+      for (const m of Object.keys(c.runs)) detail(k, m, c.runs[m]);
+      out[`${k}⊥AdamW: test acc at epoch ${v.orthoEpoch}`] = fmt(v.orthoTest);
+      out[`${k}⊥AdamW: train acc at epoch ${v.orthoEpoch}`] = fmt(v.orthoTrain);
+      out[`${k}⊥AdamW: |train − test| at epoch ${v.orthoEpoch}`] = fmt(v.orthoGap);
+      out[`${k}softmax: train acc at epoch ${v.softmaxEpoch}`] = fmt(v.softmaxTrain);
+      out[`${k}softmax: test acc at epoch ${v.softmaxEpoch}`] = fmt(v.softmaxTest);
+      const w = nlmWindow(c.runs.softmax, cfg);
+      out[`${k}softmax: mean NLM cosine, epochs ${w.lo}–${w.hi}`] = fmt(v.nlmMean);
+      out[`${k}softmax: NLM cosine at init`] = fmt(v.nlmInit);
+      const sm = c.runs.StableMax;
+      out[`${k}StableMax: final softmax SC of its logits`] = fmt(num(sm[sm.length - 1], "softmaxCollapse"));
+      const smFirst = sm.find((x) => num(x, "softmaxCollapse") === 1);
+      out[`${k}StableMax: first logged epoch with softmax SC of its logits = 1`] = smFirst
+        ? num(smFirst, "epoch")
+        : "never";
     }
-    const o = at(r.runs["⊥AdamW"], 500);
-    out[`⊥AdamW: test acc at epoch ${o.epoch}`] = fmt(num(o, "testAcc"));
-    out[`⊥AdamW: train acc at epoch ${o.epoch}`] = fmt(num(o, "trainAcc"));
-    const s = r.runs.softmax;
-    const s5 = at(s, 500);
-    out[`softmax: test acc at epoch ${s5.epoch}`] = fmt(num(s5, "testAcc"));
-    out[`softmax: train acc at epoch ${s5.epoch}`] = fmt(num(s5, "trainAcc"));
-    const w = nlmWindow(r, cfg);
-    out[`softmax: mean NLM cosine, epochs ${w.lo}–${w.hi}`] = fmt(w.mean);
-    out["softmax: NLM cosine at init"] = fmt(w.init);
-    const sm = r.runs.StableMax;
-    out["StableMax: final softmax SC of its logits"] = fmt(num(sm[sm.length - 1], "softmaxCollapse"));
-    const smFirst = sm.find((x) => num(x, "softmaxCollapse") === 1);
-    out["StableMax: first logged epoch with softmax SC of its logits = 1"] = smFirst ? num(smFirst, "epoch") : "never";
+    // The first seed's long runs in detail (the single-seed figures show them).
+    for (const m of Object.keys(r.runs).filter((m) => !COMPARISON.includes(m as Method)))
+      detail(`seed ${cfg.seeds[0]}, `, m, r.runs[m]);
     if (r.long.length > 0) {
       const m = mechanism(r);
       out["mechanism: max |zero-gradient fraction − SC| (all seeds, epochs)"] = fmt(m.maxDiff);
@@ -147,9 +166,9 @@ export const grokking = definePaper<GrokkingConfig, GrokkingResult, GrokkingSeed
     const long = r.runs["long softmax"];
     if (long) {
       const peak = long.reduce((b, x) => (num(x, "collapse") > num(b, "collapse") ? x : b));
-      out["long softmax: peak SC epoch"] = num(peak, "epoch");
+      out[`seed ${cfg.seeds[0]}, long softmax: peak SC epoch`] = num(peak, "epoch");
       const first = long.find((x) => num(x, "collapse") > 0);
-      out["long softmax: first logged epoch with SC > 0"] = first ? num(first, "epoch") : "never";
+      out[`seed ${cfg.seeds[0]}, long softmax: first logged epoch with SC > 0`] = first ? num(first, "epoch") : "never";
     }
     for (const on of r.onsets) {
       out[`onset epoch ${on.precision}`] = Number.isFinite(num(on, "onsetEpoch")) ? num(on, "onsetEpoch") : "none";

@@ -22,6 +22,7 @@ import { MLP } from "../../nn/mlp";
 import { AdamW } from "../../optim/orthograd";
 import { BatchSource, ClassBatch, train } from "../../train/loop";
 import { seed } from "../../core/random";
+import { fail } from "../../core/validate";
 import { ProgressEvent } from "../../core/types";
 import { PaperConfig, PaperContext } from "../types";
 
@@ -68,7 +69,7 @@ interface RunSpec {
   epochs: number;
 }
 
-/** One seed's share: every method for the first seed, the two long runs for the others. */
+/** One seed's share: the method comparison and the two long runs (the precision study on the first seed only). */
 export interface GrokkingSeedRun {
   seed: number;
   runs: Record<string, Row[]>;
@@ -76,9 +77,19 @@ export interface GrokkingSeedRun {
   timing: Row[];
 }
 
-export interface GrokkingResult {
-  /** Logged rows per method of the first seed (epoch 0 = init). */
+/** The method comparison (plain softmax, ⊥AdamW, StableMax) of one seed. */
+export interface ComparisonRun {
+  seed: number;
   runs: Record<string, Row[]>;
+}
+
+export const COMPARISON: Method[] = ["softmax", "⊥AdamW", "StableMax"];
+
+export interface GrokkingResult {
+  /** Logged rows per method of the first seed (epoch 0 = init): the single-seed figures. */
+  runs: Record<string, Row[]>;
+  /** The method comparison of every seed, in config order (the checks' intervals). */
+  comparison: ComparisonRun[];
   /** The long log-softmax and log1p runs of every seed, in config order. */
   long: Array<{ seed: number; softmax: Row[]; log1p: Row[] }>;
   /** SC fraction per emulated float format and logged epoch of the precision run. */
@@ -267,17 +278,14 @@ function measure(
   });
 }
 
-/** One seed: every method for the first seed of the config, the two long runs for every seed. */
+/** One seed: the method comparison and the two long runs; the first seed also feeds the precision study. */
 export async function runGrokkingSeed(cfg: GrokkingConfig, s: number, ctx: PaperContext): Promise<GrokkingSeedRun> {
   const common = { beta2: cfg.beta2 };
-  const specs: RunSpec[] = [];
-  if (s === cfg.seeds[0]) {
-    specs.push(
-      { method: "softmax", loss: "softmax", orthogonal: false, ...cfg.softmax, ...common },
-      { method: "⊥AdamW", loss: "softmax", orthogonal: true, ...cfg.ortho, ...common },
-      { method: "StableMax", loss: "stablemax", orthogonal: false, ...cfg.stablemax },
-    );
-  }
+  const specs: RunSpec[] = [
+    { method: "softmax", loss: "softmax", orthogonal: false, ...cfg.softmax, ...common },
+    { method: "⊥AdamW", loss: "softmax", orthogonal: true, ...cfg.ortho, ...common },
+    { method: "StableMax", loss: "stablemax", orthogonal: false, ...cfg.stablemax },
+  ];
   if (cfg.collapse)
     specs.push(
       { method: "long softmax", loss: "softmax", orthogonal: false, ...cfg.collapse, ...common },
@@ -300,6 +308,9 @@ export async function runGrokkingSeed(cfg: GrokkingConfig, s: number, ctx: Paper
 }
 
 export function combineGrokking(perSeed: GrokkingSeedRun[], cfg: GrokkingConfig): GrokkingResult {
+  if (!Array.isArray(perSeed) || perSeed.length === 0) fail("perSeed", "is empty: no seed ran");
+  for (const x of perSeed)
+    for (const m of COMPARISON) if (!x.runs[m]?.length) fail("perSeed", `seed ${x.seed} has no ${m} run`);
   const first = perSeed[0];
   const precisionRun: Method = cfg.collapse ? "long softmax" : "softmax";
   const precision = first.precision;
@@ -315,5 +326,17 @@ export function combineGrokking(perSeed: GrokkingSeedRun[], cfg: GrokkingConfig)
   const long = cfg.collapse
     ? perSeed.map((x) => ({ seed: x.seed, softmax: x.runs["long softmax"], log1p: x.runs["long log1p"] }))
     : [];
-  return { runs: first.runs, long, precision, onsets, precisionRun, timing: perSeed.flatMap((x) => x.timing) };
+  const comparison = perSeed.map((x) => ({
+    seed: x.seed,
+    runs: Object.fromEntries(COMPARISON.map((m) => [m, x.runs[m]])),
+  }));
+  return {
+    runs: first.runs,
+    comparison,
+    long,
+    precision,
+    onsets,
+    precisionRun,
+    timing: perSeed.flatMap((x) => x.timing),
+  };
 }
