@@ -31,10 +31,12 @@ interface Args {
   out: string;
   /** Worker threads for the seeds of per-seed papers (INITLAB_WORKERS in the notebooks). */
   workers: number;
+  /** Run nothing: rebuild results/summary.md and summary.json from the results files already there. */
+  reportOnly: boolean;
 }
 
 const USAGE =
-  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--notebook-timeout SECONDS] [--workers N] [--dir NOTEBOOK_DIR]";
+  "usage: npm run repro [-- <notebook names...>] [--size smoke|default|full] [--timeout SECONDS_PER_CELL] [--notebook-timeout SECONDS] [--workers N] [--dir NOTEBOOK_DIR] [--report-only]";
 
 function parseArgs(argv: string[]): Args {
   const root = projectRoot();
@@ -46,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     notebookTimeout: 0,
     out: path.join(root, "out", "notebooks"),
     workers: Number(process.env.INITLAB_WORKERS || defaultWorkers()),
+    reportOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     else if (t === "--notebook-timeout") a.notebookTimeout = Number(val());
     else if (t === "--dir") a.dir = path.resolve(val());
     else if (t === "--workers") a.workers = Number(val());
+    else if (t === "--report-only") a.reportOnly = true;
     else if (t === "--help" || t === "-h") {
       console.log(USAGE);
       process.exit(0);
@@ -172,7 +176,8 @@ export async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const root = projectRoot();
   const size = a.size as Size;
-  const names = listNotebooks(a);
+  // --report-only runs no notebook; the report below merges the earlier outcomes with every results file.
+  const names = a.reportOnly ? [] : listNotebooks(a);
   fs.mkdirSync(a.out, { recursive: true });
   const results = resultsDir(size);
   const runId = `${Date.now().toString(36)}-${process.pid}`;

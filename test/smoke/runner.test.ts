@@ -46,3 +46,27 @@ test("runner reports failing notebooks with their message and keeps going", () =
   assert.match(md, /\| \[b-type-error\]\(#b-type-error\) \|.*\*\*failed\*\*/);
   assert.match(md, /Evidence: 1 of 1 checks hold; sanity: 0 of 0/);
 });
+
+test("--report-only runs nothing and rebuilds the report from the results files, marking papers the runner did not run", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-report-"));
+  const results = path.join(tmp, "results");
+  const env = { ...process.env, INITLAB_FIGURES: path.join(tmp, "figures"), INITLAB_RESULTS: results };
+  // One paper's results, written as runPaper writes them (the quickstart's committed file).
+  fs.mkdirSync(path.join(results, "quickstart"), { recursive: true });
+  fs.copyFileSync(path.join(root, "results/quickstart/summary.json"), path.join(results, "quickstart/summary.json"));
+  const r = spawnSync(process.execPath, [path.join(root, "dist/cli/repro.js"), "--report-only"], {
+    env,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /0 notebook\(s\)/);
+  const md = fs.readFileSync(path.join(results, "summary.md"), "utf8");
+  assert.match(md, /\| \[quickstart\]\(#quickstart\) \|.*\| not run \|/);
+  assert.match(md, /not run by the runner/);
+  const q = JSON.parse(fs.readFileSync(path.join(results, "quickstart/summary.json"), "utf8"));
+  const ev = q.checks.filter((c: { kind: string }) => c.kind === "evidence");
+  assert.match(
+    md,
+    new RegExp(`Evidence: ${ev.filter((c: { pass: boolean }) => c.pass).length} of ${ev.length} checks hold`),
+  );
+});
