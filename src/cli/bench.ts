@@ -10,6 +10,7 @@ import * as path from "path";
 import { eigh, svd, svdTopK, linalgPath, linalgPathReason, setLinalgPath, LinalgPath } from "../linalg";
 import { projectRoot, resultsDir } from "../io/paths";
 import { Rng } from "../core/random";
+import { euclideanDistances, kMedoids, KMedoidsOptions } from "../cluster";
 
 const PY = "/usr/bin/python3";
 const USAGE = `usage: node dist/cli/bench.js [--quick] [--no-js] [--no-training] [--no-numpy] [--out FILE]
@@ -20,9 +21,9 @@ const USAGE = `usage: node dist/cli/bench.js [--quick] [--no-js] [--no-training]
   --layers N     RoBERTa layers in the intruder task (default 12 = 72×768² + 24×768×3072)
   --threads N    OPENBLAS_NUM_THREADS for numpy and the addon alike (default: OpenBLAS's own, all cores);
                  1 gives stable ratios on a loaded machine, where busy-waiting BLAS threads thrash
-  --only LIST    comma-separated subset of: svd,eigh,topk,intruders,training
+  --only LIST    comma-separated subset of: svd,eigh,topk,intruders,kmedoids,training
   --out FILE     where to write the markdown table (default results/bench.md)`;
-const GROUPS = ["svd", "eigh", "topk", "intruders", "training"];
+const GROUPS = ["svd", "eigh", "topk", "intruders", "kmedoids", "training"];
 
 interface Row {
   task: string;
@@ -261,6 +262,36 @@ function benchEigh(o: Opts, n: number): void {
       ...both(t, ref),
       path: `linalg ${p}`,
       notes: p === "js" ? "1 call" : "",
+    });
+  }
+}
+
+/**
+ * k-medoids on 1,000 random points in 8 dimensions, k = 20: PAM (BUILD + SWAP), FastPAM1 (the same
+ * result, faster swaps) and FasterPAM (eager swaps from a random init). No numpy reference (numpy has
+ * no k-medoids); the notes give each method's loss relative to PAM's and its speed-up over PAM.
+ */
+function benchKMedoids(o: Opts): void {
+  const [n, dim, k] = [1000, 8, 20];
+  const d = euclideanDistances(randn(n, dim));
+  const reps = o.quick ? 1 : 3;
+  const runs: Array<[string, KMedoidsOptions]> = [
+    ["PAM", { method: "pam" }],
+    ["FastPAM1", { method: "fastpam1" }],
+    ["FasterPAM (random init)", { method: "fasterpam", init: "random", seed: 1 }],
+  ];
+  let pam = { ms: NaN, loss: NaN };
+  for (const [name, opts] of runs) {
+    let loss = NaN;
+    const t = timeMs(() => (loss = kMedoids(d, k, opts).loss), reps);
+    if (name === "PAM") pam = { ms: t.ms, loss };
+    addRow({
+      task: `k-medoids ${name}, n=${n}, k=${k}`,
+      initlabMs: t.ms,
+      numpyMs: null,
+      initlabCpuMs: t.cpuMs,
+      path: "js (src/cluster)",
+      notes: `loss / PAM's ${(loss / pam.loss).toFixed(4)}; ${(pam.ms / t.ms).toFixed(1)}× PAM's speed`,
     });
   }
 }
@@ -636,6 +667,7 @@ export async function main(argv: string[]): Promise<number> {
   if (on("eigh")) for (const n of [512, 1024]) benchEigh(o, n);
   if (on("topk")) benchTopK(o);
   if (on("intruders")) benchIntruders(o);
+  if (on("kmedoids")) benchKMedoids(o);
   if (o.training && on("training")) await benchTraining();
   if (numpyMissing) console.log(`bench: ${numpyMissing}; ratios unavailable`);
   const md = markdown(o, startLoad, os.loadavg(), (performance.now() - t0) / 1000);
