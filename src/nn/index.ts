@@ -39,3 +39,5 @@ export * from "./poincare-rows";
 export * from "./poincare-resnet";
 export * from "./tiny-vit";
 export * from "./kan";
+export * from "./sltrain";
+export * from "./sst";

@@ -44,3 +44,5 @@ import "./dst-continual";
 import "./poincare-resnet";
 import "./kat";
 import "./dataset-distillation";
+import "./sltrain";
+import "./sst";
