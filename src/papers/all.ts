@@ -46,3 +46,6 @@ import "./kat";
 import "./dataset-distillation";
 import "./sltrain";
 import "./sst";
+import "./zeroquant-fp";
+import "./welore";
+import "./pela";
