@@ -137,32 +137,54 @@ export async function benchMatmul(n = 1024, o: BenchOptions = {}): Promise<Bench
   };
 }
 
-/** MLP 784-256-256-10 training step at batch 256 (forward, backward, Adam), as trainClassifier runs it. */
-export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?: number } = {}): Promise<BenchResult> {
-  await backendReady();
-  const sizes = o.sizes ?? [784, 256, 256, 10];
-  const batch = o.batch ?? 256;
-  const rng = new Rng(2);
+/** Eight batches of random inputs and labels for the MLP-shaped steps, served in a fixed shuffled order. */
+function mlpBatches(rng: Rng, sizes: number[], batch: number) {
   const nData = batch * 8;
   const xAll = tf.tensor2d(rng.normalArray(nData * sizes[0]), [nData, sizes[0]]);
   const yAll = tf.tensor1d(
     Int32Array.from({ length: nData }, () => rng.int(sizes[sizes.length - 1])),
     "int32",
   );
-  const model = new MLP({ sizes });
-  const opt = makeOptimizer("adam", 1e-3);
   const perm = rng.permutation(nData);
-  const step = (i: number) =>
-    tf.tidy(() => {
+  return {
+    /** Batch i (inside a tf.tidy): inputs and labels. */
+    at(i: number): [tf.Tensor2D, tf.Tensor1D] {
       const s = (i % 8) * batch;
       const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
-      return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
-    });
+      return [tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D];
+    },
+    dispose(): void {
+      xAll.dispose();
+      yAll.dispose();
+    },
+  };
+}
+
+/** A step benchmark's result with the standard notes (best block, CPU time). */
+function stepResult(name: string, flops: number, t: Timing): BenchResult {
+  return {
+    name,
+    flops,
+    msPerStep: t.median,
+    cpuMs: t.cpu,
+    backend: activeBackend(),
+    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
+  };
+}
+
+/** MLP 784-256-256-10 training step at batch 256 (forward, backward, Adam), as trainClassifier runs it. */
+export async function benchMlpStep(o: BenchOptions & { sizes?: number[]; batch?: number } = {}): Promise<BenchResult> {
+  await backendReady();
+  const sizes = o.sizes ?? [784, 256, 256, 10];
+  const batch = o.batch ?? 256;
+  const data = mlpBatches(new Rng(2), sizes, batch);
+  const model = new MLP({ sizes });
+  const opt = makeOptimizer("adam", 1e-3);
+  const step = (i: number) => tf.tidy(() => fitBatch(model, opt, ...data.at(i)));
   const t = await timeSteps(step, o, 10);
   model.dispose();
   opt.dispose();
-  xAll.dispose();
-  yAll.dispose();
+  data.dispose();
   const gf = mlpStepFlops(sizes, batch) / t.median / 1e6;
   return {
     name: `MLP ${sizes.join("-")} train step, batch ${batch} (Adam)`,
@@ -198,14 +220,11 @@ export async function benchTransformerStep(o: BenchOptions = {}): Promise<BenchR
   Object.values(p).forEach((v) => v.dispose());
   opt.dispose();
   all.dispose();
-  return {
-    name: `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`,
-    flops: transformerStepFlops(V, d, T, B),
-    msPerStep: t.median,
-    cpuMs: t.cpu,
-    backend: activeBackend(),
-    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
-  };
+  return stepResult(
+    `tiny transformer step (1 layer, d=${d}, ${H} heads, seq ${T}, vocab ${V}, batch ${B})`,
+    transformerStepFlops(V, d, T, B),
+    t,
+  );
 }
 
 /** Small conv net step: conv 3×3 1→8, conv 3×3 8→16 stride 2, dense → 10, on 28×28, batch 64. */
@@ -256,14 +275,7 @@ export async function benchConvStep(o: BenchOptions = {}): Promise<BenchResult> 
   opt.dispose();
   x.dispose();
   y.dispose();
-  return {
-    name: `conv net step (2 conv layers, 28x28, batch ${B})`,
-    flops: convStepFlops(B),
-    msPerStep: t.median,
-    cpuMs: t.cpu,
-    backend: activeBackend(),
-    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
-  };
+  return stepResult(`conv net step (2 conv layers, 28x28, batch ${B})`, convStepFlops(B), t);
 }
 
 /**
@@ -274,13 +286,7 @@ export async function benchLoraStep(o: BenchOptions = {}): Promise<BenchResult> 
   await backendReady();
   const sizes = [784, 256, 256, 10];
   const batch = 256;
-  const rng = new Rng(5);
-  const nData = batch * 8;
-  const xAll = tf.tensor2d(rng.normalArray(nData * sizes[0]), [nData, sizes[0]]);
-  const yAll = tf.tensor1d(
-    Int32Array.from({ length: nData }, () => rng.int(10)),
-    "int32",
-  );
+  const data = mlpBatches(new Rng(5), sizes, batch);
   const base = new MLP({ sizes });
   const model = new AdaptedMLP(base, {
     method: "lora",
@@ -289,25 +295,15 @@ export async function benchLoraStep(o: BenchOptions = {}): Promise<BenchResult> 
     trainHead: true,
   });
   const opt = makeOptimizer("adam", 1e-3);
-  const perm = rng.permutation(nData);
-  const step = (i: number) =>
-    tf.tidy(() => {
-      const s = (i % 8) * batch;
-      const ids = tf.tensor1d(perm.slice(s, s + batch), "int32");
-      return fitBatch(model, opt, tf.gather(xAll, ids) as tf.Tensor2D, tf.gather(yAll, ids) as tf.Tensor1D);
-    });
+  const step = (i: number) => tf.tidy(() => fitBatch(model, opt, ...data.at(i)));
   const t = await timeSteps(step, o, 10);
   model.dispose();
   base.dispose();
   opt.dispose();
-  xAll.dispose();
-  yAll.dispose();
-  return {
-    name: `LoRA r=4 step (MLP ${sizes.join("-")}, adapters on 2 hidden layers + head, batch ${batch}, Adam)`,
-    flops: loraStepFlops(batch, 4),
-    msPerStep: t.median,
-    cpuMs: t.cpu,
-    backend: activeBackend(),
-    notes: `best block ${t.min.toFixed(1)} ms; CPU ${t.cpu.toFixed(1)} ms/step`,
-  };
+  data.dispose();
+  return stepResult(
+    `LoRA r=4 step (MLP ${sizes.join("-")}, adapters on 2 hidden layers + head, batch ${batch}, Adam)`,
+    loraStepFlops(batch, 4),
+    t,
+  );
 }

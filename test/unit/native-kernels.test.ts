@@ -13,6 +13,7 @@ import { MLP } from "../../src/nn/mlp";
 import { fitBatch } from "../../src/train/classifier";
 import { makeOptimizer } from "../../src/train/optimizers";
 import { Rng, seed } from "../../src/core/random";
+import { assertClose } from "./tf-compare";
 
 const skip = lapack() === null || process.env.INITLAB_KERNELS === "wasm" ? "native kernels not available" : false;
 
@@ -42,15 +43,6 @@ async function both(fn: () => tf.Tensor[]): Promise<[number[][], number[][]]> {
   } finally {
     await tf.setBackend("wasm");
   }
-}
-
-function assertClose(a: number[][], b: number[][], tol: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: output count`);
-  a.forEach((xs, k) => {
-    assert.equal(xs.length, b[k].length, `${what}[${k}]: length`);
-    const scale = Math.max(1, ...b[k].map(Math.abs));
-    xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) <= tol * scale, `${what}[${k}][${i}]: ${x} vs ${b[k][i]}`));
-  });
 }
 
 const MATMUL: Array<[string, number[], number[], boolean, boolean]> = [

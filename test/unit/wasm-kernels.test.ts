@@ -13,6 +13,7 @@ import { MLP } from "../../src/nn/mlp";
 import { crossEntropy } from "../../src/nn/losses";
 import { fitBatch } from "../../src/train/classifier";
 import { Rng } from "../../src/core/random";
+import { assertClose } from "./tf-compare";
 
 function randArray(seedValue: number, n: number): Float32Array {
   const r = new Rng(seedValue);
@@ -30,17 +31,6 @@ async function on(backend: string, fn: () => tf.Tensor[]): Promise<number[][]> {
   } finally {
     await tf.setBackend("wasm");
   }
-}
-
-function assertClose(a: number[][], b: number[][], tol: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: output count`);
-  a.forEach((xs, k) => {
-    assert.equal(xs.length, b[k].length, `${what}[${k}]: length`);
-    const scale = Math.max(1, ...b[k].map(Math.abs));
-    xs.forEach((x, i) =>
-      assert.ok(Math.abs(x - b[k][i]) <= tol * scale, `${what}[${k}][${i}]: wasm ${x} vs cpu ${b[k][i]}`),
-    );
-  });
 }
 
 async function sameOnBothBackends(what: string, fn: () => tf.Tensor[], tol = 1e-5): Promise<void> {

@@ -39,8 +39,9 @@ static napi_value throw_msg(napi_env env, const char* msg) {
   return NULL;
 }
 
-// Reads a Float64Array argument; returns its data pointer and length.
-static int get_f64(napi_env env, napi_value v, double** data, size_t* len) {
+// Reads a typed-array argument of the given element type (any view, e.g. of a wasm heap);
+// returns its data pointer and length.
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
   napi_typedarray_type t;
   size_t n;
   void* p;
@@ -48,10 +49,18 @@ static int get_f64(napi_env env, napi_value v, double** data, size_t* len) {
   size_t off;
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  if (napi_get_typedarray_info(env, v, &t, &n, &p, &ab, &off) != napi_ok || t != napi_float64_array) return 0;
-  *data = (double*)p;
+  if (napi_get_typedarray_info(env, v, &t, &n, &p, &ab, &off) != napi_ok || t != want) return 0;
+  *data = p;
   *len = n;
   return 1;
+}
+
+static int get_f64(napi_env env, napi_value v, double** data, size_t* len) {
+  return get_typed(env, v, napi_float64_array, (void**)data, len);
+}
+
+static int get_f32(napi_env env, napi_value v, float** data, size_t* len) {
+  return get_typed(env, v, napi_float32_array, (void**)data, len);
 }
 
 static int get_int(napi_env env, napi_value v, int* out) {
@@ -210,21 +219,6 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   const double one = 1.0, zero = 0.0;
   dgemm_(&opb, &opa, &n, &m, &k, &one, b, &ldb, a, &lda, &zero, c, &n);
   return js_c;
-}
-
-// Reads a Float32Array argument (any view, e.g. of a wasm heap); its data pointer and length.
-static int get_f32(napi_env env, napi_value v, float** data, size_t* len) {
-  napi_typedarray_type t;
-  size_t n;
-  void* p;
-  napi_value ab;
-  size_t off;
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  if (napi_get_typedarray_info(env, v, &t, &n, &p, &ab, &off) != napi_ok || t != napi_float32_array) return 0;
-  *data = (float*)p;
-  *len = n;
-  return 1;
 }
 
 // sgemm(a, b, c, batch, m, k, n, transA, transB, strideA, strideB) writes, for each of the batch
