@@ -4,3 +4,6 @@ export type { FastAdamOptions } from "./fast-adam";
 export * from "./schedules";
 export * from "./subgradient";
 export * from "./bo-rep";
+export * from "./galore";
+export * from "./fira";
+export * from "./q-galore";

@@ -49,3 +49,6 @@ import "./sst";
 import "./zeroquant-fp";
 import "./welore";
 import "./pela";
+import "./galore";
+import "./fira";
+import "./q-galore";

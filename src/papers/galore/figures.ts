@@ -1,0 +1,58 @@
+// Figures shared by the low-rank optimizer papers: loss at matched steps, test accuracy
+// against optimizer-state size, and the validation selection of each method's learning rate.
+import { lineChart, scatterChart } from "../../plot/specs";
+import { Figure } from "../types";
+import { LowrankResult } from "./experiment";
+
+export function lowrankFigures(r: LowrankResult, prefix: string): Figure[] {
+  const methods = [...new Set(r.runs.map((x) => x.method))];
+  const steps = [...new Set(r.runs.flatMap((x) => x.curve.map((c) => c.step)))].sort((a, b) => a - b);
+  const loss = methods.flatMap((m) => {
+    const runs = r.runs.filter((x) => x.method === m);
+    return steps.map((step) => {
+      const ys = runs.map((x) => x.curve.find((c) => c.step === step)?.loss ?? NaN).filter(Number.isFinite);
+      return { step, method: m, loss: ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length) };
+    });
+  });
+  const memory = r.runs.map((x) => ({ method: x.method, stateFloats: x.stateFloats, accuracy: x.testAcc }));
+  const selection = r.selection.flatMap((s) =>
+    s.tried.map((lr, i) => ({ method: s.method, lr, accuracy: Number.isFinite(s.scores[i]) ? s.scores[i] : 0 })),
+  );
+  return [
+    {
+      name: `${prefix}-loss`,
+      spec: lineChart(loss, {
+        x: "step",
+        y: "loss",
+        color: "method",
+        logY: true,
+        title: "Training loss at matched optimizer steps (mean over seeds)",
+        yTitle: "cross-entropy (nats)",
+      }),
+    },
+    {
+      name: `${prefix}-memory`,
+      spec: scatterChart(memory, {
+        x: "stateFloats",
+        y: "accuracy",
+        color: "method",
+        logX: true,
+        title: "Test accuracy against optimizer-state size (one point per seed)",
+        xTitle: "optimizer state (floats)",
+        yTitle: "test accuracy",
+      }),
+    },
+    {
+      name: `${prefix}-selection`,
+      spec: lineChart(selection, {
+        x: "lr",
+        y: "accuracy",
+        color: "method",
+        logX: true,
+        title: "Learning-rate selection on the validation split (first seed)",
+        xTitle: "learning rate",
+        yTitle: "validation accuracy",
+      }),
+    },
+  ];
+}

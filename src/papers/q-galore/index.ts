@@ -1,0 +1,142 @@
+// Q-GaLore (Zhang et al., 2024): GaLore with INT8 weights (stochastic rounding), INT4
+// projectors and lazy subspace updates, against float GaLore and round-to-nearest INT8 on
+// the MLP 784-256-256-10 at rank 64, matched steps, each variant with its own learning rate.
+import { tInterval } from "../../metrics/intervals";
+import { evidence, sanity } from "../checks";
+import { pairedCheck } from "../protocol";
+import { definePaper } from "../registry";
+import { LowrankConfig, LowrankResult, metricOf, runLowrank, stateOfMethod } from "../galore/experiment";
+import { lowrankFigures } from "../galore/figures";
+
+const FP = "GaLore fp32";
+const RTN = "INT8 round-to-nearest";
+const SR = "INT8 stochastic rounding";
+const Q = "Q-GaLore (SR + INT4 P + lazy T)";
+const GRID = [3e-3, 1e-2, 3e-2];
+
+const base: LowrankConfig = {
+  seeds: [0, 1, 2, 3, 4],
+  examples: 4000,
+  hidden: [256, 256],
+  steps: 400,
+  batchSize: 64,
+  updateGap: 25,
+  scale: 0.25,
+  logEvery: 20,
+  maxExtensions: 1,
+  methods: [
+    { name: FP, kind: "galore", rank: 64, grid: GRID },
+    {
+      name: RTN,
+      kind: "qgalore",
+      rank: 64,
+      grid: GRID,
+      qgalore: { weightRounding: "nearest", quantizeProjector: false, adaptiveGap: false },
+    },
+    {
+      name: SR,
+      kind: "qgalore",
+      rank: 64,
+      grid: GRID,
+      qgalore: { weightRounding: "stochastic", quantizeProjector: false, adaptiveGap: false },
+    },
+    { name: Q, kind: "qgalore", rank: 64, grid: GRID, qgalore: { weightRounding: "stochastic" } },
+  ],
+};
+
+const runsOf = (r: LowrankResult, m: string) => r.runs.filter((x) => x.method === m);
+
+export const qGalore = definePaper<LowrankConfig, LowrankResult>({
+  id: "q-galore",
+  citation: {
+    authors: ["Zhenyu Zhang", "Ajay Jaiswal", "Lu Yin", "Shiwei Liu", "Jiawei Zhao", "Yuandong Tian", "Zhangyang Wang"],
+    title: "Q-GaLore: Quantized GaLore with INT4 Projection and Layer-Adaptive Low-Rank Gradients",
+    venue: "arXiv",
+    year: 2024,
+    arxiv: "2407.08296",
+    code: "https://github.com/VITA-Group/Q-GaLore",
+  },
+  claim:
+    "GaLore still trains when the weights are kept in INT8 with stochastic rounding and the projectors in INT4 with lazily refreshed subspaces, whereas round-to-nearest INT8 weights stall because most updates are smaller than half a quantization step.",
+  presets: {
+    smoke: {
+      ...base,
+      seeds: [0],
+      examples: 800,
+      steps: 30,
+      updateGap: 5,
+      logEvery: 10,
+      maxExtensions: 0,
+      methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
+    },
+    default: base,
+    full: { ...base, examples: 9000, steps: 1500, updateGap: 200 },
+  },
+  run: runLowrank,
+  checks(r, cfg) {
+    const acc = (m: string) => metricOf(r, m, "testAcc");
+    const svds = (m: string) => runsOf(r, m).map((x) => x.refreshes);
+    const lossDown = r.runs.every((x) => x.curve.length > 1 && x.curve[x.curve.length - 1].loss < x.curve[0].loss);
+    const fixed = 2 * Math.ceil(cfg.steps / cfg.updateGap);
+    return [
+      pairedCheck("Stochastic rounding beats round-to-nearest for INT8 weights", acc(SR), acc(RTN), "greater", {
+        figure: "q-galore-loss",
+        what: "SR − RTN, test accuracy",
+      }),
+      pairedCheck(
+        "INT8 weights with stochastic rounding track float GaLore within 1.5 points",
+        acc(SR),
+        acc(FP),
+        "greater",
+        { margin: -0.015, figure: "q-galore-memory", what: "SR − fp32 GaLore, test accuracy" },
+      ),
+      pairedCheck("INT4 projectors and lazy refreshes cost under 1.5 points on top of SR", acc(Q), acc(SR), "greater", {
+        margin: -0.015,
+        figure: "q-galore-memory",
+        what: "Q-GaLore − SR, test accuracy",
+      }),
+      evidence(
+        "Lazy subspace updates save SVDs: Q-GaLore makes fewer SVDs than the fixed gap on every seed",
+        svds(Q).join(", "),
+        `each below ${fixed}`,
+        svds(Q).every((n) => n < fixed),
+      ),
+      sanity(
+        "Fixed-gap runs refresh every T steps (two projected matrices)",
+        svds(SR).join(", "),
+        `${fixed} per run`,
+        svds(SR).every((n) => n === fixed),
+      ),
+      sanity(
+        "Training lowers the loss for every method and seed (first vs last logging window)",
+        lossDown ? "all runs" : "some run did not",
+        "last < first for every run",
+        lossDown,
+        { seeds: cfg.seeds.length },
+      ),
+    ];
+  },
+  figures: (r) => lowrankFigures(r, "q-galore"),
+  summary(r) {
+    const out: Record<string, number | string> = {
+      seeds: new Set(r.runs.map((x) => x.seed)).size,
+      parameters: r.params,
+      trainExamples: r.trainExamples,
+      testExamples: r.testExamples,
+      "margin (accuracy)": 0.015,
+    };
+    for (const m of [FP, RTN, SR, Q]) {
+      const runs = runsOf(r, m);
+      out[`${m}: selected lr`] = r.selection.find((x) => x.method === m)!.best;
+      out[`${m}: test accuracy (mean)`] = tInterval(metricOf(r, m, "testAcc")).mean;
+      out[`${m}: final train loss (mean)`] = tInterval(metricOf(r, m, "finalTrainLoss")).mean;
+      out[`${m}: optimizer state (floats)`] = stateOfMethod(r, m);
+      out[`${m}: SVDs per run (mean)`] = tInterval(runs.map((x) => x.refreshes)).mean;
+      if (runs[0].stateBytes !== undefined) {
+        out[`${m}: optimizer state (bytes)`] = runs[0].stateBytes;
+        out[`${m}: projected weights (bytes)`] = runs[0].weightBytes ?? NaN;
+      }
+    }
+    return out;
+  },
+});
