@@ -17,6 +17,7 @@ export * as io from "./io";
 export * as plot from "./plot";
 export * as cluster from "./cluster";
 export * as prune from "./prune";
+export * as compress from "./compress";
 
 /** `il.papers()` lists the registry; `il.papers.runPaper`, `il.papers.definePaper`, ... are the contract. */
 export const papers = Object.assign(() => papersNs.list(), papersNs);
