@@ -5,7 +5,15 @@ import { galoreStateFloats } from "../../optim";
 import { sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import { LowrankConfig, LowrankResult, metricOf, runLowrank, stateOfMethod } from "../galore/experiment";
+import {
+  LowrankConfig,
+  LowrankResult,
+  lossFallsCheck,
+  metricOf,
+  methodRows,
+  runLowrank,
+  stateOfMethod,
+} from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
 
 const ADAM = "Adam";
@@ -70,7 +78,6 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
       projected += p ? 1 : 0;
       galoreState += (p ? galoreStateFloats(m, n, 8) : 2 * m * n) + 2 * n;
     }
-    const lossDown = r.runs.every((x) => x.curve.length > 1 && x.curve[x.curve.length - 1].loss < x.curve[0].loss);
     return [
       pairedCheck("Fira r=8 beats GaLore r=8 in test accuracy at matched steps", acc(FIRA), acc(GALORE), "greater", {
         figure: "fira-memory",
@@ -89,13 +96,7 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
         `${galoreState + projected} and ${galoreState}`,
         stateOfMethod(r, FIRA) === galoreState + projected && stateOfMethod(r, GALORE) === galoreState,
       ),
-      sanity(
-        "Training lowers the loss for every method and seed (first vs last logging window)",
-        lossDown ? "all runs" : "some run did not",
-        "last < first for every run",
-        lossDown,
-        { seeds: cfg.seeds.length },
-      ),
+      lossFallsCheck(r, cfg.seeds.length),
     ];
   },
   figures: (r) => lowrankFigures(r, "fira"),
@@ -109,10 +110,7 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
       "margin to Adam (accuracy)": 0.005,
     };
     for (const m of [ADAM, GALORE, FIRA, FIRA_PAPER]) {
-      out[`${m}: selected lr`] = r.selection.find((x) => x.method === m)!.best;
-      out[`${m}: test accuracy (mean)`] = tInterval(metricOf(r, m, "testAcc")).mean;
-      out[`${m}: final train loss (mean)`] = tInterval(metricOf(r, m, "finalTrainLoss")).mean;
-      out[`${m}: optimizer state (floats)`] = stateOfMethod(r, m);
+      methodRows(r, m, out);
       out[`${m}: state / Adam's`] = stateOfMethod(r, m) / stateOfMethod(r, ADAM);
     }
     const d = tInterval(metricOf(r, FIRA_PAPER, "testAcc").map((x, i) => x - metricOf(r, FIRA, "testAcc")[i]));

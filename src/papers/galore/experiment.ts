@@ -13,7 +13,9 @@ import { FastAdam, FiraAdam, GaLoreAdam, QGaLoreAdam, QGaLoreOptions } from "../
 import { evaluate } from "../../train/classifier";
 import { train } from "../../train/loop";
 import { selectOnValidation, Selection, validationSplit } from "../protocol";
-import { PaperConfig, PaperContext } from "../types";
+import { sanity } from "../checks";
+import { tInterval } from "../../metrics/intervals";
+import { Check, PaperConfig, PaperContext } from "../types";
 
 export interface MethodSpec {
   /** Label in results and figures, e.g. "GaLore r=64". */
@@ -184,4 +186,24 @@ export function stateOfMethod(r: LowrankResult, method: string): number {
   const x = r.runs.find((y) => y.method === method);
   if (!x) fail("method", `no runs of "${method}"`);
   return x.stateFloats;
+}
+
+/** The sanity check the low-rank papers share: the loss falls in every run (first vs last logging window). */
+export function lossFallsCheck(r: LowrankResult, seeds: number): Check {
+  const ok = r.runs.every((x) => x.curve.length > 1 && x.curve[x.curve.length - 1].loss < x.curve[0].loss);
+  return sanity(
+    "Training lowers the loss for every method and seed (first vs last logging window)",
+    ok ? "all runs" : "some run did not",
+    "last < first for every run",
+    ok,
+    { seeds },
+  );
+}
+
+/** The summary rows every low-rank paper gives per method: selected lr, mean test accuracy, final train loss, state. */
+export function methodRows(r: LowrankResult, m: string, out: Record<string, number | string>): void {
+  out[`${m}: selected lr`] = r.selection.find((x) => x.method === m)!.best;
+  out[`${m}: test accuracy (mean)`] = tInterval(metricOf(r, m, "testAcc")).mean;
+  out[`${m}: final train loss (mean)`] = tInterval(metricOf(r, m, "finalTrainLoss")).mean;
+  out[`${m}: optimizer state (floats)`] = stateOfMethod(r, m);
 }

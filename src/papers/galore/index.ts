@@ -1,11 +1,18 @@
 // GaLore (Zhao et al., ICML 2024): projected Adam on an MLP on MNIST digits against full-rank
 // Adam at matched steps, each with its own validation-selected learning rate.
-import { tInterval } from "../../metrics/intervals";
 import { galoreStateFloats } from "../../optim";
 import { sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import { LowrankConfig, LowrankResult, metricOf, runLowrank, stateOfMethod } from "./experiment";
+import {
+  LowrankConfig,
+  LowrankResult,
+  lossFallsCheck,
+  metricOf,
+  methodRows,
+  runLowrank,
+  stateOfMethod,
+} from "./experiment";
 import { lowrankFigures } from "./figures";
 
 const ADAM = "Adam";
@@ -72,7 +79,6 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const s64 = stateOfMethod(r, G64);
     const sAdam = stateOfMethod(r, ADAM);
-    const lossDown = r.runs.every((x) => x.curve.length > 1 && x.curve[x.curve.length - 1].loss < x.curve[0].loss);
     const perMatrix = Math.ceil(cfg.steps / cfg.updateGap);
     const g64 = r.runs.filter((x) => x.method === G64);
     return [
@@ -99,13 +105,7 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
         `${2 * perMatrix} per run`,
         g64.every((x) => x.refreshes === 2 * perMatrix),
       ),
-      sanity(
-        "Training lowers the loss for every method and seed (first vs last logging window)",
-        lossDown ? "all runs" : "some run did not",
-        "last < first for every run",
-        lossDown,
-        { seeds: cfg.seeds.length },
-      ),
+      lossFallsCheck(r, cfg.seeds.length),
     ];
   },
   figures: (r) => lowrankFigures(r, "galore"),
@@ -119,11 +119,7 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
       "non-inferiority margin (accuracy)": 0.015,
     };
     for (const m of [ADAM, G64, G16]) {
-      const acc = tInterval(metricOf(r, m, "testAcc"));
-      out[`${m}: selected lr`] = r.selection.find((x) => x.method === m)!.best;
-      out[`${m}: test accuracy (mean)`] = acc.mean;
-      out[`${m}: final train loss (mean)`] = tInterval(metricOf(r, m, "finalTrainLoss")).mean;
-      out[`${m}: optimizer state (floats)`] = stateOfMethod(r, m);
+      methodRows(r, m, out);
       out[`${m}: state / Adam's`] = stateOfMethod(r, m) / stateOfMethod(r, ADAM);
     }
     return out;

@@ -5,7 +5,7 @@ import { tInterval } from "../../metrics/intervals";
 import { evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import { LowrankConfig, LowrankResult, metricOf, runLowrank, stateOfMethod } from "../galore/experiment";
+import { LowrankConfig, LowrankResult, lossFallsCheck, metricOf, methodRows, runLowrank } from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
 
 const FP = "GaLore fp32";
@@ -76,7 +76,6 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const svds = (m: string) => runsOf(r, m).map((x) => x.refreshes);
-    const lossDown = r.runs.every((x) => x.curve.length > 1 && x.curve[x.curve.length - 1].loss < x.curve[0].loss);
     const fixed = 2 * Math.ceil(cfg.steps / cfg.updateGap);
     return [
       pairedCheck("Stochastic rounding beats round-to-nearest for INT8 weights", acc(SR), acc(RTN), "greater", {
@@ -107,13 +106,7 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
         `${fixed} per run`,
         svds(SR).every((n) => n === fixed),
       ),
-      sanity(
-        "Training lowers the loss for every method and seed (first vs last logging window)",
-        lossDown ? "all runs" : "some run did not",
-        "last < first for every run",
-        lossDown,
-        { seeds: cfg.seeds.length },
-      ),
+      lossFallsCheck(r, cfg.seeds.length),
     ];
   },
   figures: (r) => lowrankFigures(r, "q-galore"),
@@ -127,10 +120,7 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
     };
     for (const m of [FP, RTN, SR, Q]) {
       const runs = runsOf(r, m);
-      out[`${m}: selected lr`] = r.selection.find((x) => x.method === m)!.best;
-      out[`${m}: test accuracy (mean)`] = tInterval(metricOf(r, m, "testAcc")).mean;
-      out[`${m}: final train loss (mean)`] = tInterval(metricOf(r, m, "finalTrainLoss")).mean;
-      out[`${m}: optimizer state (floats)`] = stateOfMethod(r, m);
+      methodRows(r, m, out);
       out[`${m}: SVDs per run (mean)`] = tInterval(runs.map((x) => x.refreshes)).mean;
       if (runs[0].stateBytes !== undefined) {
         out[`${m}: optimizer state (bytes)`] = runs[0].stateBytes;
