@@ -4,13 +4,13 @@
 // selected on a validation split of the first seed's training data, then every seed trains
 // each method for the same number of steps and is scored on held-out test digits.
 import * as tf from "@tensorflow/tfjs";
-import { sample, trainTestSplit, Dataset, toTensors } from "../../data/dataset";
-import { loadMnistDigits } from "../../data/images";
+import { Dataset, toTensors } from "../../data/dataset";
 import { seed, Rng } from "../../core/random";
 import { matchedLowRank, sltrainParamCount, SLTrainLinear } from "../../nn/sltrain";
 import { train } from "../../train/loop";
-import { selectOnValidation, Selection, validationSplit } from "../protocol";
+import { selectOnValidation, Selection } from "../protocol";
 import { PaperConfig, PaperContext } from "../types";
+import { DenseLayer, hiddenDims, Layer, splitFor } from "./mlp-harness";
 
 export const METHODS = ["full-rank", "low-rank", "SLTrain"] as const;
 export type Method = (typeof METHODS)[number];
@@ -61,43 +61,9 @@ export interface SLTrainResult {
   sizes: { train: number; val: number; test: number };
 }
 
-interface Layer {
-  forward(x: tf.Tensor2D): tf.Tensor2D;
-  variables(): tf.Variable[];
-  dispose(): void;
-}
-
-/** A dense layer with PyTorch's default U(±1/√in) init, the full-rank baseline. */
-class DenseLayer implements Layer {
-  readonly w: tf.Variable<tf.Rank.R2>;
-  readonly b: tf.Variable<tf.Rank.R1>;
-  constructor(inDim: number, outDim: number, rng: Rng) {
-    const bound = 1 / Math.sqrt(inDim);
-    const w = new Float32Array(inDim * outDim);
-    for (let i = 0; i < w.length; i++) w[i] = (2 * rng.next() - 1) * bound;
-    this.w = tf.variable(tf.tensor2d(w, [inDim, outDim]), true);
-    this.b = tf.variable(tf.zeros([outDim]), true) as tf.Variable<tf.Rank.R1>;
-  }
-  forward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.w), this.b) as tf.Tensor2D;
-  }
-  variables(): tf.Variable[] {
-    return [this.w, this.b];
-  }
-  dispose(): void {
-    this.w.dispose();
-    this.b.dispose();
-  }
-}
-
-const DIMS = (cfg: SLTrainConfig): Array<[number, number]> => [
-  [784, cfg.hidden],
-  [cfg.hidden, cfg.hidden],
-];
-
 /** SLTrain's rank per hidden layer, and the low-rank-only rank with the same parameter count. */
 export function ranksFor(cfg: SLTrainConfig): { sltrain: number[]; lowRank: number[] } {
-  const dims = DIMS(cfg);
+  const dims = hiddenDims(cfg.hidden);
   return {
     sltrain: dims.map(() => cfg.rank),
     lowRank: dims.map(([m, n]) => matchedLowRank(m, n, sltrainParamCount(m, n, cfg.rank, cfg.delta, false))),
@@ -109,7 +75,7 @@ function buildModel(cfg: SLTrainConfig, method: Method, s: number) {
   const ranks = ranksFor(cfg);
   // The head is drawn first so that it starts identical across methods for a seed.
   const head = new DenseLayer(cfg.hidden, 10, rng);
-  const hidden: Layer[] = DIMS(cfg).map(([m, n], l) =>
+  const hidden: Layer[] = hiddenDims(cfg.hidden).map(([m, n], l) =>
     method === "full-rank"
       ? new DenseLayer(m, n, rng)
       : new SLTrainLinear({
@@ -165,19 +131,6 @@ function supportReport(layers: Layer[]): { sizes: number[]; offZero: boolean; un
     if (nonzero !== l.support.length) unchanged = false;
   }
   return { sizes: sl.map((l) => l.support.length), offZero, unchanged };
-}
-
-interface Split {
-  train: Dataset;
-  val: Dataset;
-  test: Dataset;
-}
-
-function splitFor(cfg: SLTrainConfig, s: number): Split {
-  const data = sample(loadMnistDigits(), cfg.examples, s);
-  const { train: full, test } = trainTestSplit(data, { testFraction: cfg.testFraction, seed: s });
-  const { train: tr, val } = validationSplit(full, cfg.valFraction, s + 17);
-  return { train: tr, val, test };
 }
 
 async function trainOne(

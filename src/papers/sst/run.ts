@@ -4,14 +4,14 @@
 // selected on a validation split of the first seed's training data, then every seed trains
 // each method for the same number of steps and is scored on held-out test digits.
 import * as tf from "@tensorflow/tfjs";
-import { sample, trainTestSplit, Dataset, toTensors } from "../../data/dataset";
-import { loadMnistDigits } from "../../data/images";
+import { Dataset, toTensors } from "../../data/dataset";
 import { seed, Rng } from "../../core/random";
 import { matchedLowRank, SLTrainLinear } from "../../nn/sltrain";
 import { SSTLinear, sstTrainableParams } from "../../nn/sst";
 import { train } from "../../train/loop";
-import { selectOnValidation, Selection, validationSplit } from "../protocol";
+import { selectOnValidation, Selection } from "../protocol";
 import { PaperConfig, PaperContext } from "../types";
+import { DenseLayer, hiddenDims, Layer, splitFor } from "../sltrain/mlp-harness";
 
 export const METHODS = ["full-rank", "low-rank", "SST"] as const;
 export type Method = (typeof METHODS)[number];
@@ -62,43 +62,9 @@ export interface SSTResult {
   sizes: { train: number; val: number; test: number };
 }
 
-interface Layer {
-  forward(x: tf.Tensor2D): tf.Tensor2D;
-  variables(): tf.Variable[];
-  dispose(): void;
-}
-
-/** A dense layer with PyTorch's default U(±1/√in) init, the full-rank baseline. */
-class DenseLayer implements Layer {
-  readonly w: tf.Variable<tf.Rank.R2>;
-  readonly b: tf.Variable<tf.Rank.R1>;
-  constructor(inDim: number, outDim: number, rng: Rng) {
-    const bound = 1 / Math.sqrt(inDim);
-    const w = new Float32Array(inDim * outDim);
-    for (let i = 0; i < w.length; i++) w[i] = (2 * rng.next() - 1) * bound;
-    this.w = tf.variable(tf.tensor2d(w, [inDim, outDim]), true);
-    this.b = tf.variable(tf.zeros([outDim]), true) as tf.Variable<tf.Rank.R1>;
-  }
-  forward(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.w), this.b) as tf.Tensor2D;
-  }
-  variables(): tf.Variable[] {
-    return [this.w, this.b];
-  }
-  dispose(): void {
-    this.w.dispose();
-    this.b.dispose();
-  }
-}
-
-const DIMS = (cfg: SSTConfig): Array<[number, number]> => [
-  [784, cfg.hidden],
-  [cfg.hidden, cfg.hidden],
-];
-
 /** SST's rank per hidden layer, and the low-rank-only rank closest to SST's per-step trainable count. */
 export function ranksFor(cfg: SSTConfig): { sst: number[]; lowRank: number[] } {
-  const dims = DIMS(cfg);
+  const dims = hiddenDims(cfg.hidden);
   return {
     sst: dims.map(() => cfg.rank),
     lowRank: dims.map(([m, n]) => matchedLowRank(m, n, sstTrainableParams(m, n, cfg.rank, false))),
@@ -110,7 +76,7 @@ function buildModel(cfg: SSTConfig, method: Method, s: number) {
   const ranks = ranksFor(cfg);
   // The head is drawn first so that it starts identical across methods for a seed.
   const head = new DenseLayer(cfg.hidden, 10, rng);
-  const hidden: Layer[] = DIMS(cfg).map(([m, n], l) =>
+  const hidden: Layer[] = hiddenDims(cfg.hidden).map(([m, n], l) =>
     method === "full-rank"
       ? new DenseLayer(m, n, rng)
       : method === "SST"
@@ -158,19 +124,6 @@ function evaluate(forward: (x: tf.Tensor2D) => tf.Tensor2D, ds: Dataset): { loss
     const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32")).dataSync()[0];
     return { loss, acc };
   });
-}
-
-interface Split {
-  train: Dataset;
-  val: Dataset;
-  test: Dataset;
-}
-
-function splitFor(cfg: SSTConfig, s: number): Split {
-  const data = sample(loadMnistDigits(), cfg.examples, s);
-  const { train: full, test } = trainTestSplit(data, { testFraction: cfg.testFraction, seed: s });
-  const { train: tr, val } = validationSplit(full, cfg.valFraction, s + 17);
-  return { train: tr, val, test };
 }
 
 async function trainOne(

@@ -1,0 +1,58 @@
+// What the SLTrain and SST reproductions share: the MLP's layer interface, its dense layers
+// (the full-rank baseline and the head), the hidden-layer shapes, and each seed's data split.
+import * as tf from "@tensorflow/tfjs";
+import { sample, trainTestSplit, Dataset } from "../../data/dataset";
+import { loadMnistDigits } from "../../data/images";
+import { Rng } from "../../core/random";
+import { validationSplit } from "../protocol";
+
+export interface Layer {
+  forward(x: tf.Tensor2D): tf.Tensor2D;
+  variables(): tf.Variable[];
+  dispose(): void;
+}
+
+/** A dense layer with PyTorch's default U(±1/√in) init, the full-rank baseline. */
+export class DenseLayer implements Layer {
+  readonly w: tf.Variable<tf.Rank.R2>;
+  readonly b: tf.Variable<tf.Rank.R1>;
+  constructor(inDim: number, outDim: number, rng: Rng) {
+    const bound = 1 / Math.sqrt(inDim);
+    const w = new Float32Array(inDim * outDim);
+    for (let i = 0; i < w.length; i++) w[i] = (2 * rng.next() - 1) * bound;
+    this.w = tf.variable(tf.tensor2d(w, [inDim, outDim]), true);
+    this.b = tf.variable(tf.zeros([outDim]), true) as tf.Variable<tf.Rank.R1>;
+  }
+  forward(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.w), this.b) as tf.Tensor2D;
+  }
+  variables(): tf.Variable[] {
+    return [this.w, this.b];
+  }
+  dispose(): void {
+    this.w.dispose();
+    this.b.dispose();
+  }
+}
+
+/** The two hidden matrices of the MLP 784 → hidden → hidden → 10. */
+export function hiddenDims(hidden: number): Array<[number, number]> {
+  return [
+    [784, hidden],
+    [hidden, hidden],
+  ];
+}
+
+export interface Split {
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+}
+
+/** Seed s's sample of the digits, split into train, validation and test. */
+export function splitFor(cfg: { examples: number; testFraction: number; valFraction: number }, s: number): Split {
+  const data = sample(loadMnistDigits(), cfg.examples, s);
+  const { train: full, test } = trainTestSplit(data, { testFraction: cfg.testFraction, seed: s });
+  const { train: tr, val } = validationSplit(full, cfg.valFraction, s + 17);
+  return { train: tr, val, test };
+}
