@@ -70,6 +70,12 @@ export interface BenchModelContext extends BenchRunContext {
   calibration: CalibrationBatch[];
   /** The adapter config the run used (after prepareConfig). */
   config: Record<string, unknown>;
+  /**
+   * Task-B loss and accuracy of the model as it stands (adapters unmerged, task-B head) on the
+   * run's validation split or its test set: for hooks that measure a method-specific setting
+   * after training (e.g. DyLoRA's accuracy at each inference rank). Not for choosing anything on "test".
+   */
+  evaluate(split: "val" | "test"): { loss: number; acc: number };
 }
 
 /** Per-run diagnostics stored in the record's `extra`. */

@@ -108,7 +108,19 @@ export async function trainVariant(
   } else {
     const cfg = entry.prepareConfig ? entry.prepareConfig({ ...v.config }, run) : { ...v.config };
     model = new AdaptedMLP(net, { method: v.method, config: cfg, layers: hidden, trainHead: true });
-    mctx = { ...run, model, layers: hidden, calibration: setup.calibration, config: cfg };
+    const m = model;
+    mctx = {
+      ...run,
+      model,
+      layers: hidden,
+      calibration: setup.calibration,
+      config: cfg,
+      evaluate: (split) =>
+        evaluate(
+          { forward: (x: tf.Tensor2D) => m.forward(x), variables: () => [] },
+          split === "val" ? setup.valB : setup.testB,
+        ),
+    };
     if (entry.init) Object.assign(extra, (await entry.init(mctx)) ?? {});
     else if (model.adapters.some((a) => a?.init)) await model.calibrate(setup.calibration);
     adapterVars = model.adapters.flatMap((a) => (a ? a.trainableVariables() : []));

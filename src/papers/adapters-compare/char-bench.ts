@@ -86,7 +86,19 @@ export async function trainCharVariant(
     const cfg = entry.prepareConfig ? entry.prepareConfig({ ...v.config }, run) : { ...v.config };
     model = new AdaptedTransformer(params, spec, { method: v.method, config: cfg });
     const layers = model.names.map((_, l) => l);
-    mctx = { ...run, model, layers, calibration: setup.calibration, config: cfg };
+    const m = model;
+    mctx = {
+      ...run,
+      model,
+      layers,
+      calibration: setup.calibration,
+      config: cfg,
+      evaluate: (split) =>
+        tf.tidy(() => {
+          const w = split === "val" ? setup.valB : setup.testB;
+          return lmScores(m.forward(w.x), w.y);
+        }),
+    };
     if (entry.init) Object.assign(extra, (await entry.init(mctx)) ?? {});
     else if (model.adapters.some((a) => a?.init)) await model.calibrate(setup.calibration);
   }
