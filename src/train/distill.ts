@@ -132,6 +132,11 @@ export interface ExpertOptions {
   lossScaling?: boolean;
   /** AST smoothing: clip the global gradient norm to this value (none when absent). */
   clipNorm?: number;
+  /**
+   * AST smoothing: weight λ of the gradient penalty λ·‖∇_θ(scale·CE)‖² added to the expert's
+   * objective (none when absent or 0). It favours flat regions, so the trajectory bends less.
+   */
+  gradPenalty?: number;
   onProgress?: Parameters<typeof train>[2]["onProgress"];
 }
 
@@ -141,6 +146,32 @@ export interface ExpertTrajectory {
   checkpoints: Float32Array[][];
   /** The loss scale the expert used during epoch t (index t). */
   lossScales: number[];
+}
+
+/**
+ * An expert's per-batch objective: scale·CE, plus λ·‖∇_θ(scale·CE)‖² when λ > 0. The penalty's
+ * gradient needs second derivatives; the inner gradient is written with plain ops
+ * (mlpCrossEntropyGrads), so ordinary autograd of this function gives them.
+ */
+export function expertObjective(
+  params: MlpParams,
+  x: tf.Tensor2D,
+  y: tf.Tensor,
+  activation: StudentActivation,
+  scale: number,
+  gradPenalty: number,
+): tf.Scalar {
+  const ce = tf.mul(crossEntropyFused(mlpLogits(params, x, activation), y as tf.Tensor1D), scale) as tf.Scalar;
+  if (!gradPenalty) return ce;
+  const k = params[params.length - 1].shape[0];
+  const g = mlpCrossEntropyGrads(
+    params,
+    x,
+    tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, k) as tf.Tensor2D,
+    activation,
+    scale,
+  );
+  return tf.add(ce, tf.mul(tf.addN(g.map((t) => tf.sum(tf.square(t)))), gradPenalty)) as tf.Scalar;
 }
 
 /** Trains one expert MLP with momentum SGD through train(), keeping a checkpoint per epoch. */
@@ -154,13 +185,18 @@ export async function trainExpert(data: Dataset, opts: ExpertOptions): Promise<E
     "seed",
     "lossScaling",
     "clipNorm",
+    "gradPenalty",
     "onProgress",
   ]);
   assertPositiveInt("opts.epochs", opts.epochs);
   if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) fail("opts.clipNorm", `must be > 0, got ${opts.clipNorm}`);
+  const gp = opts.gradPenalty ?? 0;
+  if (!(Number.isFinite(gp) && gp >= 0))
+    fail("opts.gradPenalty", `must be a finite number ≥ 0, got ${opts.gradPenalty}`);
+  const activation = opts.activation ?? "tanh";
   const model = new MLP({
     sizes: [data.dim, ...opts.hidden, data.numClasses],
-    activation: opts.activation ?? "tanh",
+    activation,
     init: "glorot",
   });
   const vars = (): tf.Variable[] => model.weights.flatMap((w, i) => [w, model.biases[i]!]);
@@ -184,7 +220,7 @@ export async function trainExpert(data: Dataset, opts: ExpertOptions): Promise<E
     optimizer: "momentum",
     lr: opts.lr,
     seed: opts.seed,
-    objective: ({ x, y }, info) => tf.mul(crossEntropyFused(model.forward(x), y), lossScales[info.epoch - 1]),
+    objective: ({ x, y }, info) => expertObjective(vars(), x, y, activation, lossScales[info.epoch - 1], gp),
     hooks,
     onEpoch: () => void checkpoints.push(snap()),
     onProgress: opts.onProgress,

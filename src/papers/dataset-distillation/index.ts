@@ -19,6 +19,9 @@ const base: DistillConfig = {
   expertLr: 0.05,
   expertBatch: 64,
   clipNorm: 1,
+  // Fixed before any run: about a tenth of the loss at initialisation (‖∇CE‖² of a fresh
+  // 64-unit tanh MLP on a batch of 64 digits was measured at ≈ 62 on 28×28 inputs; fewer on 14×14).
+  gradPenalty: 0.01,
   syntheticSteps: 10,
   matchEpochs: 2,
   maxStartEpoch: 6,
@@ -45,7 +48,7 @@ export const datasetDistillation = definePaper<DistillConfig, DistillResult, Dis
     code: "https://github.com/shenjiyuan123/AST-Alignment-with-Smooth-Expert",
   },
   claim:
-    "Matching training trajectories of experts whose training was smoothed (clipped loss, clipped gradients), starting from representative real images and with a balanced inner loss, distils a few images per class that train a fresh network better than as many real images, and better than distilling from unsmoothed experts.",
+    "Matching training trajectories of experts whose training was smoothed (clipped loss, clipped gradients, a gradient penalty), starting from representative real images and with a balanced inner loss, distils a few images per class that train a fresh network better than as many real images, and better than distilling from unsmoothed experts.",
   presets: {
     smoke: {
       ...base,

@@ -1,5 +1,5 @@
 // AST-lite at toy scale: 14×14 MNIST digits, a tanh MLP. Per seed: experts with and without
-// smoothing (loss-scale "clipping" + gradient-norm clipping) from the same inits; two
+// smoothing (loss-scale "clipping" + gradient-norm clipping + gradient penalty) from the same inits; two
 // distillations from the same representative (class k-means medoid) images; then fresh
 // networks trained on each 10-per-class set, each set's learning rate chosen on a validation
 // split of the training digits, scored on held-out test digits.
@@ -25,6 +25,8 @@ export interface DistillConfig extends PaperConfig {
   expertLr: number;
   expertBatch: number;
   clipNorm: number;
+  /** Smoothed experts' gradient-penalty weight λ (objective + λ·‖∇_θ loss‖²). */
+  gradPenalty: number;
   syntheticSteps: number;
   matchEpochs: number;
   maxStartEpoch: number;
@@ -185,6 +187,7 @@ export async function runDistillSeed(cfg: DistillConfig, s: number, ctx: PaperCo
         seed: s * 100 + e,
         lossScaling: kind === "smoothed",
         clipNorm: kind === "smoothed" ? cfg.clipNorm : undefined,
+        gradPenalty: kind === "smoothed" ? cfg.gradPenalty : 0,
         onProgress: progress(`${kind} expert ${e}`),
       });
       experts[kind].push(traj);
