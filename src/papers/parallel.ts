@@ -21,6 +21,8 @@ export interface ParallelTask<C = unknown> {
   size?: "smoke" | "default" | "full";
   /** Run only this seed through the paper's runSeed (papers that define it). */
   seed?: number;
+  /** With seed, for a paper with seedParts: run only this part (absent: every part, merged). */
+  part?: string;
 }
 
 export interface ParallelOptions {
@@ -63,7 +65,14 @@ parentPort.on("message", async (task) => {
       need: async (id) => (await require(workerData.run).runPaper(id, { size, write: false })).result,
     };
     if (task.seed !== undefined && typeof paper.runSeed !== "function") throw new Error("paper " + task.paper + " has no runSeed; run it without a seed");
-    const result = task.seed !== undefined ? await paper.runSeed(task.config, task.seed, ctx) : await paper.run(task.config, ctx);
+    let result;
+    if (task.seed === undefined) result = await paper.run(task.config, ctx);
+    else if (task.part !== undefined) result = await paper.runSeed(task.config, task.seed, { ...ctx, part: task.part });
+    else if (typeof paper.seedParts === "function") {
+      const parts = [];
+      for (const part of paper.seedParts(task.config)) parts.push(await paper.runSeed(task.config, task.seed, { ...ctx, part }));
+      result = paper.mergeParts(parts, task.config);
+    } else result = await paper.runSeed(task.config, task.seed, ctx);
     parentPort.postMessage({ kind: "done", index: task.index, result });
   } catch (e) {
     parentPort.postMessage({ kind: "error", index: task.index, message: String(e && e.message || e), stack: e && e.stack });

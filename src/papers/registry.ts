@@ -41,6 +41,11 @@ export function definePaper<C extends PaperConfig, R, S = unknown>(
     fail(`${where}.runSeed`, "and combine go together: give both functions");
   if (perSeed && def.run !== undefined) fail(`${where}.run`, "give either run or runSeed + combine, not both");
   if (!perSeed && typeof def.run !== "function") fail(`${where}.run`, "must be a function (or give runSeed + combine)");
+  if (
+    (def.seedParts !== undefined || def.mergeParts !== undefined) &&
+    (typeof def.seedParts !== "function" || typeof def.mergeParts !== "function" || !perSeed)
+  )
+    fail(`${where}.seedParts`, "and mergeParts go together, with runSeed + combine: give all four functions");
   for (const f of ["checks", "figures"] as const)
     if (typeof def[f] !== "function") fail(`${where}.${f}`, "must be a function");
   for (const n of def.needs ?? [])

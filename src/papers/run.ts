@@ -221,22 +221,45 @@ async function runBySeed(
     if (opts.cache) writeSeedCache(paper.id, ctx.size, config, config.seeds[i], r, seconds);
     parts[i] = fromJson(toJson(r));
   };
-  if (opts.workers > 1 && todo.length > 1) {
+  // Units of work: one per seed, or one per (seed, part) when the paper splits its seeds.
+  const partNames = paper.seedParts ? paper.seedParts(config) : null;
+  if (
+    partNames &&
+    (!Array.isArray(partNames) || partNames.length === 0 || !partNames.every((x) => typeof x === "string"))
+  )
+    fail(`paper "${paper.id}".seedParts`, "must return a non-empty array of part names");
+  const units = todo.flatMap((i) => (partNames ?? [undefined]).map((part) => ({ i, part })));
+  const merge = (rs: unknown[]) => (partNames ? paper.mergeParts!(rs, config) : rs[0]);
+  if (opts.workers > 1 && units.length > 1) {
     const t0 = Date.now();
     const out = await runParallel(
-      todo.map((i) => ({ paper: paper.id, config, seed: config.seeds[i], size: ctx.size })),
+      units.map(({ i, part }) => ({
+        paper: paper.id,
+        config,
+        seed: config.seeds[i],
+        size: ctx.size,
+        ...(part !== undefined ? { part } : {}),
+      })),
       {
         workers: opts.workers,
-        onProgress: (k, e) => ctx.onProgress?.({ ...e, label: `seed ${config.seeds[todo[k]]}: ${e.label}` }),
+        onProgress: (k, e) =>
+          ctx.onProgress?.({
+            ...e,
+            label: `seed ${config.seeds[units[k].i]}${units[k].part ? ` ${units[k].part}` : ""}: ${e.label}`,
+          }),
       },
     );
     const each = (Date.now() - t0) / 1000 / todo.length;
-    todo.forEach((i, k) => keep(i, out[k], each));
+    todo.forEach((i) => keep(i, merge(units.flatMap((u, k) => (u.i === i ? [out[k]] : []))), each));
   } else {
     for (const i of todo) {
-      seed(config.seeds[i]);
       const t0 = Date.now();
-      keep(i, await paper.runSeed!(config, config.seeds[i], ctx), (Date.now() - t0) / 1000);
+      const rs: unknown[] = [];
+      for (const part of partNames ?? [undefined]) {
+        seed(config.seeds[i]);
+        rs.push(await paper.runSeed!(config, config.seeds[i], part === undefined ? ctx : { ...ctx, part }));
+      }
+      keep(i, merge(rs), (Date.now() - t0) / 1000);
     }
   }
   return paper.combine!(parts, config);

@@ -54,6 +54,8 @@ export interface PaperContext {
   onProgress?: (p: ProgressEvent) => void;
   /** The result of a paper listed in `needs` (its cache, or a run at the same size). */
   need<R = unknown>(id: string): Promise<R>;
+  /** For a paper with seedParts: the one part of the seed's work runSeed is to do (absent: the whole seed). */
+  part?: string;
 }
 
 export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknown, S = unknown> {
@@ -74,6 +76,14 @@ export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknow
    */
   runSeed?(config: C, seed: number, ctx: PaperContext): Promise<S>;
   combine?(perSeed: S[], config: C): R;
+  /**
+   * Independent parts of one seed's work (e.g. two bases), so that the runner can spread a
+   * seed over several workers: runSeed is called once per part with ctx.part set, and
+   * mergeParts joins the parts' results (in this order) into the seed's result. Each part
+   * must seed its own randomness, so that it gives the same result wherever it runs.
+   */
+  seedParts?(config: C): string[];
+  mergeParts?(parts: S[], config: C): S;
   checks(result: R, config: C): Check[];
   figures(result: R, config: C): Figure[];
   /** Measured values for the report (scalars or short texts); readings quote these. */

@@ -187,7 +187,7 @@ test("lr selection: the grid winner on validation, extended past an edge; lrFrom
 
 test("rank sweep variants and checks: α/r and α/√r at fixed α, the anchor's lr shared; checks fail when the effect is absent", () => {
   const vs = benchVariants(ADAPTERS_COMPARE_PRESETS.default);
-  const sweep = vs.filter((x) => /sweep/.test(x.id));
+  const sweep = vs.filter((x) => (x.method === "lora" || x.method === "rslora") && /sweep/.test(x.id));
   assert.equal(sweep.length, 7);
   assert.ok(sweep.every((x) => x.config.alpha === 8 && x.tier === "ablation"));
   assert.ok(sweep.filter((x) => x.lrFrom).every((x) => x.lrFrom === "LoRA α/r r=1 (sweep)"));

@@ -82,3 +82,64 @@ test("runPaper over seeds: two workers give the sequential result; cached seeds 
     `only seed 2 ran: ${[...new Set(events)].join(", ")}`,
   );
 });
+
+test("seedParts: (seed, part) units in workers merge into the sequential runner's result", async () => {
+  const os = await import("os");
+  const fs = await import("fs");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "initlab-parts-"));
+  process.env.INITLAB_CACHE = path.join(tmp, "cache");
+  process.env.INITLAB_RESULTS = path.join(tmp, "results");
+  process.env.INITLAB_FIGURES = path.join(tmp, "figures");
+  await import("../fixtures/parts-paper");
+  const fixture = path.resolve(__dirname, "../fixtures/parts-paper.ts");
+  const { runPaper } = await import("../../src/papers/run");
+  type Run = { seed: number; parts: Array<{ part: string; draws: number[]; thread: number }> };
+  const noThreads = (runs: Run[]) => runs.map((x) => ({ ...x, parts: x.parts.map((p) => ({ ...p, thread: 0 })) }));
+  // The runner's sequential path (this thread): every part of each seed, merged in order.
+  const seq = (
+    (await runPaper("fixture-parts", { size: "smoke", workers: 1, cache: false, write: false })).result as {
+      runs: Run[];
+    }
+  ).runs;
+  assert.deepEqual(
+    seq.map((r) => r.parts.map((p) => p.part)),
+    [
+      ["a", "b"],
+      ["a", "b"],
+    ],
+  );
+  // Workers: one task per (seed, part), and one whole-seed task per seed (a sweep's job).
+  const config = { seeds: [0, 1] };
+  const units = await runParallel<typeof config, Run>(
+    [0, 1].flatMap((s) =>
+      ["a", "b"].map((part) => ({ paper: "fixture-parts", config, seed: s, part, module: fixture })),
+    ),
+    { workers: 2 },
+  );
+  const whole = await runParallel<typeof config, Run>(
+    [0, 1].map((s) => ({ paper: "fixture-parts", config, seed: s, module: fixture })),
+    { workers: 2 },
+  );
+  const merged = [0, 1].map((k) => ({ seed: k, parts: [...units[2 * k].parts, ...units[2 * k + 1].parts] }));
+  assert.deepEqual(noThreads(merged), noThreads(seq));
+  assert.deepEqual(noThreads(whole), noThreads(seq));
+  const threads = new Set(units.flatMap((r) => r.parts.map((p) => p.thread)));
+  assert.ok(threads.size === 2 && !threads.has(0), `units ran in two worker threads: ${[...threads]}`);
+  // A paper must give seedParts and mergeParts together.
+  const { definePaper } = await import("../../src/papers/registry");
+  assert.throws(
+    () =>
+      definePaper({
+        id: "fixture-parts-bad",
+        citation: { authors: [], title: "x", venue: "test", year: 2026 },
+        claim: "A paper with parts but no merge.",
+        presets: { smoke: { seeds: [0] }, default: { seeds: [0] }, full: { seeds: [0] } },
+        runSeed: async () => 0,
+        combine: () => 0,
+        seedParts: () => ["a"],
+        checks: () => [],
+        figures: () => [],
+      }),
+    /seedParts/,
+  );
+});

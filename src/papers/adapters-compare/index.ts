@@ -12,6 +12,7 @@ import {
   AdaptersCompareResult,
   AdaptersSeedResult,
   combineAdaptersSeeds,
+  mergeAdaptersParts,
   runAdaptersSeed,
 } from "./run";
 
@@ -32,8 +33,11 @@ export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompar
   claim:
     "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
   presets: ADAPTERS_COMPARE_PRESETS,
-  runSeed: (cfg, s, ctx) => runAdaptersSeed(cfg, s, ctx.onProgress),
+  runSeed: (cfg, s, ctx) => runAdaptersSeed(cfg, s, ctx.onProgress, ctx.part as "mlp" | "char" | undefined),
   combine: (parts, cfg) => combineAdaptersSeeds(parts, cfg),
+  // The two bases are independent: the runner spreads (seed, base) units over its workers.
+  seedParts: (cfg) => (cfg.char ? ["mlp", "char"] : ["mlp"]),
+  mergeParts: (parts) => mergeAdaptersParts(parts),
   checks: (r) => [...compareChecks(r), ...(r.char ? onCharBase(compareChecks(r.char)) : [])],
   figures: (r) => [...compareFigures(r), ...(r.char ? charFigures(compareFigures(r.char)) : [])],
   summary: (r) => ({ ...compareSummary(r), ...(r.char ? charSummary(compareSummary(r.char)) : {}) }),

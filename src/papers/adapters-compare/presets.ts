@@ -77,8 +77,7 @@ const base: AdaptersCompareConfig = {
   epsilons: [0.3, 0.5, 0.7],
   spectrumTop: 20,
   checkpoint: BASE_CHECKPOINT,
-  // Off at default: the char base's grid does not fit the default runtime share (README, Sizes).
-  char: null,
+  char: CHAR,
 };
 
 export const ADAPTERS_COMPARE_PRESETS: Record<"smoke" | "default" | "full", AdaptersCompareConfig> = {

@@ -187,7 +187,20 @@ export async function runAdaptersSeed(
   cfg: AdaptersCompareConfig,
   seedValue: number,
   onProgress?: (p: ProgressEvent) => void,
+  part?: "mlp" | "char",
 ): Promise<AdaptersSeedResult> {
+  if (part !== undefined && part !== "mlp" && part !== "char")
+    fail("part", `unknown part "${String(part)}" (known: mlp, char)`);
+  if (part === "char") {
+    if (!cfg.char) fail("part", 'is "char" but config.char is null');
+    return {
+      seed: seedValue,
+      records: [],
+      baseAccA: NaN,
+      selections: {},
+      char: await charPart(cfg, seedValue, onProgress),
+    };
+  }
   const variants = benchmarkVariants(cfg);
   validate(cfg, variants);
   const seed0 = cfg.seeds[0];
@@ -283,7 +296,7 @@ export async function runAdaptersSeed(
       },
       (run, lr) => finishRecord(setup, run, settings(lr)),
     );
-    const char = cfg.char ? await runCharSeed(cfg, cfg.char, seedValue, onProgress) : undefined;
+    const char = cfg.char && part === undefined ? await charPart(cfg, seedValue, onProgress) : undefined;
     onProgress?.({ label: "done", step: done, total: done });
     return { seed: seedValue, records: mlp.records, baseAccA, selections: mlp.selections, ...(char ? { char } : {}) };
   } finally {
@@ -293,6 +306,21 @@ export async function runAdaptersSeed(
     });
     net.dispose();
   }
+}
+
+/** The char base's share of a seed, seeded on its own so it gives the same records in any process. */
+function charPart(cfg: AdaptersCompareConfig, seedValue: number, onProgress?: (p: ProgressEvent) => void) {
+  seed(cfg.seeds[0] + 1009 * (seedValue + 1));
+  return runCharSeed(cfg, cfg.char!, seedValue, onProgress);
+}
+
+/** Joins a seed's "mlp" and "char" parts (seedParts order) into the seed's result. */
+export function mergeAdaptersParts(parts: AdaptersSeedResult[]): AdaptersSeedResult {
+  const [mlp, char] = parts;
+  if (!mlp || parts.length > 2) fail("parts", `must be [mlp] or [mlp, char], got ${parts.length} parts`);
+  if (!char) return mlp;
+  if (!char.char || char.seed !== mlp.seed) fail("parts", `part 2 is not the char part of seed ${mlp.seed}`);
+  return { ...mlp, char: char.char };
 }
 
 /** The benchmark's result from its seeds' results (in config order). */

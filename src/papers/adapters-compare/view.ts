@@ -34,6 +34,11 @@ export interface AdapterViewSpec {
   variants(s: BenchSettings): string[];
   checks(r: ViewResult): Check[];
   figures(r: ViewResult): Figure[];
+  /**
+   * Whether the view's checks also run on the benchmark's char-transformer base (its variants
+   * must then be in the char base's list, presets.ts). Default false: the view reads the MLP base only.
+   */
+  charBase?: boolean;
 }
 
 /** Registers a view paper (seeds as the benchmark's presets; needs adapters-compare). */
@@ -69,7 +74,8 @@ export function defineAdapterView(spec: AdapterViewSpec): PaperDefinition<ViewCo
           variants: ids,
         };
       };
-      return { ...part(bench, "MLP-base"), ...(bench.char ? { char: part(bench.char, "char-base") } : {}) };
+      const onChar = spec.charBase === true && bench.char !== undefined;
+      return { ...part(bench, "MLP-base"), ...(onChar ? { char: part(bench.char!, "char-base") } : {}) };
     },
     checks: (r) => [...spec.checks(r), ...(r.char ? onCharBase(spec.checks(r.char)) : [])],
     figures: (r) => [...spec.figures(r), ...(r.char ? charFigures(spec.figures(r.char)) : [])],

@@ -16,6 +16,7 @@ export const eva = defineAdapterView({
     year: 2024,
     arxiv: "2410.07170",
   },
+  charBase: true,
   claim:
     "Initialising LoRA's A with the top principal directions of each layer's inputs (ranks redistributed by explained variance) maximises the initial gradient signal and fine-tunes better than LoRA.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, `EVA r=${s.midRank}`],

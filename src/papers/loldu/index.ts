@@ -16,6 +16,7 @@ export const loldu = defineAdapterView({
     year: 2024,
     arxiv: "2410.13618",
   },
+  charBase: true,
   claim:
     "Fine-tuning only the diagonal of W0's LDU factorisation (plus one scale: r+1 parameters per layer) is competitive with far larger adapters.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, "LoRA r=1", `LoRA-XS r=${s.xsTinyRank}`, "LoLDU (all r)"],

@@ -26,6 +26,7 @@ export const loraGa = defineAdapterView({
     year: 2024,
     arxiv: "2407.05000",
   },
+  charBase: true,
   claim:
     "Initialising LoRA from the SVD of the full-weight gradient makes its first steps approximate full fine-tuning, converging 2–4× faster than LoRA.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, `LoRA-GA r=${s.midRank}`],

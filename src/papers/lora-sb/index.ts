@@ -14,6 +14,7 @@ export const loraSb = defineAdapterView({
     year: 2024,
     arxiv: "2411.19557",
   },
+  charBase: true,
   claim:
     "LoRA-XS's architecture initialised from the truncated first full-FT update (LoRA-SB) beats LoRA-XS at equal rank and LoRA with many times fewer parameters.",
   variants: (s) => [

@@ -13,6 +13,7 @@ export const pissa = defineAdapterView({
     year: 2024,
     arxiv: "2404.02948",
   },
+  charBase: true,
   claim:
     "Initialising LoRA's factors with the principal singular part of W0 (residual frozen) converges faster and ends better than LoRA's zero/random init.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, `PiSSA r=${s.midRank}`],

@@ -15,6 +15,7 @@ export const sorsa = defineAdapterView({
     year: 2024,
     arxiv: "2409.00055",
   },
+  charBase: true,
   claim:
     "Training the principal singular triplets with an orthonormal regulariser keeps the singular frame orthonormal, converges faster than PiSSA and LoRA, and ends better.",
   variants: (s) => [

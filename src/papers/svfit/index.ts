@@ -16,6 +16,7 @@ export const svfit = defineAdapterView({
     year: 2024,
     arxiv: "2409.05926",
   },
+  charBase: true,
   claim: "Training only W0's top singular values matches or beats LoRA with ~16× fewer trainable parameters.",
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, "LoRA r=1", `LoRA-XS r=${s.xsTinyRank}`, "SVFit (all σ)"],
   checks(r) {
