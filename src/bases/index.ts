@@ -1,2 +1,3 @@
 export * from "./fashion-mlp";
 export * from "./char-lm";
+export * from "./char-compress";

@@ -7,3 +7,4 @@ export * from "./bo-rep";
 export * from "./galore";
 export * from "./fira";
 export * from "./q-galore";
+export * from "./gradnormlorp";

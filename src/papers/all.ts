@@ -52,3 +52,4 @@ import "./pela";
 import "./galore";
 import "./fira";
 import "./q-galore";
+import "./gradnormlorp";

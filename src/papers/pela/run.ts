@@ -13,6 +13,7 @@ import { Classifier, evaluate, trainClassifier } from "../../train/classifier";
 import { ClassBatch, train } from "../../train/loop";
 import { validationSplit } from "../protocol";
 import { PaperConfig, PaperContext } from "../types";
+import { PelaCharConfig, PelaCharRun, runPelaChar } from "./char";
 
 export type PelaVariant = "svd" | "ce" | "fd" | "fdwp";
 export const VARIANTS: PelaVariant[] = ["svd", "ce", "fd", "fdwp"];
@@ -33,6 +34,8 @@ export interface PelaConfig extends PaperConfig {
   lambda: number;
   epsilon: number;
   valFraction: number;
+  /** The same study on the pretrained char transformer (for the seeds it lists). */
+  char: PelaCharConfig;
 }
 
 export interface PelaSeedRun {
@@ -46,6 +49,8 @@ export interface PelaSeedRun {
   teacherLoss: number;
   /** Per variant: chosen lr, validation accuracy per lr, test accuracy and loss. */
   variants: Record<PelaVariant, { lr: number; valAcc: number[]; acc: number; loss: number }>;
+  /** Null for seeds the char part does not list. */
+  char: PelaCharRun | null;
 }
 
 /** Factored student: hidden layers as A·B pairs, dense head; features are the hidden activations. */
@@ -173,7 +178,9 @@ export async function runPelaSeed(cfg: PelaConfig, s: number, ctx: PaperContext)
     ranks.reduce((a, r, l) => a + r * (Ws[l].length + Ws[l][0].length), 0) +
     Ws[Ws.length - 1].length * 10 +
     bs.reduce((a, b) => a + b.length, 0);
+  const char = cfg.char.seeds.includes(s) ? await runPelaChar(cfg.char, s, ctx) : null;
   return {
+    char,
     seed: s,
     trainExamples: tr.n,
     testExamples: test.n,

@@ -12,6 +12,7 @@ import { crossEntropy } from "../../nn/losses";
 import { MLP } from "../../nn/mlp";
 import { Classifier, evaluate, trainClassifier } from "../../train/classifier";
 import { PaperConfig, PaperContext } from "../types";
+import { runWeloreChar, WeloreCharConfig, WeloreCharRun } from "./char";
 
 export interface WeloreConfig extends PaperConfig {
   examples: number;
@@ -25,6 +26,8 @@ export interface WeloreConfig extends PaperConfig {
   minRatio: number;
   /** Examples in the fixed batch whose gradient is logged at every epoch end. */
   gradBatch: number;
+  /** The same cuts on the pretrained char transformer's block matrices. */
+  char: WeloreCharConfig;
 }
 
 export interface WeloreLayerResult {
@@ -58,6 +61,7 @@ export interface WeloreSeedRun {
   /** Spearman(gradient stable rank, pruned fraction) over the layers. */
   spearmanGradSR: number;
   layers: WeloreLayerResult[];
+  char: WeloreCharRun;
 }
 
 function fixedModel(Ws: number[][][], bs: number[][]): Classifier & { free(): void } {
@@ -128,7 +132,10 @@ export async function runWeloreSeed(cfg: WeloreConfig, s: number, ctx: PaperCont
   const uni = measure(Ws.map((W, l) => truncateRank(W, uniform[l])));
   const gradSR = srLog.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
   const prunedFrac = plan.layers.map((l) => l.pruned / l.rank);
+  ctx.onProgress?.({ label: `seed ${s}: char transformer cuts`, step: 0, total: 1 });
+  const char = runWeloreChar(cfg.char, s);
   return {
+    char,
     seed: s,
     trainExamples: train.n,
     testExamples: test.n,

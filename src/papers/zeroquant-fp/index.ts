@@ -6,6 +6,7 @@ import { barChart } from "../../plot/specs";
 import { above, below, evidence, sanity } from "../checks";
 import { definePaper } from "../registry";
 import { findRow, QuantRow, runZeroQuantSeed, ZeroQuantConfig, ZeroQuantSeedRun } from "./run";
+import { findCharRow } from "./char";
 
 export interface ZeroQuantResult {
   runs: ZeroQuantSeedRun[];
@@ -23,6 +24,14 @@ const base: ZeroQuantConfig = {
   weightFormats: ["int8", "e4m3", "e5m2", "int4", "e2m1"],
   scaleModes: ["real", "pow2", "rowpow2"],
   actFormats: ["int8", "e4m3", "e5m2"],
+  char: {
+    parts: 5,
+    evalWindows: 140,
+    groupSize: 32,
+    lorcRank: 4,
+    weightFormats: ["int8", "e4m3", "int4", "e2m1"],
+    scaleModes: ["real", "pow2", "rowpow2"],
+  },
 };
 
 const NAMES: Record<string, string> = {
@@ -76,6 +85,7 @@ export const zeroquantFp = definePaper<ZeroQuantConfig, ZeroQuantResult, ZeroQua
       weightFormats: ["int4", "e2m1"],
       scaleModes: ["real", "pow2", "rowpow2"],
       actFormats: ["int8", "e4m3"],
+      char: { ...base.char, evalWindows: 20, weightFormats: ["int4", "e2m1"] },
     },
     default: base,
     full: { ...base, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], examples: 9000, epochs: 10 },
@@ -111,7 +121,25 @@ export const zeroquantFp = definePaper<ZeroQuantConfig, ZeroQuantResult, ZeroQua
           findRow(x, "e4m3", m, false).weightRelErr < findRow(x, "e2m1", m, false).weightRelErr,
       ),
     );
+    const cInc = (w: QuantFormatName, sc: ScaleMode, l: boolean) =>
+      r.runs.map((x) => findCharRow(x.char, w, sc, l).lossIncrease);
+    const charLorc = pairedDifference(cInc("e2m1", "rowpow2", false), cInc("e2m1", "rowpow2", true));
+    const charFpVsInt = pairedDifference(cInc("int4", "real", false), cInc("e2m1", "real", false));
     return [
+      evidence(
+        "Char transformer: LoRC (INT8 factors) lowers the held-out loss increase of FP4 E2M1 weights with M2 scales",
+        charLorc,
+        "95% interval of the paired difference (increase without LoRC − with LoRC, nats) above 0",
+        above(charLorc, 0),
+        { figure: "zeroquant-fp-char-loss-increase" },
+      ),
+      evidence(
+        "Char transformer: FP4 E2M1 weights cost less held-out loss than INT4 weights (same groups, real scales, no LoRC)",
+        charFpVsInt,
+        "95% interval of the paired difference (INT4 increase − E2M1 increase, nats) above 0",
+        above(charFpVsInt, 0),
+        { figure: "zeroquant-fp-char-loss-increase" },
+      ),
       evidence(
         "LoRC (rank k, INT8 factors) lowers the test-loss increase of FP4 E2M1 weights with M2 scales",
         lorcGain,
@@ -181,7 +209,27 @@ export const zeroquantFp = definePaper<ZeroQuantConfig, ZeroQuantResult, ZeroQua
         return { config: label(row), LoRC: row.lorc ? "with LoRC" : "without", value: iv.mean, half: half(iv) };
       });
     const weightRows = (x: QuantRow) => x.act === "float" && x.weights !== "float";
+    const charBars = first.char.rows.map((row) => {
+      const iv = tInterval(r.runs.map((x) => findCharRow(x.char, row.weights, row.scale, row.lorc).lossIncrease));
+      return {
+        config: `${NAMES[row.weights]} ${SCALE[row.scale]}${row.lorc ? " + LoRC" : ""}`,
+        LoRC: row.lorc ? "with LoRC" : "without",
+        value: iv.mean,
+        half: half(iv),
+      };
+    });
     return [
+      {
+        name: "zeroquant-fp-char-loss-increase",
+        spec: barChart(charBars, {
+          x: "config",
+          y: "value",
+          error: "half",
+          color: "LoRC",
+          title: `Char transformer: held-out loss increase by weight format, scale mode and LoRC, mean ± 95% interval over ${r.runs.length} text parts`,
+          yTitle: "Δ held-out cross-entropy (nats)",
+        }),
+      },
       {
         name: "zeroquant-fp-loss-increase",
         spec: barChart(
@@ -265,6 +313,16 @@ export const zeroquantFp = definePaper<ZeroQuantConfig, ZeroQuantResult, ZeroQua
       "INT8 inputs loss increase (mean)": m(inc(r, "float", "none", false, "int8")),
       "E4M3 inputs loss increase (mean)": m(inc(r, "float", "none", false, "e4m3")),
     };
+    const cm = (w: QuantFormatName, sc: ScaleMode, l: boolean, k: "lossIncrease" | "weightRelErr" | "acc") =>
+      m(r.runs.map((x) => findCharRow(x.char, w, sc, l)[k]));
+    out["char held-out predictions per seed"] = first.char.evalPredictions;
+    out["char base held-out loss (mean)"] = m(r.runs.map((x) => x.char.baseLoss));
+    out["char base held-out accuracy (mean)"] = m(r.runs.map((x) => x.char.baseAcc));
+    for (const row of first.char.rows) {
+      const label = `char ${NAMES[row.weights]} ${row.scale}${row.lorc ? " + LoRC" : ""}`;
+      out[`${label} loss increase (mean)`] = cm(row.weights, row.scale, row.lorc, "lossIncrease");
+      out[`${label} weight error (mean)`] = cm(row.weights, row.scale, row.lorc, "weightRelErr");
+    }
     const w4a8 = first.rows.some((x) => x.act === "e4m3" && x.weights === "e2m1");
     if (w4a8) {
       out["W4A8 FP (E2M1 M2 + LoRC, E4M3 inputs) accuracy (mean)"] = acc("e2m1", "rowpow2", true, "e4m3");

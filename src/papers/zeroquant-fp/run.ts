@@ -9,6 +9,7 @@ import { loadMnistDigits } from "../../data/images";
 import { MLP } from "../../nn/mlp";
 import { Classifier, evaluate, trainClassifier } from "../../train/classifier";
 import { PaperConfig, PaperContext } from "../types";
+import { runZeroQuantChar, ZeroQuantCharConfig, ZeroQuantCharRun } from "./char";
 
 export interface ZeroQuantConfig extends PaperConfig {
   examples: number;
@@ -23,6 +24,8 @@ export interface ZeroQuantConfig extends PaperConfig {
   weightFormats: QuantFormatName[];
   scaleModes: ScaleMode[];
   actFormats: QuantFormatName[];
+  /** The weight formats on the pretrained char transformer's block matrices. */
+  char: ZeroQuantCharConfig;
 }
 
 export interface QuantRow {
@@ -49,6 +52,7 @@ export interface ZeroQuantSeedRun {
   floatAcc: number;
   trainLoss: number[];
   rows: QuantRow[];
+  char: ZeroQuantCharRun;
 }
 
 /** Per-tensor dynamic quantization of a batch of layer inputs (absmax over the batch). */
@@ -160,7 +164,9 @@ export async function runZeroQuantSeed(cfg: ZeroQuantConfig, s: number, ctx: Pap
   if (fp && cfg.actFormats.includes("e4m3")) push("e2m1", "rowpow2", true, "e4m3", fp);
   if (int && cfg.actFormats.includes("int8")) push("int4", "real", true, "int8", int);
   ctx.onProgress?.({ label: `seed ${s}: quantize`, step: total, total });
+  const char = runZeroQuantChar(cfg.char, s);
   return {
+    char,
     seed: s,
     trainExamples: train.n,
     testExamples: test.n,
