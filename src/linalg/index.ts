@@ -7,3 +7,4 @@ export * from "./lu";
 export * from "./complex";
 export * from "./hippo";
 export * from "./poincare";
+export * from "./projections";

@@ -16,7 +16,7 @@ import { compareFigures } from "../../src/papers/adapters-compare/figures";
 import { ViewResult } from "../../src/papers/adapters-compare/view";
 import { getPaper } from "../../src/papers/registry";
 import "../../src/papers/all";
-import { aggregateRecords, createAdapter, lossAt } from "../../src/adapters";
+import { aggregateRecords, benchEntry, createAdapter, lossAt } from "../../src/adapters";
 import { backendReady } from "../../src/nn/backend";
 
 test("warmup + cosine schedule: linear to 1 over the warmup, 1/2 halfway through the decay, 0 at the end", () => {
@@ -61,11 +61,32 @@ test("the variant list comes from the entries: full FT first, non-tiny tiers, th
     "DoRA r=4",
     "LoRA-XS r=56",
     "LoRA-SB r=56",
+    "DyLoRA r_max=4",
+    "DyLoRA r_max=4 unfrozen",
+    "AdaLoRA r=6→4",
+    "IncreLoRA r=1→4",
+    "SoRA r_max=8",
+    "ALLoRA r=4",
+    "ALLoRA r=4 c≡1",
+    "FLoRA r=4",
+    "MiSS r=12",
+    "Bone r=8",
+    "Compacter k=128 ρ=4",
+    "Compacter k=8 ρ=1",
+    "Intrinsic d=6208",
+    "Intrinsic d=64 (sweep)",
+    "Intrinsic d=256 (sweep)",
+    "Intrinsic d=1024 (sweep)",
+    "Intrinsic d=4096 (sweep)",
+    "Intrinsic d=16384 (sweep)",
+    "Intrinsic dense d=64 (sweep)",
     "LoRA r=1",
     "LoRA-XS r=16",
     "LoRA-SB r=16",
     "SVFit (all σ)",
     "LoLDU (all r)",
+    "MiSS r=1",
+    "Intrinsic d=512",
   ]);
   const families = Object.fromEntries(benchmarkVariants(ADAPTERS_COMPARE_PRESETS.default).map((v) => [v.id, v.family]));
   assert.equal(families["SVFit (all σ)"], "diag");
@@ -86,16 +107,14 @@ test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier 
   const counts: Record<string, number> = {};
   for (const v of benchmarkVariants(cfg)) {
     if (v.method === "full" || v.method === "eva") continue; // EVA's ranks depend on data (same total budget as LoRA)
-    counts[v.id] = shapes.reduce((s, [i, o]) => {
-      const ad = createAdapter(
-        v.method,
-        tf.zeros([i, o]) as tf.Tensor2D,
-        v.method === "lora-sb" ? { ...v.config, eta1: 1e-3 } : v.config,
-      );
-      const n = ad.parameterCount();
-      ad.dispose();
-      return s + n;
-    }, 0);
+    // As a run builds it: the entry's prepareConfig (seeds, shared per-run objects), one config for both matrices.
+    const entry = benchEntry(v.method);
+    const run = { variant: v, seed: 0, lr: 1e-3, warmup: cfg.warmup, steps: cfg.steps };
+    const base = v.method === "lora-sb" ? { ...v.config, eta1: 1e-3 } : { ...v.config };
+    const config = entry.prepareConfig ? entry.prepareConfig(base, run) : base;
+    const ads = shapes.map(([i, o]) => createAdapter(v.method, tf.zeros([i, o]) as tf.Tensor2D, config));
+    counts[v.id] = ads.reduce((s, ad) => s + ad.parameterCount(), 0);
+    ads.forEach((ad) => ad.dispose());
   }
   assert.equal(counts["LoRA r=4"], 4 * (784 + 256) + 4 * 512);
   assert.equal(counts["SORSA r=4"], counts["LoRA r=4"] + 8);
@@ -104,6 +123,18 @@ test("matched budgets: mid tier ≈ LoRA r=4 on both hidden matrices, tiny tier 
   assert.equal(counts["LoRA-XS r=16"], 512);
   assert.equal(counts["SVFit (all σ)"], 512);
   assert.equal(counts["LoLDU (all r)"], 514);
+  // Part 2 of the adapters (issue #18): the mid tier near LoRA r=4's 6,208 (allocated counts for the rank-adaptive ones).
+  assert.equal(counts["DyLoRA r_max=4"], counts["LoRA r=4"]);
+  assert.equal(counts["ALLoRA r=4"], counts["LoRA r=4"]);
+  assert.equal(counts["FLoRA r=4"], counts["LoRA r=4"] + 32);
+  assert.equal(counts["MiSS r=12"], 12 * 512);
+  assert.equal(counts["MiSS r=1"], 512);
+  assert.equal(counts["Bone r=8"], 8 * 512);
+  assert.equal(counts["Compacter k=128 ρ=4"], counts["LoRA r=4"]);
+  assert.equal(counts["Intrinsic d=6208"], 6208);
+  assert.equal(counts["Intrinsic d=512"], 512);
+  assert.equal(counts["AdaLoRA r=6→4"], 6 * (784 + 256 + 1) + 6 * (256 + 256 + 1));
+  assert.equal(counts["SoRA r_max=8"], 2 * counts["LoRA r=4"] + 16);
 });
 
 test("a tiny end-to-end run: records and curves through train(), entry extras, the checks and views computed from the records", async () => {
