@@ -15,13 +15,33 @@ import {
   stateOfMethod,
 } from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
+import {
+  charGaloreState,
+  CharConfig,
+  charMetric,
+  charPreset,
+  CharResult,
+  charRunOf,
+  charSmoke,
+  runChar,
+} from "../galore/char-harness";
+import { charFigures, charLossFalls, charSummary } from "../galore/char-report";
+
+/** The MLP experiment plus the char transformer trained from scratch. */
+export interface FiraConfig extends LowrankConfig {
+  char: CharConfig;
+}
+export type FiraResult = LowrankResult & { char: CharResult };
+
+/** Held-out loss margin (nats) for "close to full-rank Adam" on the char transformer. */
+const CHAR_MARGIN = 0.05;
 
 const ADAM = "Adam";
 const GALORE = "GaLore r=8";
 const FIRA = "Fira r=8";
 const FIRA_PAPER = "Fira r=8 (paper residual)";
 
-const base: LowrankConfig = {
+const base: FiraConfig = {
   seeds: [0, 1, 2, 3, 4],
   examples: 4000,
   hidden: [128],
@@ -37,9 +57,14 @@ const base: LowrankConfig = {
     { name: FIRA, kind: "fira", rank: 8, grid: [3e-3, 1e-2, 3e-2] },
     { name: FIRA_PAPER, kind: "fira", rank: 8, residual: "paper", grid: [3e-3, 1e-2, 3e-2] },
   ],
+  char: charPreset([
+    { name: ADAM, kind: "adam", grid: [1e-3, 3e-3, 1e-2] },
+    { name: GALORE, kind: "galore", rank: 8, grid: [3e-3, 1e-2, 3e-2] },
+    { name: FIRA, kind: "fira", rank: 8, grid: [3e-3, 1e-2, 3e-2] },
+  ]),
 };
 
-export const fira = definePaper<LowrankConfig, LowrankResult>({
+export const fira = definePaper<FiraConfig, FiraResult>({
   id: "fira",
   citation: {
     authors: ["Xi Chen", "Kaituo Feng", "Changsheng Li", "Xunhao Lai", "Xiangyu Yue", "Ye Yuan", "Guoren Wang"],
@@ -61,11 +86,12 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
       logEvery: 10,
       maxExtensions: 0,
       methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
+      char: charSmoke(base.char),
     },
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200, hidden: [256, 256] },
   },
-  run: runLowrank,
+  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const sizes = [784, ...cfg.hidden, 10];
@@ -97,9 +123,31 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
         stateOfMethod(r, FIRA) === galoreState + projected && stateOfMethod(r, GALORE) === galoreState,
       ),
       lossFallsCheck(r, cfg.seeds.length),
+      pairedCheck(
+        "Char transformer from scratch: Fira r=8 reaches a lower held-out loss than GaLore r=8 at matched steps (the same rank, the same projected matrices)",
+        charMetric(r.char, GALORE, "testLoss"),
+        charMetric(r.char, FIRA, "testLoss"),
+        "greater",
+        { figure: "fira-char-memory", what: "GaLore − Fira, held-out loss in nats" },
+      ),
+      pairedCheck(
+        `Char transformer from scratch: Fira r=8 reaches a held-out loss within ${CHAR_MARGIN} nats of full-rank Adam at matched steps`,
+        charMetric(r.char, FIRA, "testLoss"),
+        charMetric(r.char, ADAM, "testLoss"),
+        "less",
+        { margin: -CHAR_MARGIN, figure: "fira-char-memory", what: "Fira − Adam, held-out loss in nats" },
+      ),
+      sanity(
+        "Char transformer: Fira's state is GaLore's closed form plus one float per projected matrix (12 attention and MLP matrices)",
+        `${charRunOf(r.char, FIRA).stateFloats} (Fira) vs ${charRunOf(r.char, GALORE).stateFloats} (GaLore)`,
+        `${charGaloreState(8) + 12} and ${charGaloreState(8)}`,
+        charRunOf(r.char, FIRA).stateFloats === charGaloreState(8) + 12 &&
+          charRunOf(r.char, GALORE).stateFloats === charGaloreState(8),
+      ),
+      charLossFalls(r.char),
     ];
   },
-  figures: (r) => lowrankFigures(r, "fira"),
+  figures: (r) => [...lowrankFigures(r, "fira"), ...charFigures(r.char, "fira", "memory")],
   summary(r) {
     const out: Record<string, number | string> = {
       seeds: new Set(r.runs.map((x) => x.seed)).size,
@@ -115,6 +163,10 @@ export const fira = definePaper<LowrankConfig, LowrankResult>({
     }
     const d = tInterval(metricOf(r, FIRA_PAPER, "testAcc").map((x, i) => x - metricOf(r, FIRA, "testAcc")[i]));
     out["paper − code residual: test accuracy difference (mean)"] = d.mean;
+    charSummary(r.char, out);
+    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    for (const m of [GALORE, FIRA])
+      out[`char ${m}: state / Adam's`] = charRunOf(r.char, m).stateFloats / charRunOf(r.char, ADAM).stateFloats;
     return out;
   },
 });

@@ -14,12 +14,33 @@ import {
   stateOfMethod,
 } from "./experiment";
 import { lowrankFigures } from "./figures";
+import {
+  charGaloreState,
+  CharConfig,
+  charMetric,
+  charPreset,
+  CharResult,
+  charRunOf,
+  charSmoke,
+  runChar,
+} from "./char-harness";
+import { charFigures, charLossFalls, charSummary } from "./char-report";
+
+/** The MLP experiment plus the char transformer trained from scratch. */
+export interface GaloreConfig extends LowrankConfig {
+  char: CharConfig;
+}
+export type GaloreResult = LowrankResult & { char: CharResult };
+
+/** Held-out loss margin (nats) for "about as well as full-rank Adam" on the char transformer. */
+const CHAR_MARGIN = 0.05;
+const CG8 = "GaLore r=8";
 
 const ADAM = "Adam";
 const G64 = "GaLore r=64";
 const G16 = "GaLore r=16";
 
-const base: LowrankConfig = {
+const base: GaloreConfig = {
   seeds: [0, 1, 2, 3, 4],
   examples: 4000,
   hidden: [256, 256],
@@ -34,6 +55,10 @@ const base: LowrankConfig = {
     { name: G64, kind: "galore", rank: 64, grid: [3e-3, 1e-2, 3e-2] },
     { name: G16, kind: "galore", rank: 16, grid: [3e-3, 1e-2, 3e-2] },
   ],
+  char: charPreset([
+    { name: ADAM, kind: "adam", grid: [1e-3, 3e-3, 1e-2] },
+    { name: CG8, kind: "galore", rank: 8, grid: [3e-3, 1e-2, 3e-2] },
+  ]),
 };
 
 /** Exact state of the MLP with GaLore on the matrices whose min side exceeds r, Adam elsewhere. */
@@ -48,7 +73,7 @@ function expectedState(cfg: LowrankConfig, rank: number): number {
   return s;
 }
 
-export const galore = definePaper<LowrankConfig, LowrankResult>({
+export const galore = definePaper<GaloreConfig, GaloreResult>({
   id: "galore",
   citation: {
     authors: ["Jiawei Zhao", "Zhenyu Zhang", "Beidi Chen", "Zhangyang Wang", "Anima Anandkumar", "Yuandong Tian"],
@@ -70,11 +95,12 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
       logEvery: 10,
       maxExtensions: 0,
       methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
+      char: charSmoke(base.char),
     },
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200, seeds: [0, 1, 2, 3, 4] },
   },
-  run: runLowrank,
+  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const s64 = stateOfMethod(r, G64);
@@ -106,9 +132,24 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
         g64.every((x) => x.refreshes === 2 * perMatrix),
       ),
       lossFallsCheck(r, cfg.seeds.length),
+      pairedCheck(
+        `Char transformer from scratch: GaLore r=8 on the attention and MLP matrices reaches a held-out loss within ${CHAR_MARGIN} nats of full-rank Adam at matched steps`,
+        charMetric(r.char, CG8, "testLoss"),
+        charMetric(r.char, ADAM, "testLoss"),
+        "less",
+        { margin: -CHAR_MARGIN, figure: "galore-char-memory", what: "GaLore r=8 − Adam, held-out loss in nats" },
+      ),
+      sanity(
+        "Char transformer: optimizer state counted from the optimizer equals GaLore's closed form on the 12 attention and MLP matrices plus Adam's 2 floats per parameter elsewhere",
+        `${charRunOf(r.char, CG8).stateFloats} (GaLore r=8) vs ${charRunOf(r.char, ADAM).stateFloats} (Adam)`,
+        `${charGaloreState(8)} and ${2 * r.char.params}`,
+        charRunOf(r.char, CG8).stateFloats === charGaloreState(8) &&
+          charRunOf(r.char, ADAM).stateFloats === 2 * r.char.params,
+      ),
+      charLossFalls(r.char),
     ];
   },
-  figures: (r) => lowrankFigures(r, "galore"),
+  figures: (r) => [...lowrankFigures(r, "galore"), ...charFigures(r.char, "galore", "memory")],
   summary(r) {
     const out: Record<string, number | string> = {
       seeds: new Set(r.runs.map((x) => x.seed)).size,
@@ -122,6 +163,9 @@ export const galore = definePaper<LowrankConfig, LowrankResult>({
       methodRows(r, m, out);
       out[`${m}: state / Adam's`] = stateOfMethod(r, m) / stateOfMethod(r, ADAM);
     }
+    charSummary(r.char, out);
+    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    out[`char ${CG8}: state / Adam's`] = charRunOf(r.char, CG8).stateFloats / charRunOf(r.char, ADAM).stateFloats;
     return out;
   },
 });

@@ -7,6 +7,20 @@ import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
 import { LowrankConfig, LowrankResult, lossFallsCheck, metricOf, methodRows, runLowrank } from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
+import { CharConfig, charMetric, charPreset, CharResult, charRunOf, charSmoke, runChar } from "../galore/char-harness";
+import { charFigures, charLossFalls, charSummary } from "../galore/char-report";
+
+/** The MLP experiment plus the char transformer trained from scratch. */
+export interface QGaLoreConfig extends LowrankConfig {
+  char: CharConfig;
+}
+export type QGaLoreResult = LowrankResult & { char: CharResult };
+
+/** Held-out loss margin (nats) for "tracks float GaLore" on the char transformer. */
+const CHAR_MARGIN = 0.05;
+const FP8 = "GaLore r=8 fp32";
+const RTN8 = "INT8 round-to-nearest r=8";
+const SR8 = "INT8 stochastic rounding r=8";
 
 const FP = "GaLore fp32";
 const RTN = "INT8 round-to-nearest";
@@ -14,7 +28,7 @@ const SR = "INT8 stochastic rounding";
 const Q = "Q-GaLore (SR + INT4 P + lazy T)";
 const GRID = [3e-3, 1e-2, 3e-2];
 
-const base: LowrankConfig = {
+const base: QGaLoreConfig = {
   seeds: [0, 1, 2, 3, 4],
   examples: 4000,
   hidden: [256, 256],
@@ -42,11 +56,28 @@ const base: LowrankConfig = {
     },
     { name: Q, kind: "qgalore", rank: 64, grid: GRID, qgalore: { weightRounding: "stochastic" } },
   ],
+  char: charPreset([
+    { name: FP8, kind: "galore", rank: 8, grid: GRID },
+    {
+      name: RTN8,
+      kind: "qgalore",
+      rank: 8,
+      grid: GRID,
+      qgalore: { weightRounding: "nearest", quantizeProjector: false, adaptiveGap: false },
+    },
+    {
+      name: SR8,
+      kind: "qgalore",
+      rank: 8,
+      grid: GRID,
+      qgalore: { weightRounding: "stochastic", quantizeProjector: false, adaptiveGap: false },
+    },
+  ]),
 };
 
 const runsOf = (r: LowrankResult, m: string) => r.runs.filter((x) => x.method === m);
 
-export const qGalore = definePaper<LowrankConfig, LowrankResult>({
+export const qGalore = definePaper<QGaLoreConfig, QGaLoreResult>({
   id: "q-galore",
   citation: {
     authors: ["Zhenyu Zhang", "Ajay Jaiswal", "Lu Yin", "Shiwei Liu", "Jiawei Zhao", "Yuandong Tian", "Zhangyang Wang"],
@@ -68,11 +99,12 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
       logEvery: 10,
       maxExtensions: 0,
       methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
+      char: charSmoke(base.char),
     },
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200 },
   },
-  run: runLowrank,
+  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const svds = (m: string) => runsOf(r, m).map((x) => x.refreshes);
@@ -107,9 +139,24 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
         svds(SR).every((n) => n === fixed),
       ),
       lossFallsCheck(r, cfg.seeds.length),
+      pairedCheck(
+        "Char transformer from scratch: stochastic rounding of the INT8 attention and MLP weights reaches a lower held-out loss than round-to-nearest (the stall)",
+        charMetric(r.char, RTN8, "testLoss"),
+        charMetric(r.char, SR8, "testLoss"),
+        "greater",
+        { figure: "q-galore-char-loss", what: "RTN − SR, held-out loss in nats" },
+      ),
+      pairedCheck(
+        `Char transformer from scratch: INT8 weights with stochastic rounding track float GaLore within ${CHAR_MARGIN} nats of held-out loss`,
+        charMetric(r.char, SR8, "testLoss"),
+        charMetric(r.char, FP8, "testLoss"),
+        "less",
+        { margin: -CHAR_MARGIN, figure: "q-galore-char-memory", what: "SR − fp32 GaLore, held-out loss in nats" },
+      ),
+      charLossFalls(r.char),
     ];
   },
-  figures: (r) => lowrankFigures(r, "q-galore"),
+  figures: (r) => [...lowrankFigures(r, "q-galore"), ...charFigures(r.char, "q-galore", "memory")],
   summary(r) {
     const out: Record<string, number | string> = {
       seeds: new Set(r.runs.map((x) => x.seed)).size,
@@ -127,6 +174,9 @@ export const qGalore = definePaper<LowrankConfig, LowrankResult>({
         out[`${m}: projected weights (bytes)`] = runs[0].weightBytes ?? NaN;
       }
     }
+    charSummary(r.char, out);
+    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    for (const m of [RTN8, SR8]) out[`char ${m}: projected weights (bytes)`] = charRunOf(r.char, m).weightBytes ?? NaN;
     return out;
   },
 });

@@ -7,8 +7,15 @@ import { below, evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
 import { METHODS, perSeed, runSLTrain, SLTrainConfig, SLTrainResult } from "./run";
+import { CharConfig, CharResult, charSmoke, runChar } from "../galore/char-harness";
+import { charFigures, charSummary } from "../galore/char-report";
+import { charConfig, sltrainCharChecks, CHAR_COMPARABLE } from "./char";
 
-const base: SLTrainConfig = {
+/** The MLP experiment plus the char transformer trained from scratch. */
+type Config = SLTrainConfig & { char: CharConfig };
+type Result = SLTrainResult & { char: CharResult };
+
+const base: Config = {
   seeds: [0, 1, 2, 3, 4],
   examples: 5000,
   testFraction: 0.2,
@@ -21,6 +28,7 @@ const base: SLTrainConfig = {
   batchSize: 64,
   lrGrid: [1e-3, 3e-3, 1e-2],
   logEvery: 20,
+  char: charConfig,
 };
 
 /** Gap allowed between SLTrain's and full-rank's test loss to call them comparable (nats). */
@@ -35,7 +43,7 @@ function expectedSLTrainParams(c: SLTrainConfig): number {
   );
 }
 
-export const sltrain = definePaper<SLTrainConfig, SLTrainResult>({
+export const sltrain = definePaper<Config, Result>({
   id: "sltrain",
   citation: {
     authors: [
@@ -56,11 +64,19 @@ export const sltrain = definePaper<SLTrainConfig, SLTrainResult>({
   claim:
     "Training weights from scratch as a low-rank product plus a sparse matrix on a fixed random support reaches a loss comparable to full-rank training and better than low-rank-only training with the same number of parameters.",
   presets: {
-    smoke: { ...base, seeds: [0, 1], examples: 1200, steps: 30, lrGrid: [3e-3], logEvery: 10 },
+    smoke: {
+      ...base,
+      seeds: [0, 1],
+      examples: 1200,
+      steps: 30,
+      lrGrid: [3e-3],
+      logEvery: 10,
+      char: charSmoke(charConfig),
+    },
     default: base,
     full: { ...base, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], examples: 9900, steps: 1500 },
   },
-  run: runSLTrain,
+  run: async (cfg, ctx) => ({ ...(await runSLTrain(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
   checks(r, c) {
     const lossSL = perSeed(r, "SLTrain", "testLoss");
     const lossLR = perSeed(r, "low-rank", "testLoss");
@@ -120,6 +136,7 @@ export const sltrain = definePaper<SLTrainConfig, SLTrainResult>({
         "winner strictly between the smallest and largest value tried, for every method",
         interior,
       ),
+      ...sltrainCharChecks(r.char, c.char),
     ];
   },
   figures(r) {
@@ -150,6 +167,7 @@ export const sltrain = definePaper<SLTrainConfig, SLTrainResult>({
           yTitle: "cross-entropy (nats)",
         }),
       },
+      ...charFigures(r.char, "sltrain", "bars"),
     ];
   },
   summary(r) {
@@ -173,6 +191,8 @@ export const sltrain = definePaper<SLTrainConfig, SLTrainResult>({
     out["seeds where SLTrain's test loss is below low-rank's"] = sl.filter((v, i) => v < lr[i]).length;
     out["SLTrain lr values tried"] = r.selection.SLTrain.tried.map((v) => v.toPrecision(2)).join(", ");
     out["SLTrain / full-rank parameter ratio"] = hiddenParams(r, "SLTrain") / hiddenParams(r, "full-rank");
+    charSummary(r.char, out);
+    out["char: comparable-to-full-rank margin (nats)"] = CHAR_COMPARABLE;
     return out;
   },
 });

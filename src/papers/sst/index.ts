@@ -8,8 +8,15 @@ import { below, evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
 import { METHODS, perSeed, runSST, SSTConfig, SSTResult } from "./run";
+import { CharConfig, CharResult, charSmoke, runChar } from "../galore/char-harness";
+import { charFigures, charSummary } from "../galore/char-report";
+import { charConfig, charGapClosed, sstCharChecks, CHAR_GAP_SHARE } from "./char";
 
-const base: SSTConfig = {
+/** The MLP experiment plus the char transformer trained from scratch. */
+type Config = SSTConfig & { char: CharConfig };
+type Result = SSTResult & { char: CharResult };
+
+const base: Config = {
   seeds: [0, 1, 2, 3, 4],
   examples: 5000,
   testFraction: 0.2,
@@ -22,6 +29,7 @@ const base: SSTConfig = {
   batchSize: 64,
   lrGrid: [1e-3, 3e-3, 1e-2],
   logEvery: 20,
+  char: charConfig,
 };
 
 /** Gap allowed between SST's and full-rank's test loss to call them comparable (nats). */
@@ -37,7 +45,7 @@ function gapClosed(r: SSTResult): number[] {
   return sst.map((v, i) => (lr[i] - v) / (lr[i] - full[i]));
 }
 
-export const sst = definePaper<SSTConfig, SSTResult>({
+export const sst = definePaper<Config, Result>({
   id: "sst",
   citation: {
     authors: ["Jialin Zhao", "Yingtao Zhang", "Xinghang Li", "Huaping Liu", "Carlo Vittorio Cannistraci"],
@@ -58,11 +66,12 @@ export const sst = definePaper<SSTConfig, SSTResult>({
       logEvery: 10,
       resampleEvery: 10,
       reorthEvery: 15,
+      char: charSmoke(charConfig),
     },
     default: base,
     full: { ...base, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], examples: 9900, steps: 1500 },
   },
-  run: runSST,
+  run: async (cfg, ctx) => ({ ...(await runSST(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
   checks(r, c) {
     const lossSST = perSeed(r, "SST", "testLoss");
     const lossLR = perSeed(r, "low-rank", "testLoss");
@@ -123,6 +132,7 @@ export const sst = definePaper<SSTConfig, SSTResult>({
         "winner strictly between the smallest and largest value tried, for every method",
         interior,
       ),
+      ...sstCharChecks(r.char, c.char),
     ];
   },
   figures(r) {
@@ -153,6 +163,7 @@ export const sst = definePaper<SSTConfig, SSTResult>({
           yTitle: "cross-entropy (nats)",
         }),
       },
+      ...charFigures(r.char, "sst", "bars"),
     ];
   },
   summary(r) {
@@ -176,6 +187,9 @@ export const sst = definePaper<SSTConfig, SSTResult>({
     out["seeds where SST's test loss is below low-rank's"] = sst.filter((v, i) => v < lr[i]).length;
     out["share of the low-rank → full-rank gap closed (mean)"] = mean(gapClosed(r));
     out["SST / full-rank per-step trainable ratio"] = hiddenParams(r, "SST") / hiddenParams(r, "full-rank");
+    charSummary(r.char, out);
+    out["char: gap share to close (pass line)"] = CHAR_GAP_SHARE;
+    out["char: share of the ReLoRA* → full-rank gap closed by SST (mean)"] = mean(charGapClosed(r.char));
     return out;
   },
 });
