@@ -249,7 +249,12 @@ export async function main(argv: string[]): Promise<number> {
   const paperFiles = readPaperSummaries(results);
   writeFileAtomic(overviewFile, overviewJson(merged, paperFiles));
   const mdFile = path.join(results, "summary.md");
-  writeFileAtomic(mdFile, summaryMarkdown(merged, paperFiles, path.relative(results, figuresDir(size)) || "."));
+  // The atlas's section (and its page results/atlas/index.html) follows the per-paper report.
+  const atlasSection = await (await import("../papers/atlas/page")).atlasReportSection(size);
+  writeFileAtomic(
+    mdFile,
+    summaryMarkdown(merged, paperFiles, path.relative(results, figuresDir(size)) || ".") + atlasSection,
+  );
   console.log("\nnotebook                         status  evidence  wall");
   for (const o of outcomes) {
     const ev = (o.status === "ok" ? (paperFiles.get(o.id)?.checks ?? []) : []).filter((c) => c.kind === "evidence");

@@ -41,3 +41,5 @@ export * from "./tiny-vit";
 export * from "./kan";
 export * from "./sltrain";
 export * from "./sst";
+export * from "./init-registry";
+export * from "./growth-registry";

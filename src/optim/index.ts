@@ -8,3 +8,4 @@ export * from "./galore";
 export * from "./fira";
 export * from "./q-galore";
 export * from "./gradnormlorp";
+export * from "./registry";

@@ -62,3 +62,4 @@ import "./compacter";
 import "./adalora";
 import "./increlora";
 import "./intrinsic-dimension";
+import "./atlas";

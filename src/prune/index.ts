@@ -8,3 +8,4 @@ export * from "./iterative";
 export * from "./regrow";
 export * from "./saliency";
 export * from "./structured";
+export * from "./registry";

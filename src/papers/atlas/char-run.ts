@@ -1,0 +1,333 @@
+// The atlas on its second base: the adapter benchmark's char-level transformer, pretrained on
+// Debian's license texts (task A) and fine-tuned to next-character prediction on the
+// fortunes (task B). The vocabulary and head stay, so there is no new head: adapter rows
+// (the benchmark's trainCharVariant at the char scale's mid variant) and optimizer rows (full
+// fine-tuning with the registered optimizer) run here; mask, init and growth rows do not.
+import * as tf from "@tensorflow/tfjs";
+import { CalibrationBatch } from "../../adapters/adapted-model";
+import { BenchScale } from "../../adapters/benchmark";
+import { blockMatrixNames } from "../../adapters/transformer";
+import {
+  CHAR_BASE_SPEC,
+  evalWindows,
+  fortuneCorpus,
+  licenseCorpus,
+  lmScores,
+  loadCharBase,
+  splitCorpus,
+  windowSource,
+} from "../../bases/char-lm";
+import { Rng } from "../../core/random";
+import { ProgressEvent } from "../../core/types";
+import { fail, InitlabInputError } from "../../core/validate";
+import { svd } from "../../linalg/decompose";
+import { el2nFromLogits } from "../../metrics/data-diet";
+import { representationAlignment } from "../../metrics/alignment";
+import { rankMe } from "../../metrics/spectral";
+import { transformerLogits } from "../../nn/transformer";
+import { createOptimizer, optimizerEntry } from "../../optim/registry";
+import { warmupCosine } from "../../optim/schedules";
+import { train } from "../../train/loop";
+import { deltaStats, FULL_FT, TrainSettings, VariantSpec } from "../adapters-compare/bench";
+import { charBaseStats, charParams, CharSetup, trainCharVariant, Windows } from "../adapters-compare/char-bench";
+import { ADAPTERS_COMPARE_PRESETS } from "../adapters-compare/presets";
+import { selectOnValidation, Selection } from "../protocol";
+import type { AtlasConfig, CharAtlasConfig } from "./config";
+import { Diagnostics, labelAlignment } from "./diagnostics";
+import { adapterVariant, AtlasMethod } from "./methods";
+import type { RowFailure, RowProgress, RowSeed } from "./mlp-run";
+
+/** The adapter benchmark's char-base scale (mid variants sized for the 32-wide transformer). */
+export function charScale(): BenchScale {
+  const c = ADAPTERS_COMPARE_PRESETS.full.char ?? fail("adapters-compare", "has no char preset");
+  return { ...c, hidden: [CHAR_BASE_SPEC.width], sweepRanks: [] };
+}
+
+/** Which rows run on the char base: adapters with a char-scale variant, and optimizers. */
+export function charRows(rows: AtlasMethod[]): Array<AtlasMethod & { charVariant?: VariantSpec }> {
+  const scale = charScale();
+  return rows.flatMap((m) => {
+    if (m.registry === "optimizer") return [m];
+    if (m.registry !== "adapter") return [];
+    const v = adapterVariant(m.name, scale);
+    return v ? [{ ...m, charVariant: v }] : [];
+  });
+}
+
+interface CharBase {
+  setup: CharSetup;
+  baseAccA: number;
+  /** Indices (token positions of testB) of the EL2N-hardest tokens under the base. */
+  hardMask: tf.Tensor1D;
+  probe: Windows;
+  featuresBefore: number[][];
+  baseFrob2: number;
+  dispose(): void;
+}
+
+/** Penultimate features (final layer norm) for windows: the logits with the head replaced by I. */
+function features(params: Record<string, tf.Variable | tf.Tensor>, w: Windows): number[][] {
+  return tf.tidy(() => {
+    const eye = tf.eye(CHAR_BASE_SPEC.width);
+    return transformerLogits({ ...params, out: eye }, w.x, CHAR_BASE_SPEC).arraySync() as number[][];
+  });
+}
+
+async function charBase(c: CharAtlasConfig, s: number): Promise<CharBase> {
+  const spec = CHAR_BASE_SPEC;
+  const base = loadCharBase(c.checkpoint, spec);
+  const block = 4 * spec.context;
+  const B = splitCorpus(fortuneCorpus(), block, { val: 0, test: 0.1 }, 0);
+  const { train: trainB, val: valText } = splitCorpus(B.train, block, { val: c.valFraction, test: 0 }, s * 7 + 3);
+  const testText = splitCorpus(licenseCorpus(), block, { val: 0.05, test: 0.1 }, spec.seed).test;
+  const src = windowSource(trainB, spec.context);
+  const rng = new Rng(s * 31 + 77);
+  const calibration: CalibrationBatch[] = Array.from({ length: c.calibrationBatches }, () =>
+    src.make(new Array<number>(c.batchSize).fill(0), rng),
+  );
+  const setup: CharSetup = {
+    spec,
+    base,
+    params: charParams(base),
+    trainB,
+    valB: evalWindows(valText, spec.context, c.evalWindows),
+    testB: evalWindows(B.test, spec.context, c.evalWindows),
+    testA: evalWindows(testText, spec.context, c.evalWindows),
+    calibration,
+    ...charBaseStats(base, spec, (m) => svd(m)),
+  };
+  const baseAccA = tf.tidy(() => lmScores(transformerLogits(setup.params, setup.testA.x, spec), setup.testA.y)).acc;
+  // EL2N of every test-B token under the base (the base's head already predicts characters).
+  const scores = tf.tidy(() =>
+    el2nFromLogits(transformerLogits(setup.params, setup.testB.x, spec), setup.testB.y.arraySync() as number[]),
+  );
+  const order = scores.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const mask = new Float32Array(scores.length);
+  order.slice(0, Math.max(1, Math.round(c.hardFraction * scores.length))).forEach((p) => (mask[p[1]] = 1));
+  const probeN = Math.min(c.probeWindows, setup.testB.x.shape[0]);
+  const probe = {
+    x: tf.slice(setup.testB.x, [0, 0], [probeN, spec.context]) as tf.Tensor2D,
+    y: tf.slice(setup.testB.y, [0], [probeN * spec.context]) as tf.Tensor1D,
+  };
+  const names = blockMatrixNames(spec);
+  const hardMask = tf.tensor1d(mask);
+  return {
+    setup,
+    baseAccA,
+    hardMask,
+    probe,
+    featuresBefore: features(setup.params, probe),
+    baseFrob2: names.reduce((a, n) => a + setup.baseKernels[n].flat().reduce((b, x) => b + x * x, 0), 0),
+    dispose() {
+      for (const t of [setup.valB, setup.testB, setup.testA, probe, ...calibration]) {
+        t.x.dispose();
+        (t.y as tf.Tensor).dispose();
+      }
+      hardMask.dispose();
+      Object.values(setup.params).forEach((v) => v.dispose());
+    },
+  };
+}
+
+function reset(b: CharBase): void {
+  tf.tidy(() => {
+    for (const [k, t] of Object.entries(b.setup.base)) b.setup.params[k].assign(tf.tensor(t.data, t.shape));
+  });
+}
+
+interface CharObs {
+  valLoss: number;
+  d: Omit<Diagnostics, "effRank" | "stableRank" | "intruders" | "relChange">;
+  tuned: Record<string, number[][]>;
+}
+
+/** Measures the live (tuned, merged) parameters; accA/state/time come from the run. */
+function observe(b: CharBase, accA: number, stateFloats: number, msPerStep: number): CharObs {
+  const { params, spec } = b.setup;
+  const score = (w: Windows) => tf.tidy(() => lmScores(transformerLogits(params, w.x, spec), w.y));
+  const testB = score(b.setup.testB);
+  const hardAcc = tf.tidy(() => {
+    const right = tf.cast(
+      tf.equal(tf.argMax(transformerLogits(params, b.setup.testB.x, spec), 1), b.setup.testB.y),
+      "float32",
+    );
+    return (tf.sum(tf.mul(right, b.hardMask)).arraySync() as number) / (tf.sum(b.hardMask).arraySync() as number);
+  });
+  const f = features(params, b.probe);
+  const labels = b.probe.y.arraySync() as number[];
+  const safe = (fn: () => number) => {
+    try {
+      return fn();
+    } catch {
+      return NaN;
+    }
+  };
+  const tuned = Object.fromEntries(blockMatrixNames(spec).map((n) => [n, params[n].arraySync() as number[][]]));
+  return {
+    valLoss: score(b.setup.valB).loss,
+    tuned,
+    d: {
+      accB: testB.acc,
+      hardAcc,
+      forgetting: b.baseAccA - accA,
+      kaAfter: labelAlignment(f, labels),
+      repAlign: safe(() => representationAlignment(b.featuresBefore, f)),
+      rankMe: safe(() => rankMe(f)),
+      stateFloats,
+      msPerStep,
+    },
+  };
+}
+
+async function trainRow(
+  cfg: AtlasConfig,
+  c: CharAtlasConfig,
+  b: CharBase,
+  row: ReturnType<typeof charRows>[number],
+  s: number,
+  lr: number,
+): Promise<CharObs> {
+  const settings: TrainSettings = {
+    steps: c.steps,
+    batchSize: c.batchSize,
+    warmup: c.warmup,
+    lr,
+    headLr: 0,
+    evalSteps: [],
+    k: cfg.k,
+    epsilons: [cfg.epsilon],
+    spectrumTop: 1,
+  };
+  if (row.registry === "adapter") {
+    const r = await trainCharVariant(b.setup, row.charVariant ?? FULL_FT, s, settings);
+    const rec = r.run.record;
+    return observe(b, rec.accA, 2 * rec.params, rec.trainMs / c.steps);
+  }
+  reset(b);
+  const { params, spec } = b.setup;
+  const vars = Object.values(params);
+  const opt = createOptimizer(row.name, lr, cfg.optimizerOptions[row.name] ?? {});
+  const t0 = Date.now();
+  await train(
+    { variables: () => vars, forward: (x) => transformerLogits(params, x, spec) },
+    windowSource(b.setup.trainB, spec.context, c.batchSize),
+    {
+      steps: c.steps,
+      batchSize: c.batchSize,
+      seed: s * 1013 + 5,
+      sampler: "stream",
+      optimizer: opt,
+      lr,
+      schedule: warmupCosine(c.warmup),
+    },
+  );
+  const ms = (Date.now() - t0) / c.steps;
+  const accA = tf.tidy(() => lmScores(transformerLogits(params, b.setup.testA.x, spec), b.setup.testA.y)).acc;
+  const state = optimizerEntry(row.name).stateFloats(
+    opt,
+    vars.map((v) => [...v.shape]),
+  );
+  opt.dispose();
+  return observe(b, accA, state, ms);
+}
+
+/** ΔW statistics of every block matrix, completing a row's diagnostics. */
+function finish(cfg: AtlasConfig, b: CharBase, o: CharObs): Diagnostics {
+  const names = blockMatrixNames(b.setup.spec);
+  const layers = names.map((n) =>
+    deltaStats(n, b.setup.baseKernels[n], o.tuned[n], b.setup.baseSvd[n], {
+      k: cfg.k,
+      epsilons: [cfg.epsilon],
+      spectrumTop: 1,
+    }),
+  );
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  return {
+    ...o.d,
+    effRank: mean(layers.map((x) => x.effRank)),
+    stableRank: mean(layers.map((x) => x.stableRank)),
+    intruders: layers.reduce((a, x) => a + x.intruders[String(cfg.epsilon)], 0),
+    relChange: Math.sqrt(layers.reduce((a, x) => a + x.frob * x.frob, 0) / b.baseFrob2),
+  };
+}
+
+/** The lr centre of a row on the char base. */
+export function charLrCentre(c: CharAtlasConfig, row: ReturnType<typeof charRows>[number]): number {
+  const l = c.lrs;
+  return l[row.id] ?? (row.charVariant ? l[row.charVariant.family] : undefined) ?? l[row.registry] ?? l.default;
+}
+
+/** Every char row on one seed (lr selected on this seed's validation windows unless `chosen`). */
+export async function runCharRows(
+  cfg: AtlasConfig,
+  c: CharAtlasConfig,
+  rows: ReturnType<typeof charRows>,
+  s: number,
+  chosen: Map<string, number> | null,
+  progress: RowProgress,
+): Promise<{ records: RowSeed[]; failed: RowFailure[]; baseAccA: number }> {
+  const b = await charBase(c, s);
+  try {
+    const out: RowSeed[] = [];
+    const failed: RowFailure[] = [];
+    let done = progress.done;
+    for (const row of rows) {
+      const runs = new Map<number, CharObs>();
+      const trainAt = async (lr: number) => {
+        (progress.onProgress as ((p: ProgressEvent) => void) | undefined)?.({
+          label: `char ${row.id} lr=${lr.toExponential(1)} seed ${s}`,
+          step: done,
+          total: progress.total,
+        });
+        const o = await trainRow(cfg, c, b, row, s, lr);
+        runs.set(lr, o);
+        return -o.valLoss;
+      };
+      let selection: Selection | null = null;
+      let lr: number;
+      done++;
+      try {
+        if (chosen) {
+          const x = chosen.get(row.id);
+          if (x === undefined) continue; // failed on the first seed: recorded there
+          lr = x;
+          await trainAt(lr);
+        } else {
+          const centre = charLrCentre(c, row);
+          selection = await selectOnValidation(
+            cfg.lrGrid.map((x) => centre * x),
+            trainAt,
+            { factor: cfg.lrGridFactor, maxExtensions: cfg.lrGridExtensions },
+          );
+          lr = selection.best;
+        }
+      } catch (e) {
+        // E.g. a variant sized for the MLP's width that the 32-wide transformer refuses.
+        if (!(e instanceof InitlabInputError)) throw e;
+        failed.push({ id: row.id, seed: s, reason: e.message });
+        continue;
+      }
+      const o = runs.get(lr) as CharObs;
+      let changed = 0;
+      let total = 0;
+      for (const n of blockMatrixNames(b.setup.spec))
+        o.tuned[n].forEach((r, i) =>
+          r.forEach((x, j) => {
+            total++;
+            if (x !== b.setup.baseKernels[n][i][j]) changed++;
+          }),
+        );
+      out.push({
+        id: row.id,
+        seed: s,
+        lr,
+        selection,
+        diagnostics: finish(cfg, b, o),
+        changedFraction: changed / total,
+      });
+    }
+    return { records: out, failed, baseAccA: b.baseAccA };
+  } finally {
+    b.dispose();
+  }
+}
