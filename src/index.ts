@@ -45,9 +45,10 @@ export { svd, eigh } from "./linalg/decompose";
 export { readSafetensors, writeSafetensors } from "./io/safetensors";
 export { readNpy, writeNpy } from "./io/npy";
 
-// Contract names of the paper families (issues #21, #22, #24, #25).
+// Contract names of the paper families (issues #18, #21, #22, #24, #25).
 export { kMedoids, codingRate } from "./cluster";
 export { erkDensities, magnitudeMask } from "./prune";
 export { hippoLegS } from "./linalg/hippo";
 export { s4dInit } from "./nn/ssm-init";
 export { mobiusAdd, expMap0, logMap0, poincareDistance } from "./linalg/poincare";
+export { adaloraBudget } from "./adapters/adalora";
