@@ -74,6 +74,8 @@ test("the variant list comes from the entries: full FT first, non-tiny tiers, th
     "Compacter k=128 ρ=4",
     "Compacter k=8 ρ=1",
     "Intrinsic d=6208",
+    "Intrinsic d=4 (sweep)",
+    "Intrinsic d=16 (sweep)",
     "Intrinsic d=64 (sweep)",
     "Intrinsic d=256 (sweep)",
     "Intrinsic d=1024 (sweep)",

@@ -9,10 +9,9 @@ import * as tf from "@tensorflow/tfjs";
 import { AdaptedMLP, IncreloraAdapter, IncreloraAllocator } from "../../src/adapters";
 import type { IncreloraMember } from "../../src/adapters/increlora/allocator";
 import { backendReady } from "../../src/nn/backend";
-import { makeDataset } from "../../src/data/dataset";
-import { MLP } from "../../src/nn/mlp";
-import { Rng, seed } from "../../src/core/random";
+import { Rng } from "../../src/core/random";
 import { train } from "../../src/train/loop";
+import { toyMlpTask } from "./adapter-helpers";
 
 const named = (re: RegExp) => (e: unknown) =>
   e instanceof Error && e.name === "InitlabInputError" && re.test(e.message);
@@ -69,7 +68,7 @@ test("slots: reserve λ frozen at 1e-5, free slots untouched; growth activates t
   const step = () => {
     const { value, grads } = stepGrads(ad, x, y);
     const g = ad.transformGrads(grads);
-    opt.applyGradients(g as tf.NamedTensorMap);
+    opt.applyGradients(g as unknown as Parameters<typeof opt.applyGradients>[0]);
     value.dispose();
     for (const t of new Set([...Object.values(grads), ...Object.values(g)])) t.dispose();
   };
@@ -227,13 +226,7 @@ test("config errors are named", async () => {
 
 test("train() alone drives the growth: 1 → average target, growth events on schedule", async () => {
   await backendReady();
-  seed(3);
-  const mlp = new MLP({ sizes: [6, 8, 8, 3], init: "he" });
-  const rng = new Rng(9);
-  const n = 96;
-  const x = Float32Array.from({ length: n * 6 }, () => rng.normal());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 6] + x[i * 6 + 1] > 0 ? 1 : x[i * 6 + 2] > 0 ? 2 : 0));
-  const data = makeDataset("toy", x, y, [6], 3);
+  const { mlp, data } = toyMlpTask();
   const allocator = new IncreloraAllocator();
   const cfg = {
     r: 6,

@@ -325,7 +325,7 @@ function fakeRecords(accOf: (id: string, seed: number) => number): RunRecord[] {
         accB: accOf(id, seed),
         lossB: 1,
         layers: [],
-        extra: id.startsWith("Intrinsic") ? { saidLambdas: "[0.9,1.05]" } : {},
+        extra: (id.startsWith("Intrinsic") ? { saidLambdas: "[0.9,1.05]" } : {}) as Record<string, string>,
       };
     }),
   );
