@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertKnownOptions, assertPositiveInt, fail } from "../core/validate";
 import { svd } from "../linalg/decompose";
+import { gradientPairs, variableOf } from "./named-grads";
 
 export interface GaLoreOptions {
   /** Projection rank r (must be below min(m, n) of every projected matrix). */
@@ -207,19 +208,14 @@ export class GaLoreAdam extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
-    const pairs: Array<[string, tf.Tensor]> = Array.isArray(variableGradients)
-      ? variableGradients.map((g) => [g.name, g.tensor])
-      : Object.entries(variableGradients);
+    const pairs = gradientPairs(variableGradients);
     this.t += 1;
     const c1 = 1 - Math.pow(this.beta1, this.t);
     const c2 = 1 - Math.pow(this.beta2, this.t);
     const step = (this.learningRate * Math.sqrt(c2)) / c1;
     for (const [name, g] of pairs) {
       if (g == null) continue;
-      const w = tf.engine().registeredVariables[name];
-      if (!w) fail("variableGradients", `no variable named "${name}"`);
-      if (g.shape.join() !== w.shape.join())
-        fail("variableGradients", `gradient of "${name}" has shape [${g.shape}], variable [${w.shape}]`);
+      const w = variableOf(name, g);
       let s = this.slots.get(name);
       if (!s) {
         s = this.newSlot(name, w);

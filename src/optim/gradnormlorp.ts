@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fail } from "../core/validate";
 import { GaLoreAdam, GaLoreOptions, galoreStateFloats, ProjectedSlot } from "./galore";
+import { gradientPairs, variableOf } from "./named-grads";
 
 export interface GradNormLoRPOptions extends GaLoreOptions {
   /** ∇v without (I − v̂v̂ᵀ) as the official code ("code", default), or with it as the paper ("paper"). */
@@ -63,18 +64,13 @@ export class GradNormLoRPAdam extends GaLoreAdam {
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
-    const pairs: Array<[string, tf.Tensor]> = Array.isArray(variableGradients)
-      ? variableGradients.map((g) => [g.name, g.tensor])
-      : Object.entries(variableGradients);
+    const pairs = gradientPairs(variableGradients);
     // Unprojected variables go through GaLoreAdam's own (plain Adam) path at the same step count.
     const plain: Array<{ name: string; tensor: tf.Tensor }> = [];
     const mine: Array<[string, tf.Tensor, tf.Variable]> = [];
     for (const [name, g] of pairs) {
       if (g == null) continue;
-      const w = tf.engine().registeredVariables[name];
-      if (!w) fail("variableGradients", `no variable named "${name}"`);
-      if (g.shape.join() !== w.shape.join())
-        fail("variableGradients", `gradient of "${name}" has shape [${g.shape}], variable [${w.shape}]`);
+      const w = variableOf(name, g);
       if (this.isProjected(name, w.shape)) mine.push([name, g, w]);
       else plain.push({ name, tensor: g });
     }

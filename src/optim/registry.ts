@@ -63,6 +63,16 @@ export function createOptimizer(name: string, lr: number, options: Record<string
 const count = (shapes: number[][]) => shapes.reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0);
 const projected = (opt: tf.Optimizer) => (opt as GaLoreAdam).stateFloats();
 
+/** A projected optimizer (GaLore family): options pass through, the instance counts its state. */
+function projectedEntry<O>(Opt: new (lr: number, options: O) => tf.Optimizer, description: string): OptimizerEntry {
+  return {
+    create: (lr, o) => new Opt(lr, o as unknown as O),
+    stateFloats: projected,
+    defaults: { rank: 8, updateGap: 50 },
+    description,
+  };
+}
+
 registerOptimizer("adam", {
   create: (lr) => new FastAdam(lr),
   stateFloats: (_o, shapes) => 2 * count(shapes),
@@ -78,27 +88,13 @@ registerOptimizer("momentum", {
   stateFloats: (_o, shapes) => count(shapes),
   description: "SGD with heavy-ball momentum 0.9: one buffer per parameter",
 });
-registerOptimizer("galore", {
-  create: (lr, o) => new GaLoreAdam(lr, o as unknown as ConstructorParameters<typeof GaLoreAdam>[1]),
-  stateFloats: projected,
-  defaults: { rank: 8, updateGap: 50 },
-  description: "GaLore: Adam on a rank-r projection of each matrix gradient",
-});
-registerOptimizer("fira", {
-  create: (lr, o) => new FiraAdam(lr, o as unknown as ConstructorParameters<typeof FiraAdam>[1]),
-  stateFloats: projected,
-  defaults: { rank: 8, updateGap: 50 },
-  description: "Fira: GaLore plus the scaled out-of-subspace gradient residual",
-});
-registerOptimizer("q-galore", {
-  create: (lr, o) => new QGaLoreAdam(lr, o as unknown as ConstructorParameters<typeof QGaLoreAdam>[1]),
-  stateFloats: projected,
-  defaults: { rank: 8, updateGap: 50 },
-  description: "Q-GaLore: GaLore with INT4 projectors, INT8 weights and lazy refreshes",
-});
-registerOptimizer("gradnormlorp", {
-  create: (lr, o) => new GradNormLoRPAdam(lr, o as unknown as ConstructorParameters<typeof GradNormLoRPAdam>[1]),
-  stateFloats: projected,
-  defaults: { rank: 8, updateGap: 50 },
-  description: "GradNormLoRP: weight-normalised W = g·V/‖V‖ with GaLore-projected updates of V",
-});
+registerOptimizer("galore", projectedEntry(GaLoreAdam, "GaLore: Adam on a rank-r projection of each matrix gradient"));
+registerOptimizer("fira", projectedEntry(FiraAdam, "Fira: GaLore plus the scaled out-of-subspace gradient residual"));
+registerOptimizer(
+  "q-galore",
+  projectedEntry(QGaLoreAdam, "Q-GaLore: GaLore with INT4 projectors, INT8 weights and lazy refreshes"),
+);
+registerOptimizer(
+  "gradnormlorp",
+  projectedEntry(GradNormLoRPAdam, "GradNormLoRP: weight-normalised W = g·V/‖V‖ with GaLore-projected updates of V"),
+);

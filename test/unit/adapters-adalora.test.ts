@@ -9,10 +9,9 @@ import { AdaloraAdapter, AdaloraAllocator, adaloraBudget, AdaptedMLP } from "../
 import type { AdaloraMember } from "../../src/adapters/adalora/allocator";
 import { orthPenalty } from "../../src/adapters/adalora/orth";
 import { backendReady } from "../../src/nn/backend";
-import { makeDataset } from "../../src/data/dataset";
-import { MLP } from "../../src/nn/mlp";
-import { seed, Rng } from "../../src/core/random";
+import { Rng } from "../../src/core/random";
 import { train } from "../../src/train/loop";
+import { toyMlpTask } from "./adapter-helpers";
 
 const named = (re: RegExp) => (e: unknown) =>
   e instanceof Error && e.name === "InitlabInputError" && re.test(e.message);
@@ -209,13 +208,7 @@ test("orthogonality penalty: 0 on orthonormal factors, 3√r at twice orthonorma
 
 test("train() alone drives the schedule: budgets b(t) followed at every masking step, target reached", async () => {
   await backendReady();
-  seed(3);
-  const mlp = new MLP({ sizes: [6, 8, 8, 3], init: "he" });
-  const rng = new Rng(9);
-  const n = 96;
-  const x = Float32Array.from({ length: n * 6 }, () => rng.normal());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 6] + x[i * 6 + 1] > 0 ? 1 : x[i * 6 + 2] > 0 ? 2 : 0));
-  const data = makeDataset("toy", x, y, [6], 3);
+  const { mlp, data } = toyMlpTask();
   const allocator = new AdaloraAllocator();
   const T = 30;
   const cfg = { r: 3, targetR: 1, totalSteps: T, tInit: 3, tFinal: 9, deltaT: 2, seed: 4, allocator };

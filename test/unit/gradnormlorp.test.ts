@@ -5,35 +5,15 @@ import { FastAdam, GaLoreAdam, galoreStateFloats, GradNormLoRPAdam, gradNormLoRP
 import { MLP } from "../../src/nn/mlp";
 import { backendReady } from "../../src/nn/backend";
 import { seed } from "../../src/core/random";
+import { assertOrthonormal, close, G_TALL as G, M, mm, norm, T, topEigvec } from "./lowrank-helpers";
 
-type M = number[][];
-const T = (a: M): M => a[0].map((_, j) => a.map((r) => r[j]));
-const mm = (a: M, b: M): M => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
-const norm = (x: number[]) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
 const colNorms = (a: M) => T(a).map(norm);
-
-/** Top eigenvector of a symmetric PSD matrix by power iteration (independent of the library SVD). */
-function topEigvec(a: M): number[] {
-  let x = a.map((_, i) => 1 + 0.1 * i);
-  for (let it = 0; it < 2000; it++) {
-    const y = a.map((r) => r.reduce((s, v, k) => s + v * x[k], 0));
-    const n = norm(y);
-    x = y.map((v) => v / n);
-  }
-  return x;
-}
 
 const W0: M = [
   [0.3, -0.8, 0.5],
   [1.2, 0.4, -0.2],
   [-0.6, 0.7, 0.9],
   [0.2, -0.1, 0.6],
-];
-const G: M = [
-  [0.5, -1.2, 0.3],
-  [2.0, 0.1, -0.7],
-  [-0.4, 0.9, 1.5],
-  [1.1, -0.3, 0.2],
 ];
 
 /**
@@ -60,11 +40,6 @@ function handStep(w0: M, g: M, form: "code" | "paper", lr: number, alpha: number
   const vn = colNorms(vNew);
   return vNew.map((r) => r.map((x, j) => (gNew[j] * x) / vn[j]));
 }
-
-const close = (a: M, b: M, tol: number, what: string) =>
-  a.forEach((r, i) =>
-    r.forEach((x, j) => assert.ok(Math.abs(x - b[i][j]) < tol, `${what}[${i}][${j}]: ${x} vs ${b[i][j]}`)),
-  );
 
 const cases: Array<[string, M, M, "code" | "paper"]> = [
   ["tall 4×3, code gradient", W0, G, "code"],
@@ -138,10 +113,7 @@ test("projectors have orthonormal columns and refresh every T steps; column norm
   assert.equal(opt.refreshCount(), 3, "refreshes at steps 1, 4, 7");
   const p = opt.projector(v.name)!;
   assert.deepEqual(p.shape, [12, 5]);
-  const gram = tf.matMul(p, p, true, false).arraySync() as M;
-  gram.forEach((r, i) =>
-    r.forEach((x, j) => assert.ok(Math.abs(x - (i === j ? 1 : 0)) < 1e-5, `PᵀP[${i}][${j}] = ${x}`)),
-  );
+  assertOrthonormal(p);
   assert.ok((v.arraySync() as M).flat().every(Number.isFinite));
   opt.dispose();
   v.dispose();

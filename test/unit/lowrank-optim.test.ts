@@ -14,29 +14,7 @@ import { Rng } from "../../src/core/random";
 import { MLP } from "../../src/nn/mlp";
 import { backendReady } from "../../src/nn/backend";
 import { seed } from "../../src/core/random";
-
-type M = number[][];
-const T = (a: M): M => a[0].map((_, j) => a.map((r) => r[j]));
-const mm = (a: M, b: M): M => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
-const norm = (x: number[]) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
-
-/** Top eigenvector of a symmetric PSD matrix by power iteration (independent of the library SVD). */
-function topEigvec(a: M): number[] {
-  let x = a.map((_, i) => 1 + 0.1 * i);
-  for (let it = 0; it < 2000; it++) {
-    const y = a.map((r) => r.reduce((s, v, k) => s + v * x[k], 0));
-    const n = norm(y);
-    x = y.map((v) => v / n);
-  }
-  return x;
-}
-
-const G_TALL: M = [
-  [0.5, -1.2, 0.3],
-  [2.0, 0.1, -0.7],
-  [-0.4, 0.9, 1.5],
-  [1.1, -0.3, 0.2],
-];
+import { assertOrthonormal, close, G_TALL, M, mm, norm, T, topEigvec } from "./lowrank-helpers";
 
 /** One hand-computed projected AdamW step (galore-torch form) at rank 1 from W0 = 0. */
 function handGaLoreStep(g: M, lr: number, alpha: number, eps: number, b1 = 0.9, b2 = 0.999): M {
@@ -56,11 +34,6 @@ async function oneStep(opt: tf.Optimizer, g: M): Promise<{ w: M; v: tf.Variable 
   opt.applyGradients({ [v.name]: tf.tensor2d(g) });
   return { w: v.arraySync() as M, v };
 }
-
-const close = (a: M, b: M, tol: number, what: string) =>
-  a.forEach((r, i) =>
-    r.forEach((x, j) => assert.ok(Math.abs(x - b[i][j]) < tol, `${what}[${i}][${j}]: ${x} vs ${b[i][j]}`)),
-  );
 
 for (const [label, g] of [
   ["tall 4×3 (right projection)", G_TALL],
@@ -133,10 +106,7 @@ test("projectors have orthonormal columns and refresh every T steps", async () =
   assert.equal(opt.refreshCount(), 3, "refreshes at steps 1, 4, 7");
   const p = opt.projector(v.name)!;
   assert.deepEqual(p.shape, [12, 5]);
-  const gram = tf.matMul(p, p, true, false).arraySync() as M;
-  gram.forEach((r, i) =>
-    r.forEach((x, j) => assert.ok(Math.abs(x - (i === j ? 1 : 0)) < 1e-5, `PᵀP[${i}][${j}] = ${x}`)),
-  );
+  assertOrthonormal(p);
   opt.dispose();
   v.dispose();
 });
@@ -261,11 +231,8 @@ test("Q-GaLore: state bytes (INT4 projector) and the lazy rule doubling T on a f
   assert.equal(opt.gapOf(v.name), 4, "refreshes at steps 1,3,5,7,9,11 give 5 comparisons");
   assert.equal(opt.refreshCount(), 6);
   const p = opt.projector(v.name)!;
-  const gram = tf.matMul(p, p, true, false).arraySync() as M;
   // INT4 projectors are only near-orthonormal: 15 levels per group of values in [−1, 1].
-  gram.forEach((r, i) =>
-    r.forEach((x, j) => assert.ok(Math.abs(x - (i === j ? 1 : 0)) < 0.2, `PᵀP[${i}][${j}] = ${x}`)),
-  );
+  assertOrthonormal(p, 0.2);
   opt.dispose();
   v.dispose();
 });

@@ -61,13 +61,14 @@ export function charVariants(cfg: AdaptersCompareConfig, c: CharBenchConfig): Va
   });
 }
 
-export async function runCharSeed(
-  cfg: AdaptersCompareConfig,
-  c: CharBenchConfig,
-  seedValue: number,
-  onProgress?: (p: ProgressEvent) => void,
-): Promise<{ records: RunRecord[]; baseAccA: number; selections: Record<string, Selection> }> {
-  const variants = charVariants(cfg, c);
+/** What charSetup reads of a config (the atlas's char section has the same fields). */
+export type CharSplitConfig = Pick<
+  CharBenchConfig,
+  "checkpoint" | "valFraction" | "calibrationBatches" | "batchSize" | "evalWindows"
+>;
+
+/** The char base with one seed's windows and calibration batches (free with disposeCharSetup). */
+export function charSetup(c: CharSplitConfig, seedValue: number): CharSetup {
   const spec = CHAR_BASE_SPEC;
   const base = loadCharBase(c.checkpoint, spec);
   const block = 4 * spec.context;
@@ -85,7 +86,7 @@ export async function runCharSeed(
   const calibration: CalibrationBatch[] = Array.from({ length: c.calibrationBatches }, () =>
     src.make(new Array<number>(c.batchSize).fill(0), rng),
   );
-  const setup: CharSetup = {
+  return {
     spec,
     base,
     params: charParams(base),
@@ -96,8 +97,32 @@ export async function runCharSeed(
     calibration,
     ...charBaseStats(base, spec, (m) => svd(m)),
   };
+}
+
+/** Task-A (license) test accuracy of the live parameters: forgetting. */
+export function charAccA(setup: CharSetup): number {
+  return tf.tidy(() => lmScores(transformerLogits(setup.params, setup.testA.x, setup.spec), setup.testA.y)).acc;
+}
+
+/** Frees the windows, calibration batches and live parameters of a charSetup. */
+export function disposeCharSetup(setup: CharSetup): void {
+  for (const t of [setup.valB, setup.testB, setup.testA, ...setup.calibration]) {
+    t.x.dispose();
+    (t.y as tf.Tensor).dispose();
+  }
+  Object.values(setup.params).forEach((v) => v.dispose());
+}
+
+export async function runCharSeed(
+  cfg: AdaptersCompareConfig,
+  c: CharBenchConfig,
+  seedValue: number,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<{ records: RunRecord[]; baseAccA: number; selections: Record<string, Selection> }> {
+  const variants = charVariants(cfg, c);
+  const setup = charSetup(c, seedValue);
   try {
-    const baseAccA = tf.tidy(() => lmScores(transformerLogits(setup.params, setup.testA.x, spec), setup.testA.y)).acc;
+    const baseAccA = charAccA(setup);
     const evalSteps = [
       ...new Set([
         0,
@@ -134,10 +159,6 @@ export async function runCharSeed(
     );
     return { records: out.records, baseAccA, selections: out.selections };
   } finally {
-    for (const t of [setup.valB, setup.testB, setup.testA, ...calibration]) {
-      t.x.dispose();
-      (t.y as tf.Tensor).dispose();
-    }
-    Object.values(setup.params).forEach((v) => v.dispose());
+    disposeCharSetup(setup);
   }
 }

@@ -4,23 +4,10 @@
 // (the benchmark's trainCharVariant at the char scale's mid variant) and optimizer rows (full
 // fine-tuning with the registered optimizer) run here; mask, init and growth rows do not.
 import * as tf from "@tensorflow/tfjs";
-import { CalibrationBatch } from "../../adapters/adapted-model";
 import { BenchScale } from "../../adapters/benchmark";
 import { blockMatrixNames } from "../../adapters/transformer";
-import {
-  CHAR_BASE_SPEC,
-  evalWindows,
-  fortuneCorpus,
-  licenseCorpus,
-  lmScores,
-  loadCharBase,
-  splitCorpus,
-  windowSource,
-} from "../../bases/char-lm";
-import { Rng } from "../../core/random";
-import { ProgressEvent } from "../../core/types";
-import { fail, InitlabInputError } from "../../core/validate";
-import { svd } from "../../linalg/decompose";
+import { CHAR_BASE_SPEC, lmScores, windowSource } from "../../bases/char-lm";
+import { fail } from "../../core/validate";
 import { el2nFromLogits } from "../../metrics/data-diet";
 import { representationAlignment } from "../../metrics/alignment";
 import { rankMe } from "../../metrics/spectral";
@@ -29,13 +16,13 @@ import { createOptimizer, optimizerEntry } from "../../optim/registry";
 import { warmupCosine } from "../../optim/schedules";
 import { train } from "../../train/loop";
 import { deltaStats, FULL_FT, TrainSettings, VariantSpec } from "../adapters-compare/bench";
-import { charBaseStats, charParams, CharSetup, trainCharVariant, Windows } from "../adapters-compare/char-bench";
+import { CharSetup, trainCharVariant, Windows } from "../adapters-compare/char-bench";
+import { charAccA, charSetup, disposeCharSetup } from "../adapters-compare/char-run";
 import { ADAPTERS_COMPARE_PRESETS } from "../adapters-compare/presets";
-import { selectOnValidation, Selection } from "../protocol";
 import type { AtlasConfig, CharAtlasConfig } from "./config";
 import { Diagnostics, labelAlignment } from "./diagnostics";
 import { adapterVariant, AtlasMethod } from "./methods";
-import type { RowFailure, RowProgress, RowSeed } from "./mlp-run";
+import { RowFailure, RowProgress, RowSeed, runRows } from "./mlp-run";
 
 /** The adapter benchmark's char-base scale (mid variants sized for the 32-wide transformer). */
 export function charScale(): BenchScale {
@@ -74,29 +61,9 @@ function features(params: Record<string, tf.Variable | tf.Tensor>, w: Windows): 
 }
 
 async function charBase(c: CharAtlasConfig, s: number): Promise<CharBase> {
-  const spec = CHAR_BASE_SPEC;
-  const base = loadCharBase(c.checkpoint, spec);
-  const block = 4 * spec.context;
-  const B = splitCorpus(fortuneCorpus(), block, { val: 0, test: 0.1 }, 0);
-  const { train: trainB, val: valText } = splitCorpus(B.train, block, { val: c.valFraction, test: 0 }, s * 7 + 3);
-  const testText = splitCorpus(licenseCorpus(), block, { val: 0.05, test: 0.1 }, spec.seed).test;
-  const src = windowSource(trainB, spec.context);
-  const rng = new Rng(s * 31 + 77);
-  const calibration: CalibrationBatch[] = Array.from({ length: c.calibrationBatches }, () =>
-    src.make(new Array<number>(c.batchSize).fill(0), rng),
-  );
-  const setup: CharSetup = {
-    spec,
-    base,
-    params: charParams(base),
-    trainB,
-    valB: evalWindows(valText, spec.context, c.evalWindows),
-    testB: evalWindows(B.test, spec.context, c.evalWindows),
-    testA: evalWindows(testText, spec.context, c.evalWindows),
-    calibration,
-    ...charBaseStats(base, spec, (m) => svd(m)),
-  };
-  const baseAccA = tf.tidy(() => lmScores(transformerLogits(setup.params, setup.testA.x, spec), setup.testA.y)).acc;
+  const setup = charSetup(c, s);
+  const { spec } = setup;
+  const baseAccA = charAccA(setup);
   // EL2N of every test-B token under the base (the base's head already predicts characters).
   const scores = tf.tidy(() =>
     el2nFromLogits(transformerLogits(setup.params, setup.testB.x, spec), setup.testB.y.arraySync() as number[]),
@@ -119,12 +86,10 @@ async function charBase(c: CharAtlasConfig, s: number): Promise<CharBase> {
     featuresBefore: features(setup.params, probe),
     baseFrob2: names.reduce((a, n) => a + setup.baseKernels[n].flat().reduce((b, x) => b + x * x, 0), 0),
     dispose() {
-      for (const t of [setup.valB, setup.testB, setup.testA, probe, ...calibration]) {
-        t.x.dispose();
-        (t.y as tf.Tensor).dispose();
-      }
+      disposeCharSetup(setup);
+      probe.x.dispose();
+      probe.y.dispose();
       hardMask.dispose();
-      Object.values(setup.params).forEach((v) => v.dispose());
     },
   };
 }
@@ -222,7 +187,7 @@ async function trainRow(
     },
   );
   const ms = (Date.now() - t0) / c.steps;
-  const accA = tf.tidy(() => lmScores(transformerLogits(params, b.setup.testA.x, spec), b.setup.testA.y)).acc;
+  const accA = charAccA(b.setup);
   const state = optimizerEntry(row.name).stateFloats(
     opt,
     vars.map((v) => [...v.shape]),
@@ -268,65 +233,27 @@ export async function runCharRows(
 ): Promise<{ records: RowSeed[]; failed: RowFailure[]; baseAccA: number }> {
   const b = await charBase(c, s);
   try {
-    const out: RowSeed[] = [];
-    const failed: RowFailure[] = [];
-    let done = progress.done;
-    for (const row of rows) {
-      const runs = new Map<number, CharObs>();
-      const trainAt = async (lr: number) => {
-        (progress.onProgress as ((p: ProgressEvent) => void) | undefined)?.({
-          label: `char ${row.id} lr=${lr.toExponential(1)} seed ${s}`,
-          step: done,
-          total: progress.total,
-        });
+    const r = await runRows(cfg, rows, s, chosen, progress, {
+      prefix: "char ",
+      centre: (row) => charLrCentre(c, row),
+      train: async (row, lr) => {
         const o = await trainRow(cfg, c, b, row, s, lr);
-        runs.set(lr, o);
-        return -o.valLoss;
-      };
-      let selection: Selection | null = null;
-      let lr: number;
-      done++;
-      try {
-        if (chosen) {
-          const x = chosen.get(row.id);
-          if (x === undefined) continue; // failed on the first seed: recorded there
-          lr = x;
-          await trainAt(lr);
-        } else {
-          const centre = charLrCentre(c, row);
-          selection = await selectOnValidation(
-            cfg.lrGrid.map((x) => centre * x),
-            trainAt,
-            { factor: cfg.lrGridFactor, maxExtensions: cfg.lrGridExtensions },
+        return { valLoss: o.valLoss, obs: o };
+      },
+      measure: (o: CharObs) => {
+        let changed = 0;
+        let total = 0;
+        for (const n of blockMatrixNames(b.setup.spec))
+          o.tuned[n].forEach((r, i) =>
+            r.forEach((x, j) => {
+              total++;
+              if (x !== b.setup.baseKernels[n][i][j]) changed++;
+            }),
           );
-          lr = selection.best;
-        }
-      } catch (e) {
-        // E.g. a variant sized for the MLP's width that the 32-wide transformer refuses.
-        if (!(e instanceof InitlabInputError)) throw e;
-        failed.push({ id: row.id, seed: s, reason: e.message });
-        continue;
-      }
-      const o = runs.get(lr) as CharObs;
-      let changed = 0;
-      let total = 0;
-      for (const n of blockMatrixNames(b.setup.spec))
-        o.tuned[n].forEach((r, i) =>
-          r.forEach((x, j) => {
-            total++;
-            if (x !== b.setup.baseKernels[n][i][j]) changed++;
-          }),
-        );
-      out.push({
-        id: row.id,
-        seed: s,
-        lr,
-        selection,
-        diagnostics: finish(cfg, b, o),
-        changedFraction: changed / total,
-      });
-    }
-    return { records: out, failed, baseAccA: b.baseAccA };
+        return { diagnostics: finish(cfg, b, o), changedFraction: changed / total };
+      },
+    });
+    return { ...r, baseAccA: b.baseAccA };
   } finally {
     b.dispose();
   }

@@ -165,33 +165,42 @@ export interface RowProgress {
   total: number;
 }
 
+/** How one base trains and measures a row; runRows drives the lr selection around it. */
+export interface RowRunner<R extends AtlasMethod, O> {
+  /** Progress-label prefix naming the base ("" for the MLP). */
+  prefix: string;
+  /** The row's lr grid centre. */
+  centre(row: R): number;
+  train(row: R, lr: number): Promise<{ valLoss: number; obs: O }>;
+  measure(obs: O): { diagnostics: Diagnostics; changedFraction: number };
+}
+
 /**
- * Every trained row on one seed of the MLP base. Without `chosen`, each row's lr is selected
- * on this seed's validation split (the grid around its centre, extended past an edge winner)
- * and the winner's run is measured; with `chosen` (row id → lr), each row trains once at it.
+ * Every row on one seed of a base. Without `chosen`, each row's lr is selected on this seed's
+ * validation split (the grid around its centre, extended past an edge winner) and the winner's
+ * run is measured; with `chosen` (row id → lr), each row trains once at it.
  */
-export async function runMlpRows(
+export async function runRows<R extends AtlasMethod, O>(
   cfg: AtlasConfig,
-  b: MlpBase,
-  rows: AtlasMethod[],
+  rows: R[],
   s: number,
   chosen: Map<string, number> | null,
   progress: RowProgress,
+  runner: RowRunner<R, O>,
 ): Promise<{ records: RowSeed[]; failed: RowFailure[] }> {
   const out: RowSeed[] = [];
   const failed: RowFailure[] = [];
   let done = progress.done;
   for (const row of rows) {
-    const runs = new Map<number, Candidate>();
+    const runs = new Map<number, O>();
     const trainAt = async (lr: number) => {
       progress.onProgress?.({
-        label: `${row.id} lr=${lr.toExponential(1)} seed ${s}`,
+        label: `${runner.prefix}${row.id} lr=${lr.toExponential(1)} seed ${s}`,
         step: done,
         total: progress.total,
       });
-      const c =
-        row.registry === "adapter" ? await trainAdapter(cfg, b, row, s, lr) : await trainDense(cfg, b, row, s, lr);
-      runs.set(lr, c);
+      const c = await runner.train(row, lr);
+      runs.set(lr, c.obs);
       return -c.valLoss;
     };
     let selection: Selection | null = null;
@@ -204,7 +213,7 @@ export async function runMlpRows(
         lr = c;
         await trainAt(lr);
       } else {
-        const centre = lrCentre(cfg, row);
+        const centre = runner.centre(row);
         selection = await selectOnValidation(
           cfg.lrGrid.map((x) => centre * x),
           trainAt,
@@ -213,14 +222,33 @@ export async function runMlpRows(
         lr = selection.best;
       }
     } catch (e) {
-      // A method whose registered variant does not fit this base (its config is refused) is a
-      // failed row with the reason, not a crash of the whole atlas; a sanity check lists it.
+      // A method whose registered variant does not fit this base (its config is refused, e.g. a
+      // variant sized for the MLP's width on the 32-wide transformer) is a failed row with the
+      // reason, not a crash of the whole atlas; a sanity check lists it.
       if (!(e instanceof InitlabInputError)) throw e;
       failed.push({ id: row.id, seed: s, reason: e.message });
       continue;
     }
-    const { diagnostics, changedFraction } = measureRow(cfg, b, (runs.get(lr) as Candidate).obs);
+    const { diagnostics, changedFraction } = runner.measure(runs.get(lr) as O);
     out.push({ id: row.id, seed: s, lr, selection, diagnostics, changedFraction });
   }
   return { records: out, failed };
+}
+
+/** Every trained row on one seed of the MLP base (see runRows). */
+export async function runMlpRows(
+  cfg: AtlasConfig,
+  b: MlpBase,
+  rows: AtlasMethod[],
+  s: number,
+  chosen: Map<string, number> | null,
+  progress: RowProgress,
+): Promise<{ records: RowSeed[]; failed: RowFailure[] }> {
+  return runRows(cfg, rows, s, chosen, progress, {
+    prefix: "",
+    centre: (row) => lrCentre(cfg, row),
+    train: (row, lr) =>
+      row.registry === "adapter" ? trainAdapter(cfg, b, row, s, lr) : trainDense(cfg, b, row, s, lr),
+    measure: (obs: Observation) => measureRow(cfg, b, obs),
+  });
 }

@@ -5,33 +5,21 @@ import { galoreStateFloats } from "../../optim";
 import { sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import {
-  LowrankConfig,
-  LowrankResult,
-  lossFallsCheck,
-  metricOf,
-  methodRows,
-  runLowrank,
-  stateOfMethod,
-} from "../galore/experiment";
+import { lossFallsCheck, metricOf, methodRows, stateOfMethod } from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
+import { charGaloreState, charMetric, charPreset, charRunOf } from "../galore/char-harness";
+import { charFigures, charLossFalls } from "../galore/char-report";
 import {
-  charGaloreState,
-  CharConfig,
-  charMetric,
-  charPreset,
-  CharResult,
-  charRunOf,
-  charSmoke,
-  runChar,
-} from "../galore/char-harness";
-import { charFigures, charLossFalls, charSummary } from "../galore/char-report";
+  charSummaryWithMargin,
+  datasetRows,
+  LowrankCharConfig,
+  LowrankCharResult,
+  lowrankSmoke,
+  runLowrankChar,
+} from "../galore/lowrank-char";
 
-/** The MLP experiment plus the char transformer trained from scratch. */
-export interface FiraConfig extends LowrankConfig {
-  char: CharConfig;
-}
-export type FiraResult = LowrankResult & { char: CharResult };
+export type FiraConfig = LowrankCharConfig;
+export type FiraResult = LowrankCharResult;
 
 /** Held-out loss margin (nats) for "close to full-rank Adam" on the char transformer. */
 const CHAR_MARGIN = 0.05;
@@ -77,21 +65,11 @@ export const fira = definePaper<FiraConfig, FiraResult>({
   claim:
     "Adding the gradient's residual outside GaLore's subspace, scaled by the norm ratio Adam applies inside it and held back by a norm-growth limiter, trains close to full-rank Adam at the memory of GaLore and clearly better than GaLore at low rank.",
   presets: {
-    smoke: {
-      ...base,
-      seeds: [0],
-      examples: 800,
-      steps: 30,
-      updateGap: 10,
-      logEvery: 10,
-      maxExtensions: 0,
-      methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
-      char: charSmoke(base.char),
-    },
+    smoke: lowrankSmoke(base, 10),
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200, hidden: [256, 256] },
   },
-  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
+  run: runLowrankChar,
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const sizes = [784, ...cfg.hidden, 10];
@@ -149,22 +127,14 @@ export const fira = definePaper<FiraConfig, FiraResult>({
   },
   figures: (r) => [...lowrankFigures(r, "fira"), ...charFigures(r.char, "fira", "memory")],
   summary(r) {
-    const out: Record<string, number | string> = {
-      seeds: new Set(r.runs.map((x) => x.seed)).size,
-      parameters: r.params,
-      trainExamples: r.trainExamples,
-      valExamples: r.valExamples,
-      testExamples: r.testExamples,
-      "margin to Adam (accuracy)": 0.005,
-    };
+    const out: Record<string, number | string> = { ...datasetRows(r), "margin to Adam (accuracy)": 0.005 };
     for (const m of [ADAM, GALORE, FIRA, FIRA_PAPER]) {
       methodRows(r, m, out);
       out[`${m}: state / Adam's`] = stateOfMethod(r, m) / stateOfMethod(r, ADAM);
     }
     const d = tInterval(metricOf(r, FIRA_PAPER, "testAcc").map((x, i) => x - metricOf(r, FIRA, "testAcc")[i]));
     out["paper − code residual: test accuracy difference (mean)"] = d.mean;
-    charSummary(r.char, out);
-    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    charSummaryWithMargin(r.char, CHAR_MARGIN, out);
     for (const m of [GALORE, FIRA])
       out[`char ${m}: state / Adam's`] = charRunOf(r.char, m).stateFloats / charRunOf(r.char, ADAM).stateFloats;
     return out;

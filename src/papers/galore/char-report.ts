@@ -6,19 +6,7 @@ import { barChart, lineChart, scatterChart } from "../../plot/specs";
 import { sanity } from "../checks";
 import { Check, Figure } from "../types";
 import { charMetric, charRunOf, CharResult } from "./char-harness";
-
-/** Mean training-loss curve per method (over seeds). */
-function curves(r: CharResult): Array<{ step: number; method: string; loss: number }> {
-  const methods = [...new Set(r.runs.map((x) => x.method))];
-  const steps = [...new Set(r.runs.flatMap((x) => x.curve.map((c) => c.step)))].sort((a, b) => a - b);
-  return methods.flatMap((m) => {
-    const runs = r.runs.filter((x) => x.method === m);
-    return steps.map((step) => {
-      const ys = runs.map((x) => x.curve.find((c) => c.step === step)?.loss ?? NaN).filter(Number.isFinite);
-      return { step, method: m, loss: ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length) };
-    });
-  });
-}
+import { meanCurves } from "./figures";
 
 /**
  * `${prefix}-char-loss` (training loss at matched steps) and either `${prefix}-char-memory`
@@ -28,7 +16,7 @@ function curves(r: CharResult): Array<{ step: number; method: string; loss: numb
 export function charFigures(r: CharResult, prefix: string, second: "memory" | "bars"): Figure[] {
   const loss: Figure = {
     name: `${prefix}-char-loss`,
-    spec: lineChart(curves(r), {
+    spec: lineChart(meanCurves(r.runs), {
       x: "step",
       y: "loss",
       color: "method",

@@ -4,16 +4,23 @@ import { lineChart, scatterChart } from "../../plot/specs";
 import { Figure } from "../types";
 import { LowrankResult } from "./experiment";
 
-export function lowrankFigures(r: LowrankResult, prefix: string): Figure[] {
-  const methods = [...new Set(r.runs.map((x) => x.method))];
-  const steps = [...new Set(r.runs.flatMap((x) => x.curve.map((c) => c.step)))].sort((a, b) => a - b);
-  const loss = methods.flatMap((m) => {
-    const runs = r.runs.filter((x) => x.method === m);
+/** Mean training-loss curve per method over seeds (the low-rank papers' runs, MLP or char). */
+export function meanCurves(
+  all: Array<{ method: string; curve: Array<{ step: number; loss: number }> }>,
+): Array<{ step: number; method: string; loss: number }> {
+  const methods = [...new Set(all.map((x) => x.method))];
+  const steps = [...new Set(all.flatMap((x) => x.curve.map((c) => c.step)))].sort((a, b) => a - b);
+  return methods.flatMap((m) => {
+    const runs = all.filter((x) => x.method === m);
     return steps.map((step) => {
       const ys = runs.map((x) => x.curve.find((c) => c.step === step)?.loss ?? NaN).filter(Number.isFinite);
       return { step, method: m, loss: ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length) };
     });
   });
+}
+
+export function lowrankFigures(r: LowrankResult, prefix: string): Figure[] {
+  const loss = meanCurves(r.runs);
   const memory = r.runs.map((x) => ({ method: x.method, stateFloats: x.stateFloats, accuracy: x.testAcc }));
   const selection = r.selection.flatMap((s) =>
     s.tried.map((lr, i) => ({ method: s.method, lr, accuracy: Number.isFinite(s.scores[i]) ? s.scores[i] : 0 })),

@@ -4,33 +4,21 @@ import { galoreStateFloats } from "../../optim";
 import { sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import {
-  LowrankConfig,
-  LowrankResult,
-  lossFallsCheck,
-  metricOf,
-  methodRows,
-  runLowrank,
-  stateOfMethod,
-} from "./experiment";
+import { LowrankConfig, lossFallsCheck, metricOf, methodRows, stateOfMethod } from "./experiment";
 import { lowrankFigures } from "./figures";
+import { charGaloreState, charMetric, charPreset, charRunOf } from "./char-harness";
+import { charFigures, charLossFalls } from "./char-report";
 import {
-  charGaloreState,
-  CharConfig,
-  charMetric,
-  charPreset,
-  CharResult,
-  charRunOf,
-  charSmoke,
-  runChar,
-} from "./char-harness";
-import { charFigures, charLossFalls, charSummary } from "./char-report";
+  charSummaryWithMargin,
+  datasetRows,
+  LowrankCharConfig,
+  LowrankCharResult,
+  lowrankSmoke,
+  runLowrankChar,
+} from "./lowrank-char";
 
-/** The MLP experiment plus the char transformer trained from scratch. */
-export interface GaloreConfig extends LowrankConfig {
-  char: CharConfig;
-}
-export type GaloreResult = LowrankResult & { char: CharResult };
+export type GaloreConfig = LowrankCharConfig;
+export type GaloreResult = LowrankCharResult;
 
 /** Held-out loss margin (nats) for "about as well as full-rank Adam" on the char transformer. */
 const CHAR_MARGIN = 0.05;
@@ -86,21 +74,11 @@ export const galore = definePaper<GaloreConfig, GaloreResult>({
   claim:
     "Running Adam on a rank-r projection of each weight gradient (refreshed by SVD every T steps) trains about as well as full-rank Adam while holding a fraction of its optimizer state.",
   presets: {
-    smoke: {
-      ...base,
-      seeds: [0],
-      examples: 800,
-      steps: 30,
-      updateGap: 10,
-      logEvery: 10,
-      maxExtensions: 0,
-      methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
-      char: charSmoke(base.char),
-    },
+    smoke: lowrankSmoke(base, 10),
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200, seeds: [0, 1, 2, 3, 4] },
   },
-  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
+  run: runLowrankChar,
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const s64 = stateOfMethod(r, G64);
@@ -151,20 +129,12 @@ export const galore = definePaper<GaloreConfig, GaloreResult>({
   },
   figures: (r) => [...lowrankFigures(r, "galore"), ...charFigures(r.char, "galore", "memory")],
   summary(r) {
-    const out: Record<string, number | string> = {
-      seeds: new Set(r.runs.map((x) => x.seed)).size,
-      parameters: r.params,
-      trainExamples: r.trainExamples,
-      valExamples: r.valExamples,
-      testExamples: r.testExamples,
-      "non-inferiority margin (accuracy)": 0.015,
-    };
+    const out: Record<string, number | string> = { ...datasetRows(r), "non-inferiority margin (accuracy)": 0.015 };
     for (const m of [ADAM, G64, G16]) {
       methodRows(r, m, out);
       out[`${m}: state / Adam's`] = stateOfMethod(r, m) / stateOfMethod(r, ADAM);
     }
-    charSummary(r.char, out);
-    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    charSummaryWithMargin(r.char, CHAR_MARGIN, out);
     out[`char ${CG8}: state / Adam's`] = charRunOf(r.char, CG8).stateFloats / charRunOf(r.char, ADAM).stateFloats;
     return out;
   },

@@ -1,21 +1,14 @@
 // GradNormLoRP's figures, one set per model: training loss at matched steps, the held-out
 // metric against optimizer-state size, and each method's learning-rate selection.
 import { lineChart, scatterChart } from "../../plot/specs";
+import { meanCurves } from "../galore/figures";
 import { Figure } from "../types";
 import { TaskResult } from "./experiment";
 
 const LABEL = { mlp: "MLP on MNIST digits", char: "char transformer fine-tuned on fortunes" };
 
 export function taskFigures(r: TaskResult, prefix: string): Figure[] {
-  const methods = [...new Set(r.runs.map((x) => x.method))];
-  const steps = [...new Set(r.runs.flatMap((x) => x.curve.map((c) => c.step)))].sort((a, b) => a - b);
-  const loss = methods.flatMap((m) => {
-    const runs = r.runs.filter((x) => x.method === m);
-    return steps.map((step) => {
-      const ys = runs.map((x) => x.curve.find((c) => c.step === step)?.loss ?? NaN).filter(Number.isFinite);
-      return { step, method: m, loss: ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length) };
-    });
-  });
+  const loss = meanCurves(r.runs);
   const isMlp = r.task === "mlp";
   const memory = r.runs.map((x) => ({
     method: x.method,

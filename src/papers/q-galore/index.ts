@@ -5,16 +5,21 @@ import { tInterval } from "../../metrics/intervals";
 import { evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
-import { LowrankConfig, LowrankResult, lossFallsCheck, metricOf, methodRows, runLowrank } from "../galore/experiment";
+import { LowrankResult, lossFallsCheck, metricOf, MethodSpec, methodRows } from "../galore/experiment";
 import { lowrankFigures } from "../galore/figures";
-import { CharConfig, charMetric, charPreset, CharResult, charRunOf, charSmoke, runChar } from "../galore/char-harness";
-import { charFigures, charLossFalls, charSummary } from "../galore/char-report";
+import { charMetric, charPreset, charRunOf } from "../galore/char-harness";
+import { charFigures, charLossFalls } from "../galore/char-report";
+import {
+  charSummaryWithMargin,
+  datasetRows,
+  LowrankCharConfig,
+  LowrankCharResult,
+  lowrankSmoke,
+  runLowrankChar,
+} from "../galore/lowrank-char";
 
-/** The MLP experiment plus the char transformer trained from scratch. */
-export interface QGaLoreConfig extends LowrankConfig {
-  char: CharConfig;
-}
-export type QGaLoreResult = LowrankResult & { char: CharResult };
+export type QGaLoreConfig = LowrankCharConfig;
+export type QGaLoreResult = LowrankCharResult;
 
 /** Held-out loss margin (nats) for "tracks float GaLore" on the char transformer. */
 const CHAR_MARGIN = 0.05;
@@ -28,6 +33,18 @@ const SR = "INT8 stochastic rounding";
 const Q = "Q-GaLore (SR + INT4 P + lazy T)";
 const GRID = [3e-3, 1e-2, 3e-2];
 
+/** Float GaLore, then INT8 weights rounded to nearest and stochastically (float projectors, fixed gap). */
+function int8Methods(rank: number, [fp, rtn, sr]: string[]): MethodSpec[] {
+  const int8 = (name: string, weightRounding: "nearest" | "stochastic"): MethodSpec => ({
+    name,
+    kind: "qgalore",
+    rank,
+    grid: GRID,
+    qgalore: { weightRounding, quantizeProjector: false, adaptiveGap: false },
+  });
+  return [{ name: fp, kind: "galore", rank, grid: GRID }, int8(rtn, "nearest"), int8(sr, "stochastic")];
+}
+
 const base: QGaLoreConfig = {
   seeds: [0, 1, 2, 3, 4],
   examples: 4000,
@@ -39,40 +56,10 @@ const base: QGaLoreConfig = {
   logEvery: 20,
   maxExtensions: 1,
   methods: [
-    { name: FP, kind: "galore", rank: 64, grid: GRID },
-    {
-      name: RTN,
-      kind: "qgalore",
-      rank: 64,
-      grid: GRID,
-      qgalore: { weightRounding: "nearest", quantizeProjector: false, adaptiveGap: false },
-    },
-    {
-      name: SR,
-      kind: "qgalore",
-      rank: 64,
-      grid: GRID,
-      qgalore: { weightRounding: "stochastic", quantizeProjector: false, adaptiveGap: false },
-    },
+    ...int8Methods(64, [FP, RTN, SR]),
     { name: Q, kind: "qgalore", rank: 64, grid: GRID, qgalore: { weightRounding: "stochastic" } },
   ],
-  char: charPreset([
-    { name: FP8, kind: "galore", rank: 8, grid: GRID },
-    {
-      name: RTN8,
-      kind: "qgalore",
-      rank: 8,
-      grid: GRID,
-      qgalore: { weightRounding: "nearest", quantizeProjector: false, adaptiveGap: false },
-    },
-    {
-      name: SR8,
-      kind: "qgalore",
-      rank: 8,
-      grid: GRID,
-      qgalore: { weightRounding: "stochastic", quantizeProjector: false, adaptiveGap: false },
-    },
-  ]),
+  char: charPreset(int8Methods(8, [FP8, RTN8, SR8])),
 };
 
 const runsOf = (r: LowrankResult, m: string) => r.runs.filter((x) => x.method === m);
@@ -90,21 +77,11 @@ export const qGalore = definePaper<QGaLoreConfig, QGaLoreResult>({
   claim:
     "GaLore still trains when the weights are kept in INT8 with stochastic rounding and the projectors in INT4 with lazily refreshed subspaces, whereas round-to-nearest INT8 weights stall because most updates are smaller than half a quantization step.",
   presets: {
-    smoke: {
-      ...base,
-      seeds: [0],
-      examples: 800,
-      steps: 30,
-      updateGap: 5,
-      logEvery: 10,
-      maxExtensions: 0,
-      methods: base.methods.map((m) => ({ ...m, grid: [m.grid[1]] })),
-      char: charSmoke(base.char),
-    },
+    smoke: lowrankSmoke(base, 5),
     default: base,
     full: { ...base, examples: 9000, steps: 1500, updateGap: 200 },
   },
-  run: async (cfg, ctx) => ({ ...(await runLowrank(cfg, ctx)), char: await runChar(cfg.char, ctx) }),
+  run: runLowrankChar,
   checks(r, cfg) {
     const acc = (m: string) => metricOf(r, m, "testAcc");
     const svds = (m: string) => runsOf(r, m).map((x) => x.refreshes);
@@ -158,13 +135,7 @@ export const qGalore = definePaper<QGaLoreConfig, QGaLoreResult>({
   },
   figures: (r) => [...lowrankFigures(r, "q-galore"), ...charFigures(r.char, "q-galore", "memory")],
   summary(r) {
-    const out: Record<string, number | string> = {
-      seeds: new Set(r.runs.map((x) => x.seed)).size,
-      parameters: r.params,
-      trainExamples: r.trainExamples,
-      testExamples: r.testExamples,
-      "margin (accuracy)": 0.015,
-    };
+    const out: Record<string, number | string> = { ...datasetRows(r, { val: false }), "margin (accuracy)": 0.015 };
     for (const m of [FP, RTN, SR, Q]) {
       const runs = runsOf(r, m);
       methodRows(r, m, out);
@@ -174,8 +145,7 @@ export const qGalore = definePaper<QGaLoreConfig, QGaLoreResult>({
         out[`${m}: projected weights (bytes)`] = runs[0].weightBytes ?? NaN;
       }
     }
-    charSummary(r.char, out);
-    out["char: held-out loss margin (nats)"] = CHAR_MARGIN;
+    charSummaryWithMargin(r.char, CHAR_MARGIN, out);
     for (const m of [RTN8, SR8]) out[`char ${m}: projected weights (bytes)`] = charRunOf(r.char, m).weightBytes ?? NaN;
     return out;
   },

@@ -1,12 +1,12 @@
 // SLTrain (Han et al., NeurIPS 2024): low-rank plus fixed-support sparse weights trained from
 // scratch, against low-rank-only training at the same parameter count and full-rank training.
-import { pairedDifference, tInterval } from "../../metrics/intervals";
+import { pairedDifference } from "../../metrics/intervals";
 import { sltrainParamCount, sparseNnz } from "../../nn/sltrain";
-import { barChart, lineChart } from "../../plot/specs";
 import { below, evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
 import { METHODS, perSeed, runSLTrain, SLTrainConfig, SLTrainResult } from "./run";
+import { lrInteriorCheck, mlpFigures } from "./mlp-report";
 import { CharConfig, CharResult, charSmoke, runChar } from "../galore/char-harness";
 import { charFigures, charSummary } from "../galore/char-report";
 import { charConfig, sltrainCharChecks, CHAR_COMPARABLE } from "./char";
@@ -86,10 +86,6 @@ export const sltrain = definePaper<Config, Result>({
     const pLR = hiddenParams(r, "low-rank");
     const expected = expectedSLTrainParams(c);
     const allSL = r.seeds.map((s) => s.runs.find((x) => x.method === "SLTrain")!);
-    const interior = METHODS.every((m) => {
-      const t = r.selection[m].tried;
-      return r.selection[m].best > Math.min(...t) && r.selection[m].best < Math.max(...t);
-    });
     return [
       pairedCheck(
         "SLTrain reaches a lower test loss than low-rank-only training with the same parameter count (loss(low-rank) − loss(SLTrain))",
@@ -130,46 +126,14 @@ export const sltrain = definePaper<Config, Result>({
         ),
         { seeds: allSL.length },
       ),
-      sanity(
-        "Each method's selected learning rate lies inside the tried grid (the search bracketed its optimum)",
-        METHODS.map((m) => `${m}: ${r.selection[m].best}`).join("; "),
-        "winner strictly between the smallest and largest value tried, for every method",
-        interior,
-      ),
+      lrInteriorCheck(r.selection, METHODS),
       ...sltrainCharChecks(r.char, c.char),
     ];
   },
-  figures(r) {
-    const s0 = r.seeds[0];
-    const curves = s0.runs.flatMap((x) => x.curve.map((p) => ({ step: p.step, method: x.method, loss: p.loss })));
-    const bars = METHODS.map((m) => {
-      const iv = tInterval(perSeed(r, m, "testLoss"));
-      return { method: m, loss: iv.mean, error: Number.isFinite(iv.hi) ? iv.hi - iv.mean : 0 };
-    });
-    return [
-      {
-        name: "sltrain-test-loss",
-        spec: barChart(bars, {
-          x: "method",
-          y: "loss",
-          error: "error",
-          title: "Test cross-entropy at matched steps (mean and 95% interval over seeds)",
-          yTitle: "test loss (nats)",
-        }),
-      },
-      {
-        name: "sltrain-train-loss",
-        spec: lineChart(curves, {
-          x: "step",
-          y: "loss",
-          color: "method",
-          title: `Training loss, seed ${s0.seed}, each method at its selected learning rate`,
-          yTitle: "cross-entropy (nats)",
-        }),
-      },
-      ...charFigures(r.char, "sltrain", "bars"),
-    ];
-  },
+  figures: (r) => [
+    ...mlpFigures(r, METHODS, (m) => perSeed(r, m, "testLoss"), "sltrain"),
+    ...charFigures(r.char, "sltrain", "bars"),
+  ],
   summary(r) {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const out: Record<string, number | string> = {

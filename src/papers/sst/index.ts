@@ -3,11 +3,11 @@
 // training at the same per-step trainable count and full-rank training.
 import { pairedDifference, tInterval } from "../../metrics/intervals";
 import { sstTrainableParams } from "../../nn/sst";
-import { barChart, lineChart } from "../../plot/specs";
 import { below, evidence, sanity } from "../checks";
 import { pairedCheck } from "../protocol";
 import { definePaper } from "../registry";
 import { METHODS, perSeed, runSST, SSTConfig, SSTResult } from "./run";
+import { lrInteriorCheck, mlpFigures } from "../sltrain/mlp-report";
 import { CharConfig, CharResult, charSmoke, runChar } from "../galore/char-harness";
 import { charFigures, charSummary } from "../galore/char-report";
 import { charConfig, charGapClosed, sstCharChecks, CHAR_GAP_SHARE } from "./char";
@@ -84,10 +84,6 @@ export const sst = definePaper<Config, Result>({
       sstTrainableParams(784, c.hidden, c.rank, false) + sstTrainableParams(c.hidden, c.hidden, c.rank, false);
     const allSST = r.seeds.map((s) => s.runs.find((x) => x.method === "SST")!);
     const endsOnReorth = c.steps % c.reorthEvery === 0;
-    const interior = METHODS.every((m) => {
-      const t = r.selection[m].tried;
-      return r.selection[m].best > Math.min(...t) && r.selection[m].best < Math.max(...t);
-    });
     return [
       pairedCheck(
         "SST reaches a lower test loss than low-rank-only training with the same per-step trainable count (loss(low-rank) − loss(SST))",
@@ -126,46 +122,14 @@ export const sst = definePaper<Config, Result>({
           ),
         { seeds: allSST.length },
       ),
-      sanity(
-        "Each method's selected learning rate lies inside the tried grid (the search bracketed its optimum)",
-        METHODS.map((m) => `${m}: ${r.selection[m].best}`).join("; "),
-        "winner strictly between the smallest and largest value tried, for every method",
-        interior,
-      ),
+      lrInteriorCheck(r.selection, METHODS),
       ...sstCharChecks(r.char, c.char),
     ];
   },
-  figures(r) {
-    const s0 = r.seeds[0];
-    const curves = s0.runs.flatMap((x) => x.curve.map((p) => ({ step: p.step, method: x.method, loss: p.loss })));
-    const bars = METHODS.map((m) => {
-      const iv = tInterval(perSeed(r, m, "testLoss"));
-      return { method: m, loss: iv.mean, error: Number.isFinite(iv.hi) ? iv.hi - iv.mean : 0 };
-    });
-    return [
-      {
-        name: "sst-test-loss",
-        spec: barChart(bars, {
-          x: "method",
-          y: "loss",
-          error: "error",
-          title: "Test cross-entropy at matched steps (mean and 95% interval over seeds)",
-          yTitle: "test loss (nats)",
-        }),
-      },
-      {
-        name: "sst-train-loss",
-        spec: lineChart(curves, {
-          x: "step",
-          y: "loss",
-          color: "method",
-          title: `Training loss, seed ${s0.seed}, each method at its selected learning rate`,
-          yTitle: "cross-entropy (nats)",
-        }),
-      },
-      ...charFigures(r.char, "sst", "bars"),
-    ];
-  },
+  figures: (r) => [
+    ...mlpFigures(r, METHODS, (m) => perSeed(r, m, "testLoss"), "sst"),
+    ...charFigures(r.char, "sst", "bars"),
+  ],
   summary(r) {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const out: Record<string, number | string> = {
