@@ -22,9 +22,11 @@ export const loldu = defineAdapterView({
   variants: (s) => ["full FT", `LoRA r=${s.midRank}`, "LoRA r=1", `LoRA-XS r=${s.xsTinyRank}`, "LoLDU (all r)"],
   checks(r) {
     const { midRank: R, xsTinyRank: T, hidden } = r.settings;
-    const d = runsOf(r.records, "LoLDU (all r)")[0].params;
+    const run = runsOf(r.records, "LoLDU (all r)")[0];
+    const d = run.params;
+    // The smaller side of every adapted matrix: 256 on the MLP, the width 32 on the char LM.
     const rank = Math.min(...hidden);
-    const layers = hidden.length;
+    const layers = run.layers.length; // the adapted matrices (2 on the MLP, 12 on the char LM)
     return [
       sanity(
         "LoLDU trains r + 1 parameters per layer",
