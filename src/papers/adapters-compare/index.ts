@@ -1,7 +1,7 @@
 // The shared adapter benchmark, registered like every paper: every registered method's
 // benchmark variants and full FT fine-tune one pretrained base to a new task at matched
 // budgets; the result (per-run records + the base's task-A accuracy) is what the per-paper
-// views (pissa, lora-ga, lora-sb, svfit, sorsa, eva, loldu) read through their `needs`.
+// views (pissa, lora-ga, ..., and the part-2 methods' papers) read through their `needs`.
 import { definePaper } from "../registry";
 import { compareChecks, compareSummary } from "./checks";
 import { compareFigures } from "./figures";
@@ -26,7 +26,7 @@ export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompar
   citation: {
     authors: [],
     title:
-      "PEFT methods side by side: LoRA, rsLoRA, PiSSA, LoRA-GA, LoRA-XS, LoRA-SB, SVFit, SORSA, EVA, LoLDU and DoRA against full fine-tuning (initlab benchmark)",
+      "PEFT methods side by side: every registered adapter (LoRA and its initialisations, DoRA, LoRA-XS/SB, SVFit, LoLDU, rank-adaptive, structured and intrinsic-dimension methods) against full fine-tuning on two bases (initlab benchmark)",
     venue: "initlab",
     year: 2026,
   },
