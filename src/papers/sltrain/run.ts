@@ -8,9 +8,9 @@ import { Dataset, toTensors } from "../../data/dataset";
 import { seed, Rng } from "../../core/random";
 import { matchedLowRank, sltrainParamCount, SLTrainLinear } from "../../nn/sltrain";
 import { train } from "../../train/loop";
-import { selectOnValidation, Selection } from "../protocol";
+import { Selection } from "../protocol";
 import { PaperConfig, PaperContext } from "../types";
-import { DenseLayer, hiddenDims, Layer, splitFor } from "./mlp-harness";
+import { DenseLayer, hiddenDims, Layer, selectThenRunSeeds } from "./mlp-harness";
 
 export const METHODS = ["full-rank", "low-rank", "SLTrain"] as const;
 export type Method = (typeof METHODS)[number];
@@ -177,34 +177,15 @@ async function trainOne(
 }
 
 export async function runSLTrain(cfg: SLTrainConfig, ctx: PaperContext): Promise<SLTrainResult> {
-  const s0 = cfg.seeds[0];
-  const sel = splitFor(cfg, s0);
-  // Progress: a rough count of runs (grid per method, possible extensions, then every seed).
-  const totalRuns = METHODS.length * (cfg.lrGrid.length + 1) + METHODS.length * cfg.seeds.length;
-  let done = 0;
-  const tick = (label: string) => (frac: number) =>
-    ctx.onProgress?.({ step: Math.min(done + frac, totalRuns), total: totalRuns, label });
-  const selection = {} as Record<Method, Selection>;
-  for (const method of METHODS) {
-    selection[method] = await selectOnValidation(cfg.lrGrid, async (lr) => {
-      const r = await trainOne(cfg, method, lr, s0, sel.train, sel.val, tick(`select ${method} lr=${lr}`));
-      done++;
-      return -r.testLoss; // validation loss here (evalSet = val); higher score is better
-    });
-  }
-  const seeds: SeedRun[] = [];
-  for (const s of cfg.seeds) {
-    const sp = s === s0 ? sel : splitFor(cfg, s);
-    const runs: MethodRun[] = [];
-    for (const method of METHODS) {
-      runs.push(await trainOne(cfg, method, selection[method].best, s, sp.train, sp.test, tick(`seed ${s} ${method}`)));
-      done++;
-    }
-    seeds.push({ seed: s, runs });
-  }
+  const { selection, seeds, sel } = await selectThenRunSeeds(
+    METHODS,
+    cfg,
+    (method, lr, s, tr, evalSet, onFrac) => trainOne(cfg, method, lr, s, tr, evalSet, onFrac),
+    ctx.onProgress,
+  );
   return {
     selection,
-    selectionSeed: s0,
+    selectionSeed: cfg.seeds[0],
     seeds,
     ranks: ranksFor(cfg),
     sizes: { train: sel.train.n, val: sel.val.n, test: sel.test.n },
