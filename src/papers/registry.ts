@@ -46,6 +46,8 @@ export function definePaper<C extends PaperConfig, R, S = unknown>(
     (typeof def.seedParts !== "function" || typeof def.mergeParts !== "function" || !perSeed)
   )
     fail(`${where}.seedParts`, "and mergeParts go together, with runSeed + combine: give all four functions");
+  if (def.seedResultsReadSeedList !== undefined && (typeof def.seedResultsReadSeedList !== "boolean" || !perSeed))
+    fail(`${where}.seedResultsReadSeedList`, "must be a boolean, on a paper with runSeed + combine");
   for (const f of ["checks", "figures"] as const)
     if (typeof def[f] !== "function") fail(`${where}.${f}`, "must be a function");
   for (const n of def.needs ?? [])

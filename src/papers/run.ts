@@ -152,9 +152,14 @@ export function hasRunCache(id: string, size: Size, config: PaperConfig): boolea
   return readCache(cacheFile(id, size, config), config) !== null;
 }
 
-/** Cache key of one seed's job: paper, config without its seed list, seed, code version. */
+/**
+ * Cache key of one seed's job: paper, config without its seed list, seed, code version (the
+ * seed list too for a paper whose seed results read it: seedResultsReadSeedList).
+ */
 export function seedJobKey(id: string, config: PaperConfig, seedValue: number): string {
-  const { seeds: _seeds, ...rest } = config;
+  const { seeds, ...rest } = config;
+  if (getPaper(id).seedResultsReadSeedList === true)
+    return configHash(`${id}#seed`, { config: rest, seed: seedValue, seeds });
   return configHash(`${id}#seed`, { config: rest, seed: seedValue });
 }
 

@@ -84,6 +84,12 @@ export interface PaperDefinition<C extends PaperConfig = PaperConfig, R = unknow
    */
   seedParts?(config: C): string[];
   mergeParts?(parts: S[], config: C): S;
+  /**
+   * True when one seed's result depends on the whole seed list (e.g. a part that the first
+   * seed's job runs for every seed: hyperparameters selected on the first seed, then each seed
+   * trained at them). The seed list then enters every seed's cache and sweep-job key.
+   */
+  seedResultsReadSeedList?: boolean;
   checks(result: R, config: C): Check[];
   figures(result: R, config: C): Figure[];
   /** Measured values for the report (scalars or short texts); readings quote these. */

@@ -183,6 +183,83 @@ test("lr selection: the grid winner on validation, extended past an edge; lrFrom
   );
   assert.deepEqual(tried[tried.length - 1], ["borrower", sel.best]);
   assert.equal(out.selections.borrower, undefined);
+  // Fixed lrs (another seed's choices): one run per variant at its lr, nothing selected.
+  tried.length = 0;
+  const fixed = await runWithSelection(
+    [v("borrower", "a"), v("a")],
+    { grid: [1 / 3, 1, 3], factor: 3, extensions: 2, lrs: { lora: 1e-3 } },
+    async (x, lr) => {
+      tried.push([x.id, lr]);
+      return { valLoss: 0, payload: lr };
+    },
+    (lr, chosen) => ({ id: String(lr), lr: chosen }) as unknown as RunRecord,
+    { a: 0.02, borrower: 0.05 },
+  );
+  assert.deepEqual(tried, [
+    ["a", 0.02],
+    ["borrower", 0.05],
+  ]);
+  assert.deepEqual(fixed.selections, {});
+  await assert.rejects(
+    runWithSelection(
+      [v("a")],
+      { grid: [1], factor: 3, extensions: 0, lrs: { lora: 1e-3 } },
+      async () => ({ valLoss: 0, payload: 0 }),
+      () => ({}) as RunRecord,
+      { b: 0.1 },
+    ),
+    /fixed: has no positive lr for variant "a"/,
+  );
+});
+
+test("char base: the first seed's job selects the lrs and trains every seed at them; the other seeds' jobs are empty", async () => {
+  await backendReady();
+  const { runAdaptersSeed, combineAdaptersSeeds } = await import("../../src/papers/adapters-compare/run");
+  const d = ADAPTERS_COMPARE_PRESETS.smoke;
+  const cfg = {
+    ...d,
+    seeds: [0, 1],
+    lrGrid: [1 / 3, 1, 3],
+    lrGridExtensions: 0,
+    char: { ...d.char!, methods: ["LoRA r=1"], steps: 3, warmup: 1, evalEvery: 3, earlySteps: [], evalWindows: 4 },
+  };
+  const first = await runAdaptersSeed(cfg, 0, undefined, "char");
+  const second = await runAdaptersSeed(cfg, 1, undefined, "char");
+  assert.deepEqual(
+    first.char!.records.map((r) => [r.id, r.seed]),
+    [
+      ["LoRA r=1", 0],
+      ["LoRA r=1", 1],
+    ],
+  );
+  assert.equal(first.char!.records[1].lr, first.char!.selections["LoRA r=1"].best);
+  assert.equal(first.char!.selections["LoRA r=1"].tried.length, 3);
+  assert.deepEqual(second.char!.records, []);
+  const mlpPart = (s: number) => ({ seed: s, records: [], baseAccA: 1, selections: {} });
+  const combined = combineAdaptersSeeds(
+    [
+      { ...mlpPart(0), char: first.char },
+      { ...mlpPart(1), char: second.char },
+    ],
+    cfg,
+  );
+  assert.deepEqual(
+    combined.char!.records.map((r) => r.seed),
+    [0, 1],
+  );
+  assert.equal(combined.char!.selections["LoRA r=1"].length, 1);
+  // The first seed's empty char part (a broken merge) is refused by name.
+  assert.throws(
+    () =>
+      combineAdaptersSeeds(
+        [
+          { ...mlpPart(0), char: second.char },
+          { ...mlpPart(1), char: second.char },
+        ],
+        cfg,
+      ),
+    /the first seed's char-base part holds no records/,
+  );
 });
 
 test("rank sweep variants and checks: α/r and α/√r at fixed α, the anchor's lr shared; checks fail when the effect is absent", () => {

@@ -225,3 +225,44 @@ test("a tiny end-to-end run: records and curves through train(), entry extras, t
   );
   assert.deepEqual(getPaper("eva").needs, ["adapters-compare"]);
 });
+
+test("seed parts: the MLP base split into its two units merges into the whole seed's records, in variant order", async () => {
+  await backendReady();
+  const { runAdaptersSeed, mergeAdaptersParts, adaptersParts } = await import("../../src/papers/adapters-compare/run");
+  const cfg: AdaptersCompareConfig = {
+    ...ADAPTERS_COMPARE_PRESETS.smoke,
+    seeds: [0],
+    finetuneExamples: 200,
+    testExamples: 100,
+    steps: 3,
+    warmup: 1,
+    evalEvery: 3,
+    earlySteps: [],
+    calibrationBatches: 1,
+    methods: ["full FT", "LoRA r=1", "Intrinsic d=6208", "Intrinsic d=4 (sweep)"],
+    char: null,
+    mlpOwnUnit: ["intrinsic"],
+  };
+  assert.deepEqual(adaptersParts(cfg), ["mlp", "mlp-own"]);
+  assert.deepEqual(adaptersParts({ ...cfg, mlpOwnUnit: [] }), ["mlp"]);
+  // The char part first: the first seed's is the longest unit, so it starts at once.
+  assert.deepEqual(adaptersParts(ADAPTERS_COMPARE_PRESETS.default), ["char", "mlp", "mlp-own"]);
+  // Durations differ run to run; everything else must be the same.
+  const strip = (rs: Array<{ trainMs: number; initMs: number }>) => rs.map((r) => ({ ...r, trainMs: 0, initMs: 0 }));
+  const whole = await runAdaptersSeed(cfg, 0);
+  const mlp = await runAdaptersSeed(cfg, 0, undefined, "mlp");
+  const own = await runAdaptersSeed(cfg, 0, undefined, "mlp-own");
+  assert.deepEqual(
+    own.records.map((r) => r.id),
+    ["Intrinsic d=6208", "Intrinsic d=4 (sweep)"],
+  );
+  const merged = mergeAdaptersParts([mlp, own], cfg);
+  assert.deepEqual(
+    merged.records.map((r) => r.id),
+    whole.records.map((r) => r.id),
+  );
+  assert.deepEqual(strip(merged.records), strip(whole.records));
+  assert.deepEqual(merged.selections, whole.selections);
+  assert.equal(merged.baseAccA, whole.baseAccA);
+  assert.throws(() => mergeAdaptersParts([mlp], cfg), /parts: must be \[mlp, mlp-own\], got 1 parts/);
+});

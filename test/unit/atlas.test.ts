@@ -92,6 +92,7 @@ test("table cells are the t-interval over seeds; rows without records stay n/a",
     selection: null,
     diagnostics: diag(accB),
     changedFraction: 1,
+    entries: 1,
   });
   const t = buildTable(
     [

@@ -142,4 +142,19 @@ test("seedParts: (seed, part) units in workers merge into the sequential runner'
       }),
     /seedParts/,
   );
+  assert.throws(
+    () =>
+      definePaper({
+        id: "fixture-parts-bad-flag",
+        citation: { authors: [], title: "x", venue: "test", year: 2026 },
+        claim: "A paper with a non-boolean seed-list flag.",
+        presets: { smoke: { seeds: [0] }, default: { seeds: [0] }, full: { seeds: [0] } },
+        runSeed: async () => 0,
+        combine: () => 0,
+        seedResultsReadSeedList: "yes" as unknown as boolean,
+        checks: () => [],
+        figures: () => [],
+      }),
+    /seedResultsReadSeedList: must be a boolean/,
+  );
 });

@@ -54,6 +54,17 @@ test("seeds and grid values are parsed, and bad ones named", () => {
   assert.throws(() => parseGridArg("seeds=1,2"), /use --seeds/);
 });
 
+test("a seed's job key leaves out the seed list, unless the paper's seed results read it", () => {
+  const rl = planSweep({ papers: ["rich-lazy"], size: "default", seeds: [0, 1, 2] }).jobs[0].config;
+  // rich-lazy's seeds are independent: seed 0's key is the same whatever the other seeds are.
+  assert.equal(seedJobKey("rich-lazy", rl, 0), seedJobKey("rich-lazy", { ...rl, seeds: [0, 5] }, 0));
+  assert.notEqual(seedJobKey("rich-lazy", rl, 0), seedJobKey("rich-lazy", rl, 1));
+  // adapters-compare's first seed runs the char base for every seed: the list is in the key.
+  const ac = planSweep({ papers: ["adapters-compare"], size: "default", seeds: [0, 1, 2] }).jobs[0].config;
+  assert.notEqual(seedJobKey("adapters-compare", ac, 0), seedJobKey("adapters-compare", { ...ac, seeds: [0, 1] }, 0));
+  assert.equal(seedJobKey("adapters-compare", ac, 0), seedJobKey("adapters-compare", { ...ac }, 0));
+});
+
 test("a plan has one job per paper × grid point × seed, keyed like runPaper's per-seed cache", () => {
   const plan = planSweep({ papers: ["quickstart", "rich-lazy"], size: "default", seeds: parseSeeds("0..5") });
   assert.equal(plan.jobs.length, 12);

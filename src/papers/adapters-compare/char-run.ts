@@ -1,6 +1,7 @@
 // One seed of the benchmark on its second base: the char-level transformer (licenses →
-// fortunes). Same protocol as the MLP base: the seed's validation split carved from the
-// fine-tuning text, every variant's lr selected on it, the winner's run kept.
+// fortunes). The seed's validation split is carved from the fine-tuning text; on the first
+// seed every variant's lr is selected on it (the winner's run kept), the other seeds train at
+// the first seed's lrs (run.ts: charPart).
 import * as tf from "@tensorflow/tfjs";
 import { benchVariants } from "../../adapters/benchmark";
 import { CalibrationBatch } from "../../adapters/adapted-model";
@@ -113,11 +114,17 @@ export function disposeCharSetup(setup: CharSetup): void {
   Object.values(setup.params).forEach((v) => v.dispose());
 }
 
+/**
+ * One seed on the char base: every variant's lr selected on this seed's validation split
+ * (the winner's run kept), or, with `fixed` (variant id → lr), every variant trained once at
+ * the given lr.
+ */
 export async function runCharSeed(
   cfg: AdaptersCompareConfig,
   c: CharBenchConfig,
   seedValue: number,
   onProgress?: (p: ProgressEvent) => void,
+  fixed?: Record<string, number>,
 ): Promise<{ records: RunRecord[]; baseAccA: number; selections: Record<string, Selection> }> {
   const variants = charVariants(cfg, c);
   const setup = charSetup(c, seedValue);
@@ -156,6 +163,7 @@ export async function runCharSeed(
         return { valLoss: r.run.record.valLossB as number, payload: r };
       },
       (r, lr) => finishCharRecord(setup, r, settings(lr)),
+      fixed,
     );
     return { records: out.records, baseAccA, selections: out.selections };
   } finally {

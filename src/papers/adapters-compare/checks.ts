@@ -156,7 +156,10 @@ export function compareSummary(
     ];
     out[x.id as string] = parts.join("; ");
     const sel = r.selections?.[x.id as string];
-    if (sel) out[`${x.id}: lr selected per seed`] = selectionText(sel);
+    // Per seed on the MLP base; the char base selects on its first seed only.
+    if (sel)
+      out[`${x.id}: lr selected ${sel.length === s.seeds.length ? "per seed" : "on the first seed"}`] =
+        selectionText(sel);
     // A duration: runPaper files it under provenance.timings (it varies run to run).
     out[`${x.id}: init seconds`] = Number(((x.initMs as number) / 1000).toPrecision(3));
     const extras = Object.keys(r.records.find((q) => q.id === x.id)?.extra ?? {});

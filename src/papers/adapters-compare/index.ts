@@ -8,7 +8,9 @@ import { compareFigures } from "./figures";
 import { charFigures, charSummary, onCharBase } from "./bases";
 import { ADAPTERS_COMPARE_PRESETS } from "./presets";
 import {
+  adaptersParts,
   AdaptersCompareConfig,
+  AdaptersPart,
   AdaptersCompareResult,
   AdaptersSeedResult,
   combineAdaptersSeeds,
@@ -33,11 +35,14 @@ export const adaptersCompare = definePaper<AdaptersCompareConfig, AdaptersCompar
   claim:
     "At matched trainable-parameter budgets, SVD- and gradient-initialised LoRA variants converge faster early than LoRA and stay near full fine-tuning's accuracy, while full FT forgets the pre-training task most.",
   presets: ADAPTERS_COMPARE_PRESETS,
-  runSeed: (cfg, s, ctx) => runAdaptersSeed(cfg, s, ctx.onProgress, ctx.part as "mlp" | "char" | undefined),
+  runSeed: (cfg, s, ctx) => runAdaptersSeed(cfg, s, ctx.onProgress, ctx.part as AdaptersPart | undefined),
   combine: (parts, cfg) => combineAdaptersSeeds(parts, cfg),
-  // The two bases are independent: the runner spreads (seed, base) units over its workers.
-  seedParts: (cfg) => (cfg.char ? ["mlp", "char"] : ["mlp"]),
-  mergeParts: (parts) => mergeAdaptersParts(parts),
+  // The bases (and the MLP's two groups of methods) are independent: the runner spreads the
+  // (seed, part) units over its workers.
+  seedParts: (cfg) => adaptersParts(cfg),
+  mergeParts: (parts, cfg) => mergeAdaptersParts(parts, cfg),
+  // The first seed's char part runs every seed (lrs selected on the first seed): see charPart.
+  seedResultsReadSeedList: true,
   checks: (r) => [...compareChecks(r), ...(r.char ? onCharBase(compareChecks(r.char)) : [])],
   figures: (r) => [...compareFigures(r), ...(r.char ? charFigures(compareFigures(r.char)) : [])],
   summary: (r) => ({ ...compareSummary(r), ...(r.char ? charSummary(compareSummary(r.char)) : {}) }),

@@ -78,6 +78,7 @@ const base: AdaptersCompareConfig = {
   spectrumTop: 20,
   checkpoint: BASE_CHECKPOINT,
   char: CHAR,
+  mlpOwnUnit: ["intrinsic"],
 };
 
 export const ADAPTERS_COMPARE_PRESETS: Record<"smoke" | "default" | "full", AdaptersCompareConfig> = {

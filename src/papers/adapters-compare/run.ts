@@ -72,6 +72,24 @@ export interface AdaptersCompareConfig extends PaperConfig, BenchScale {
   checkpoint: string | null;
   /** The second base, or null to run the MLP base only. */
   char: CharBenchConfig | null;
+  /**
+   * Methods whose MLP-base runs form a unit of work of their own (seed part "mlp-own"), so
+   * that the runner can balance its workers: the Fastfood intrinsic-dimension runs cost about
+   * ten LoRA runs each. Which unit runs a variant does not change its record.
+   */
+  mlpOwnUnit: string[];
+}
+
+/** A seed's units of work (seedParts): the char base, then the MLP base (split when mlpOwnUnit is set). */
+export type AdaptersPart = "mlp" | "mlp-own" | "char";
+
+/**
+ * The seed parts of a config, in the order mergeAdaptersParts expects. The char part comes
+ * first: the first seed's is the longest unit (it trains the char base for every seed), and the
+ * runner hands out units in order, so it starts at once while the other worker takes MLP units.
+ */
+export function adaptersParts(cfg: AdaptersCompareConfig): AdaptersPart[] {
+  return [...(cfg.char ? (["char"] as const) : []), "mlp", ...(cfg.mlpOwnUnit.length ? (["mlp-own"] as const) : [])];
 }
 
 /** The second base (char-level transformer, licenses → fortunes): its own scale, budget and variant list. */
@@ -118,7 +136,7 @@ export interface AdaptersCompareResult {
   char?: BaseResult;
 }
 
-/** One base's part of the result. */
+/** One base's part of the result (selections: per seed on the MLP base, the first seed's on the char base). */
 export interface BaseResult {
   records: RunRecord[];
   selections: Record<string, Selection[]>;
@@ -173,8 +191,15 @@ export interface AdaptersSeedResult {
   baseAccA: number;
   /** Per variant with a grid of its own: the lrs tried on this seed's validation split and the winner. */
   selections: Record<string, Selection>;
-  /** The same on the char base (when configured). */
-  char?: { records: RunRecord[]; baseAccA: number; selections: Record<string, Selection> };
+  /** The char base (when configured): the first seed's job holds every seed's records, the others none. */
+  char?: CharSeedPart;
+}
+
+/** The char base's records in a seed's result (selections: the first seed's only). */
+export interface CharSeedPart {
+  records: RunRecord[];
+  baseAccA: number;
+  selections: Record<string, Selection>;
 }
 
 /**
@@ -187,10 +212,10 @@ export async function runAdaptersSeed(
   cfg: AdaptersCompareConfig,
   seedValue: number,
   onProgress?: (p: ProgressEvent) => void,
-  part?: "mlp" | "char",
+  part?: AdaptersPart,
 ): Promise<AdaptersSeedResult> {
-  if (part !== undefined && part !== "mlp" && part !== "char")
-    fail("part", `unknown part "${String(part)}" (known: mlp, char)`);
+  if (part !== undefined && part !== "mlp" && part !== "mlp-own" && part !== "char")
+    fail("part", `unknown part "${String(part)}" (known: mlp, mlp-own, char)`);
   if (part === "char") {
     if (!cfg.char) fail("part", 'is "char" but config.char is null');
     return {
@@ -201,8 +226,11 @@ export async function runAdaptersSeed(
       char: await charPart(cfg, seedValue, onProgress),
     };
   }
-  const variants = benchmarkVariants(cfg);
-  validate(cfg, variants);
+  const all = benchmarkVariants(cfg);
+  validate(cfg, all);
+  // The whole MLP base, or one of its two units (mlpOwnUnit's methods, or the rest).
+  const own = (v: VariantSpec) => cfg.mlpOwnUnit.includes(v.method);
+  const variants = part === "mlp-own" ? all.filter(own) : part === "mlp" ? all.filter((v) => !own(v)) : all;
   const seed0 = cfg.seeds[0];
   seed(seed0);
   const tasks = makeTasks({ ...cfg, seed: seed0 });
@@ -308,19 +336,52 @@ export async function runAdaptersSeed(
   }
 }
 
-/** The char base's share of a seed, seeded on its own so it gives the same records in any process. */
-function charPart(cfg: AdaptersCompareConfig, seedValue: number, onProgress?: (p: ProgressEvent) => void) {
-  seed(cfg.seeds[0] + 1009 * (seedValue + 1));
-  return runCharSeed(cfg, cfg.char!, seedValue, onProgress);
+/**
+ * The char base's share of a seed's job. The char base selects its lrs on the first seed's
+ * validation split only and trains every other seed at the selected lrs (per-seed selection on
+ * the MLP base, see README: compute), so the first seed's job runs the char base for every
+ * seed and the other seeds' jobs leave it empty (the paper's seed results read the seed list).
+ * Each seed's runs are seeded on their own, so the records do not depend on where they run.
+ */
+async function charPart(
+  cfg: AdaptersCompareConfig,
+  seedValue: number,
+  onProgress?: (p: ProgressEvent) => void,
+): Promise<CharSeedPart> {
+  const [first, ...rest] = cfg.seeds;
+  if (seedValue !== first) return { records: [], baseAccA: NaN, selections: {} };
+  seed(first + 1009 * (first + 1));
+  const sel = await runCharSeed(cfg, cfg.char!, first, onProgress);
+  const chosen = Object.fromEntries(sel.records.map((r) => [r.id, r.lr]));
+  const records = [...sel.records];
+  for (const s of rest) {
+    seed(first + 1009 * (s + 1));
+    records.push(...(await runCharSeed(cfg, cfg.char!, s, onProgress, chosen)).records);
+  }
+  return { records, baseAccA: sel.baseAccA, selections: sel.selections };
 }
 
-/** Joins a seed's "mlp" and "char" parts (seedParts order) into the seed's result. */
-export function mergeAdaptersParts(parts: AdaptersSeedResult[]): AdaptersSeedResult {
-  const [mlp, char] = parts;
-  if (!mlp || parts.length > 2) fail("parts", `must be [mlp] or [mlp, char], got ${parts.length} parts`);
-  if (!char) return mlp;
-  if (!char.char || char.seed !== mlp.seed) fail("parts", `part 2 is not the char part of seed ${mlp.seed}`);
-  return { ...mlp, char: char.char };
+/** Joins a seed's parts (adaptersParts order) into the seed's result, records in the benchmark's variant order. */
+export function mergeAdaptersParts(parts: AdaptersSeedResult[], cfg: AdaptersCompareConfig): AdaptersSeedResult {
+  const names = adaptersParts(cfg);
+  if (parts.length !== names.length) fail("parts", `must be [${names.join(", ")}], got ${parts.length} parts`);
+  const byName = (n: AdaptersPart) => (names.includes(n) ? parts[names.indexOf(n)] : null);
+  const mlp = byName("mlp") as AdaptersSeedResult;
+  if (parts.some((p) => p.seed !== mlp.seed)) fail("parts", `are not all of seed ${mlp.seed}`);
+  const ownPart = byName("mlp-own");
+  const charRes = byName("char");
+  if (charRes && !charRes.char) fail("parts", `the first part is not the char part of seed ${mlp.seed}`);
+  const order = new Map(benchmarkVariants(cfg).map((v, i) => [v.id, i]));
+  const records = [...mlp.records, ...(ownPart?.records ?? [])].sort(
+    (a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity),
+  );
+  const out: AdaptersSeedResult = {
+    seed: mlp.seed,
+    records,
+    baseAccA: mlp.baseAccA,
+    selections: { ...mlp.selections, ...(ownPart?.selections ?? {}) },
+  };
+  return charRes ? { ...out, char: charRes.char } : out;
 }
 
 /** The benchmark's result from its seeds' results (in config order). */
@@ -339,7 +400,9 @@ export function combineAdaptersSeeds(parts: AdaptersSeedResult[], cfg: AdaptersC
     selections: gather(parts.map((p) => p.selections)),
   };
   if (cfg.char) {
+    // The first seed's job ran the char base for every seed (charPart); the others are empty.
     const cs = parts.map((p) => p.char ?? fail("parts", `seed ${p.seed} has no char-base result`));
+    if (cs[0].records.length === 0) fail("parts", `the first seed's char-base part holds no records`);
     result.char = {
       records: cs.flatMap((c) => c.records),
       baseAccA: cs[0].baseAccA,

@@ -21,12 +21,17 @@ export interface Candidate<P> {
   payload: P;
 }
 
-/** Runs the variants (own-grid ones first), returns their records in the given order and the selections. */
+/**
+ * Runs the variants (own-grid ones first), returns their records in the given order and the
+ * selections. With `fixed` (variant id → lr, e.g. the lrs another seed selected), every variant
+ * trains once at its given lr and nothing is selected.
+ */
 export async function runWithSelection<P>(
   variants: VariantSpec[],
   g: GridOptions,
   trainAt: (v: VariantSpec, lr: number) => Promise<Candidate<P>>,
   finish: (payload: P, lr: number) => RunRecord,
+  fixed?: Record<string, number>,
 ): Promise<{ records: RunRecord[]; selections: Record<string, Selection> }> {
   const chosen: Record<string, number> = {};
   const selections: Record<string, Selection> = {};
@@ -35,7 +40,11 @@ export async function runWithSelection<P>(
   for (const v of order) {
     let lr: number;
     let best: Candidate<P>;
-    if (v.lrFrom) {
+    if (fixed) {
+      lr = fixed[v.id];
+      if (!(lr > 0) || !Number.isFinite(lr)) fail("fixed", `has no positive lr for variant "${v.id}"`);
+      best = await trainAt(v, lr);
+    } else if (v.lrFrom) {
       lr = chosen[v.lrFrom];
       if (!(lr > 0)) fail(`variant "${v.id}".lrFrom`, `"${v.lrFrom}" did not run (add it to the variants run)`);
       best = await trainAt(v, lr);

@@ -1,8 +1,9 @@
 // The atlas on its second base: the adapter benchmark's char-level transformer, pretrained on
 // Debian's license texts (task A) and fine-tuned to next-character prediction on the
 // fortunes (task B). The vocabulary and head stay, so there is no new head: adapter rows
-// (the benchmark's trainCharVariant at the char scale's mid variant) and optimizer rows (full
-// fine-tuning with the registered optimizer) run here; mask, init and growth rows do not.
+// (the benchmark's trainCharVariant at the char scale's mid variant), optimizer rows (full
+// fine-tuning with the registered optimizer) and mask rows (sparse fine-tuning of the block
+// matrices under the criterion's mask) run here; init and growth rows do not.
 import * as tf from "@tensorflow/tfjs";
 import { BenchScale } from "../../adapters/benchmark";
 import { blockMatrixNames } from "../../adapters/transformer";
@@ -13,6 +14,9 @@ import { representationAlignment } from "../../metrics/alignment";
 import { rankMe } from "../../metrics/spectral";
 import { transformerLogits } from "../../nn/transformer";
 import { createOptimizer, optimizerEntry } from "../../optim/registry";
+import { createMask } from "../../prune/registry";
+import { Rng } from "../../core/random";
+import { crossEntropyFused } from "../../train/optimizers";
 import { warmupCosine } from "../../optim/schedules";
 import { train } from "../../train/loop";
 import { deltaStats, FULL_FT, TrainSettings, VariantSpec } from "../adapters-compare/bench";
@@ -22,7 +26,7 @@ import { ADAPTERS_COMPARE_PRESETS } from "../adapters-compare/presets";
 import type { AtlasConfig, CharAtlasConfig } from "./config";
 import { Diagnostics, labelAlignment } from "./diagnostics";
 import { adapterVariant, AtlasMethod } from "./methods";
-import { RowFailure, RowProgress, RowSeed, runRows } from "./mlp-run";
+import { maskHook, RowFailure, RowProgress, RowSeed, runRows } from "./mlp-run";
 
 /** The adapter benchmark's char-base scale (mid variants sized for the 32-wide transformer). */
 export function charScale(): BenchScale {
@@ -30,11 +34,11 @@ export function charScale(): BenchScale {
   return { ...c, hidden: [CHAR_BASE_SPEC.width], sweepRanks: [] };
 }
 
-/** Which rows run on the char base: adapters with a char-scale variant, and optimizers. */
+/** Which rows run on the char base: adapters with a char-scale variant, optimizers and masks. */
 export function charRows(rows: AtlasMethod[]): Array<AtlasMethod & { charVariant?: VariantSpec }> {
   const scale = charScale();
   return rows.flatMap((m) => {
-    if (m.registry === "optimizer") return [m];
+    if (m.registry === "optimizer" || m.registry === "mask") return [m];
     if (m.registry !== "adapter") return [];
     const v = adapterVariant(m.name, scale);
     return v ? [{ ...m, charVariant: v }] : [];
@@ -170,8 +174,18 @@ async function trainRow(
   }
   reset(b);
   const { params, spec } = b.setup;
-  const vars = Object.values(params);
-  const opt = createOptimizer(row.name, lr, cfg.optimizerOptions[row.name] ?? {});
+  // Optimizer rows fine-tune every parameter; mask rows train only the block matrices (the
+  // matrices adapters wrap), each entry's gradient multiplied by the criterion's 0/1 mask.
+  const isMask = row.registry === "mask";
+  const vars = isMask ? blockMatrixNames(spec).map((n) => params[n]) : Object.values(params);
+  const optName = isMask ? "adam" : row.name;
+  const opt = createOptimizer(optName, lr, cfg.optimizerOptions[optName] ?? {});
+  let hook: ReturnType<typeof maskHook> | null = null;
+  if (isMask) {
+    const cal = b.setup.calibration[0];
+    const loss = () => crossEntropyFused(transformerLogits(params, cal.x, spec), cal.y as tf.Tensor1D);
+    hook = maskHook(vars, createMask(row.name, { vars, loss, rng: new Rng(s * 97 + 13) }, cfg.maskDensity));
+  }
   const t0 = Date.now();
   await train(
     { variables: () => vars, forward: (x) => transformerLogits(params, x, spec) },
@@ -184,11 +198,13 @@ async function trainRow(
       optimizer: opt,
       lr,
       schedule: warmupCosine(c.warmup),
+      hooks: hook ? [hook] : [],
     },
   );
   const ms = (Date.now() - t0) / c.steps;
+  hook?.dispose();
   const accA = charAccA(b.setup);
-  const state = optimizerEntry(row.name).stateFloats(
+  const state = optimizerEntry(optName).stateFloats(
     opt,
     vars.map((v) => [...v.shape]),
   );
@@ -250,7 +266,7 @@ export async function runCharRows(
               if (x !== b.setup.baseKernels[n][i][j]) changed++;
             }),
           );
-        return { diagnostics: finish(cfg, b, o), changedFraction: changed / total };
+        return { diagnostics: finish(cfg, b, o), changedFraction: changed / total, entries: total };
       },
     });
     return { ...r, baseAccA: b.baseAccA };

@@ -98,7 +98,7 @@ export function measureRow(
   cfg: AtlasConfig,
   b: MlpBase,
   o: Observation,
-): { diagnostics: Diagnostics; changedFraction: number } {
+): { diagnostics: Diagnostics; changedFraction: number; entries: number } {
   const { baseKernels, baseSvd } = b.setup;
   const hidden = baseSvd.map((_, l) => l);
   const layers = hidden.map((l) =>
@@ -132,5 +132,5 @@ export function measureRow(
     stateFloats: o.stateFloats,
     msPerStep: o.msPerStep,
   };
-  return { diagnostics, changedFraction: changed / total };
+  return { diagnostics, changedFraction: changed / total, entries: total };
 }

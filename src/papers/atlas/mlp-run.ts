@@ -30,8 +30,10 @@ export interface RowSeed {
   /** The validation selection that chose `lr` (on the first seed; later seeds reuse its winner). */
   selection: Selection | null;
   diagnostics: Diagnostics;
-  /** Fraction of hidden-matrix entries that changed (sparse rows' sanity check). */
+  /** Fraction of the maskable matrices' entries that changed (sparse rows' sanity check). */
   changedFraction: number;
+  /** Entries of the maskable matrices (hidden matrices; the char base's block matrices). */
+  entries: number;
 }
 
 interface Candidate {
@@ -65,7 +67,7 @@ function setWeights(b: MlpBase, head: { kernel: number[][]; bias: number[] }): v
 }
 
 /** Multiplies the listed kernels' gradients by their 0/1 masks (sparse fine-tuning). */
-function maskHook(vars: tf.Variable[], mask: MaskSet): TrainHook & { dispose(): void } {
+export function maskHook(vars: tf.Variable[], mask: MaskSet): TrainHook & { dispose(): void } {
   const m = mask.layers.map((l) => tf.tensor(Float32Array.from(l.data), l.shape));
   const byName = new Map(vars.map((v, i) => [v.name, m[i]]));
   return {
@@ -172,7 +174,7 @@ export interface RowRunner<R extends AtlasMethod, O> {
   /** The row's lr grid centre. */
   centre(row: R): number;
   train(row: R, lr: number): Promise<{ valLoss: number; obs: O }>;
-  measure(obs: O): { diagnostics: Diagnostics; changedFraction: number };
+  measure(obs: O): { diagnostics: Diagnostics; changedFraction: number; entries: number };
 }
 
 /**
@@ -229,8 +231,8 @@ export async function runRows<R extends AtlasMethod, O>(
       failed.push({ id: row.id, seed: s, reason: e.message });
       continue;
     }
-    const { diagnostics, changedFraction } = runner.measure(runs.get(lr) as O);
-    out.push({ id: row.id, seed: s, lr, selection, diagnostics, changedFraction });
+    const { diagnostics, changedFraction, entries } = runner.measure(runs.get(lr) as O);
+    out.push({ id: row.id, seed: s, lr, selection, diagnostics, changedFraction, entries });
   }
   return { records: out, failed };
 }

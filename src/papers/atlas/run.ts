@@ -124,7 +124,11 @@ export async function runAtlas(cfg: AtlasConfig, ctx: Pick<PaperContext, "onProg
           id: m.id,
           registry: m.registry,
           name: m.name,
-          recipe: m.charVariant ? `adapter: ${m.charVariant.id}` : `full FT with ${m.name}`,
+          recipe: m.charVariant
+            ? `adapter: ${m.charVariant.id}`
+            : m.registry === "mask"
+              ? `sparse FT (Adam) of the block matrices, ${m.name} mask at density ${cfg.maskDensity}`
+              : `full FT with ${m.name}`,
           na: f ? `failed to run: ${f.reason}` : null,
           lrCentre: charLrCentre(c, m),
         };
