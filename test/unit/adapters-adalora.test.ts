@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { AdaloraAdapter, AdaloraAllocator, adaloraBudget, AdaptedMLP } from "../../src/adapters";
 import type { AdaloraMember } from "../../src/adapters/adalora/allocator";
-import { orthPenalty } from "../../src/adapters/adalora/orth";
+import { orthPenalty } from "../../src/adapters/orth";
 import { backendReady } from "../../src/nn/backend";
 import { Rng } from "../../src/core/random";
 import { train } from "../../src/train/loop";

@@ -17,7 +17,7 @@ import { fail } from "../../core/validate";
 import { AdapterBase, Base2D, checkAlpha, checkConfig, checkRank, optNumber, variableFrom } from "../common";
 import { AdaloraAllocator, AdaloraMember, AdaloraSchedule } from "./allocator";
 import { checkBudgetOptions } from "./budget";
-import { orthPenalty } from "./orth";
+import { orthPenalty } from "../orth";
 
 export interface AdaloraConfig {
   /** Initial rank per matrix (init_r): the preallocated slots. */

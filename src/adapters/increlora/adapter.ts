@@ -19,7 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { nextSeed, Rng } from "../../core/random";
 import { fail } from "../../core/validate";
-import { orthPenalty } from "../adalora/orth";
+import { orthPenalty } from "../orth";
 import { AdapterBase, Base2D, checkAlpha, checkConfig, checkRank, optNumber, variableFrom } from "../common";
 import { IncreloraAllocator, IncreloraMember, IncreloraSchedule } from "./allocator";
 

@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { svd } from "../../linalg/decompose";
 import { assertKnownOptions, fail } from "../../core/validate";
 import { checkRank, optNumber, W0KeepingAdapter } from "../common";
+import { orthPenalty } from "../orth";
 
 export interface SorsaConfig {
   /** Rank r of the trainable principal part (1 ≤ r ≤ min(in, out)). */
@@ -27,21 +28,6 @@ export interface SorsaConfig {
 }
 
 const SORSA_KEYS = ["r", "gamma", "lr"];
-
-/** ‖M‖_F with gradient M/‖M‖ (0 at M = 0, as torch.linalg.norm's backward), so L_o is differentiable at init. */
-function frobenius(m: tf.Tensor): tf.Scalar {
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as tf.Tensor;
-    const save = args[1] as tf.GradSaveFunc;
-    const n = tf.sqrt(tf.sum(tf.square(x)));
-    save([x, n]);
-    return {
-      value: n as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.div(saved[0], tf.maximum(saved[1], 1e-30))),
-    };
-  });
-  return f(m) as tf.Scalar;
-}
 
 export class SorsaAdapter extends W0KeepingAdapter {
   readonly method: string = "sorsa";
@@ -105,12 +91,8 @@ export class SorsaAdapter extends W0KeepingAdapter {
 
   /** Unweighted L_o = ‖U_pᵀU_p − I‖_F + ‖V_pᵀV_p − I‖_F. */
   orthoLoss(): tf.Scalar {
-    return tf.tidy(() => {
-      const eye = tf.eye(this.r);
-      const u = tf.sub(tf.matMul(this.right, this.right, false, true), eye); // U_pᵀU_p, r×r
-      const v = tf.sub(tf.matMul(this.left, this.left, true, false), eye); // V_pᵀV_p, r×r
-      return tf.add(frobenius(u), frobenius(v)) as tf.Scalar;
-    });
+    // ‖V_pᵀV_p − I‖_F + ‖U_pᵀU_p − I‖_F (left = V_p, right = U_pᵀ): the shared regulariser.
+    return orthPenalty(this.left, this.right);
   }
 
   /** (γ/lr)·L_o, the official loss weight (see the file comment). */

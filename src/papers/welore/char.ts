@@ -11,8 +11,9 @@ import {
   loadCharCompressBase,
   windowsOfPart,
 } from "../../bases/char-compress";
-import { truncateRank, uniformKeeps, weloreThreshold, WeloreLayer } from "../../compress";
-import { spectrum, stableRank } from "../../metrics/spectral";
+import { truncateRank } from "../../compress";
+import { planCuts } from "./plan";
+import { stableRank } from "../../metrics/spectral";
 import { spearman } from "../../metrics/stats";
 
 export interface WeloreCharConfig {
@@ -59,12 +60,7 @@ export function runWeloreChar(cfg: WeloreCharConfig, s: number): WeloreCharRun {
   const gradOn = windowsOfPart(base.license.train, ctx, part, cfg.parts, cfg.gradWindows);
   try {
     const Ws = base.matrices.map((n) => base.kernels[n]);
-    const specs: WeloreLayer[] = Ws.map((W) => ({ spectrum: spectrum(W), shape: [W.length, W[0].length] }));
-    const plan = weloreThreshold(specs, { target: cfg.target, minRatio: cfg.minRatio });
-    const budget = plan.layers.reduce((a, l, i) => a + l.keep * (specs[i].shape[0] + specs[i].shape[1]), 0);
-    const uniform = uniformKeeps(specs, budget);
-    const full = specs.reduce((a, l) => a + l.spectrum.length * (l.shape[0] + l.shape[1]), 0);
-    const uniformCost = uniform.reduce((a, k, i) => a + k * (specs[i].shape[0] + specs[i].shape[1]), 0);
+    const { specs, plan, uniform, uniformReduction } = planCuts(Ws, cfg);
     const cut = (keeps: number[]) =>
       Object.fromEntries(base.matrices.map((n, i) => [n, truncateRank(Ws[i], keeps[i])]));
     const b = charScoresWith(base, {}, test);
@@ -78,7 +74,7 @@ export function runWeloreChar(cfg: WeloreCharConfig, s: number): WeloreCharRun {
       evalPredictions: test.y.size,
       tau: plan.tau,
       reduction: plan.reduction,
-      uniformReduction: 1 - uniformCost / full,
+      uniformReduction,
       baseLoss: b.loss,
       baseAcc: b.acc,
       weloreLoss: w.loss,

@@ -2,17 +2,18 @@
 // stable rank, then cut ranks with one global normalised-spectrum threshold (bisected to a
 // target reduction) and compare with a uniform cut of the same factored budget.
 import * as tf from "@tensorflow/tfjs";
-import { truncateRank, uniformKeeps, weloreThreshold, WeloreLayer } from "../../compress";
+import { truncateRank } from "../../compress";
 import { seed } from "../../core/random";
 import { sample, subset, trainTestSplit } from "../../data/dataset";
 import { loadMnistDigits } from "../../data/images";
-import { spectrum, stableRank } from "../../metrics/spectral";
+import { stableRank } from "../../metrics/spectral";
 import { spearman } from "../../metrics/stats";
 import { crossEntropy } from "../../nn/losses";
 import { MLP } from "../../nn/mlp";
 import { Classifier, evaluate, trainClassifier } from "../../train/classifier";
 import { PaperConfig, PaperContext } from "../types";
 import { runWeloreChar, WeloreCharConfig, WeloreCharRun } from "./char";
+import { planCuts } from "./plan";
 
 export interface WeloreConfig extends PaperConfig {
   examples: number;
@@ -114,12 +115,7 @@ export async function runWeloreSeed(cfg: WeloreConfig, s: number, ctx: PaperCont
   const bs = model.biases.map((b) => Array.from(b!.dataSync()));
   model.dispose();
 
-  const specs: WeloreLayer[] = Ws.map((W) => ({ spectrum: spectrum(W), shape: [W.length, W[0].length] }));
-  const plan = weloreThreshold(specs, { target: cfg.target, minRatio: cfg.minRatio });
-  const budget = plan.layers.reduce((a, l, i) => a + l.keep * (specs[i].shape[0] + specs[i].shape[1]), 0);
-  const uniform = uniformKeeps(specs, budget);
-  const full = specs.reduce((a, l) => a + l.spectrum.length * (l.shape[0] + l.shape[1]), 0);
-  const uniformCost = uniform.reduce((a, k, i) => a + k * (specs[i].shape[0] + specs[i].shape[1]), 0);
+  const { specs, plan, uniform, uniformReduction } = planCuts(Ws, cfg);
 
   const measure = (Q: number[][][]) => {
     const m = fixedModel(Q, bs);
@@ -142,7 +138,7 @@ export async function runWeloreSeed(cfg: WeloreConfig, s: number, ctx: PaperCont
     target: cfg.target,
     tau: plan.tau,
     reduction: plan.reduction,
-    uniformReduction: 1 - uniformCost / full,
+    uniformReduction,
     floatLoss: base.loss,
     floatAcc: base.acc,
     weloreLoss: wel.loss,

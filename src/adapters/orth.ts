@@ -1,4 +1,4 @@
-// The orthogonality regulariser of the SVD-form adapters (AdaLoRA, IncreLoRA):
+// The orthogonality regulariser of the SVD-form adapters (AdaLoRA, IncreLoRA, SORSA):
 // ‖AᵀA − I‖_F + ‖B Bᵀ − I‖_F on the factors A [in, r], B [r, out] (torch's lora_A·lora_Aᵀ and
 // lora_Bᵀ·lora_B), plain (not squared) Frobenius norms as HF PEFT and both official codes use.
 // With a slot mask m ∈ {0,1}^r only the live slots count: ‖(Am)ᵀ(Am) − diag(m)‖, so
